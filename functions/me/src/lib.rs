@@ -1,0 +1,19 @@
+//! `GET /me` and `POST /me`: the current user's public profile.
+
+use lambda_auth::request::{json_body, require_method};
+use lambda_auth::response::json_response;
+use lambda_auth::{Auth, Error};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+const ALLOWED_METHODS: &[Method] = &[Method::GET, Method::POST];
+
+pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
+    require_method(&request, ALLOWED_METHODS)?;
+    let body = json_body(&request)?;
+    let current = auth.current_user(&request, body.as_ref()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &current.user.public_profile(),
+    ))
+}

@@ -1,0 +1,77 @@
+//! Finding the access token in a request: the `Authorization` header, the
+//! JSON body field `access_token`, or both, as `TOKEN_LOCATIONS` allows.
+
+use lambda_http::Request;
+use lambda_http::http::header::AUTHORIZATION;
+use serde_json::Value;
+
+use crate::config::TokenLocations;
+use crate::error::Error;
+use crate::request::JsonObject;
+
+/// The JSON body field that carries the token, as in Flask-JWT-Extended.
+pub const BODY_TOKEN_FIELD: &str = "access_token";
+
+/// The token the request presents. A token in both places must be the same
+/// token: two different ones are a malformed request, not a choice we make
+/// for the client.
+pub fn find_token<'r>(
+    request: &'r Request,
+    body: Option<&'r JsonObject>,
+    locations: TokenLocations,
+) -> Result<&'r str, Error> {
+    let from_header = if locations.headers {
+        header_token(request)?
+    } else {
+        None
+    };
+    let from_body = match body {
+        Some(body) if locations.json => body_token(body)?,
+        _ => None,
+    };
+    match (from_header, from_body) {
+        (Some(header), Some(body)) if header != body => Err(Error::bad_request(
+            "Different tokens in the Authorization header and the body; send one",
+        )),
+        (Some(token), _) | (None, Some(token)) => Ok(token),
+        (None, None) => Err(Error::MissingToken),
+    }
+}
+
+/// `Authorization: Bearer <token>`, exactly one header with one token.
+fn header_token(request: &Request) -> Result<Option<&str>, Error> {
+    let mut values = request.headers().get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Error::invalid_token("more than one Authorization header"));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| Error::invalid_token("Authorization header is not visible ASCII"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| Error::invalid_token("Authorization header without a token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Error::invalid_token("Authorization scheme is not Bearer"));
+    }
+    // A JWT never holds spaces or commas; API Gateway joins repeated headers
+    // with commas, so either means more than one token or a mangled one.
+    if token.is_empty() || token.contains([' ', ',']) {
+        return Err(Error::invalid_token(
+            "Authorization header is not `Bearer <token>`",
+        ));
+    }
+    Ok(Some(token))
+}
+
+fn body_token(body: &JsonObject) -> Result<Option<&str>, Error> {
+    match body.get(BODY_TOKEN_FIELD) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(token)) => Ok(Some(token)),
+        Some(_) => Err(Error::invalid_token(
+            "`access_token` in the body is not a string",
+        )),
+    }
+}

@@ -1,0 +1,308 @@
+//! Configuration, read from the environment once per cold start.
+//!
+//! Every variable is documented in the README. A value that is present but
+//! wrong is an error, never a silent fallback to the default.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// The shortest signing key accepted: 256 bits, the output size of HS256.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+const DEFAULT_ISSUER: &str = "sessionless";
+const DEFAULT_AUDIENCE: &str = "sessionless";
+const DEFAULT_ACCESS_TOKEN_TTL_SECS: u64 = 900;
+const DEFAULT_LEEWAY_SECS: u64 = 5;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
+    pub users_table: String,
+    /// `JWT_SECRET`: the HS256 signing key.
+    pub jwt_secret: JwtSecret,
+    /// `JWT_ISSUER`: written to and required in `iss`.
+    pub jwt_issuer: String,
+    /// `JWT_AUDIENCE`: written to and required in `aud`.
+    pub jwt_audience: String,
+    /// `ACCESS_TOKEN_TTL`: access-token lifetime.
+    pub access_token_ttl: Duration,
+    /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub jwt_leeway: Duration,
+    /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
+    pub token_locations: TokenLocations,
+    /// `DYNAMODB_*`: timeouts and retries of every DynamoDB call.
+    pub dynamodb: DynamoDbSettings,
+}
+
+/// Where a protected endpoint accepts the access token from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLocations {
+    /// `Authorization: Bearer <token>`.
+    pub headers: bool,
+    /// The JSON body field `access_token`.
+    pub json: bool,
+}
+
+/// How long a DynamoDB call may take, and how often it is tried. The SDK's
+/// own default has no operation timeout at all, so a stalled connection
+/// would hold the function until Lambda kills it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamoDbSettings {
+    /// `DYNAMODB_CONNECT_TIMEOUT_MS`: TCP and TLS connect.
+    pub connect_timeout: Duration,
+    /// `DYNAMODB_ATTEMPT_TIMEOUT_MS`: one attempt, connect included.
+    pub attempt_timeout: Duration,
+    /// `DYNAMODB_OPERATION_TIMEOUT_MS`: all attempts and back-off together.
+    pub operation_timeout: Duration,
+    /// `DYNAMODB_MAX_ATTEMPTS`: the first try plus retries (standard retry mode).
+    pub max_attempts: u32,
+}
+
+/// The HMAC signing key. Its `Debug` never prints the key.
+#[derive(Clone)]
+pub struct JwtSecret(Vec<u8>);
+
+impl JwtSecret {
+    /// Refuses keys shorter than [`MIN_JWT_SECRET_BYTES`].
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, Error> {
+        let bytes = bytes.into();
+        if bytes.len() < MIN_JWT_SECRET_BYTES {
+            return Err(Error::Config(format!(
+                "JWT_SECRET is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required \
+                 (generate one with `openssl rand -base64 48`)",
+                bytes.len()
+            )));
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JwtSecret(<redacted>)")
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the
+    /// process environment. An empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let env = Env(lookup);
+        Ok(Self {
+            users_table: env.required("USERS_TABLE")?,
+            jwt_secret: JwtSecret::new(env.required("JWT_SECRET")?)?,
+            jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
+            jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
+            access_token_ttl: Duration::from_secs(env.number_or(
+                "ACCESS_TOKEN_TTL",
+                DEFAULT_ACCESS_TOKEN_TTL_SECS,
+                1..=86_400,
+            )?),
+            jwt_leeway: Duration::from_secs(env.number_or(
+                "JWT_LEEWAY",
+                DEFAULT_LEEWAY_SECS,
+                0..=300,
+            )?),
+            token_locations: match env.get("TOKEN_LOCATIONS") {
+                Some(value) => TokenLocations::parse(&value)?,
+                None => TokenLocations::BOTH,
+            },
+            dynamodb: DynamoDbSettings {
+                connect_timeout: Duration::from_millis(env.number_or(
+                    "DYNAMODB_CONNECT_TIMEOUT_MS",
+                    1_000,
+                    10..=60_000,
+                )?),
+                attempt_timeout: Duration::from_millis(env.number_or(
+                    "DYNAMODB_ATTEMPT_TIMEOUT_MS",
+                    1_500,
+                    10..=60_000,
+                )?),
+                operation_timeout: Duration::from_millis(env.number_or(
+                    "DYNAMODB_OPERATION_TIMEOUT_MS",
+                    4_000,
+                    10..=300_000,
+                )?),
+                max_attempts: env.number_or("DYNAMODB_MAX_ATTEMPTS", 3, 1..=10)?,
+            },
+        })
+    }
+}
+
+impl TokenLocations {
+    pub const BOTH: Self = Self {
+        headers: true,
+        json: true,
+    };
+
+    /// Parses a comma-separated list of `headers` and `json`, the names
+    /// Flask-JWT-Extended uses for `JWT_TOKEN_LOCATION`.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let mut locations = Self {
+            headers: false,
+            json: false,
+        };
+        for name in value
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+        {
+            match name.to_ascii_lowercase().as_str() {
+                "headers" => locations.headers = true,
+                "json" => locations.json = true,
+                "cookies" => {
+                    return Err(Error::Config(
+                        "TOKEN_LOCATIONS: `cookies` is not supported; Sessionless never uses cookies"
+                            .into(),
+                    ));
+                }
+                _ => {
+                    return Err(Error::Config(format!(
+                        "TOKEN_LOCATIONS: unknown location {name:?}; use `headers`, `json` or `headers,json`"
+                    )));
+                }
+            }
+        }
+        if !locations.headers && !locations.json {
+            return Err(Error::Config(
+                "TOKEN_LOCATIONS names no location; use `headers`, `json` or `headers,json`".into(),
+            ));
+        }
+        Ok(locations)
+    }
+}
+
+/// Environment lookups with the error messages every variable shares.
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|value| !value.is_empty())
+    }
+
+    fn required(&self, name: &str) -> Result<String, Error> {
+        self.get(name)
+            .ok_or_else(|| Error::Config(format!("{name} must be set")))
+    }
+
+    fn string_or(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn number_or<N>(&self, name: &str, default: N, allowed: RangeInclusive<N>) -> Result<N, Error>
+    where
+        N: std::str::FromStr + PartialOrd + fmt::Display,
+    {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match text.trim().parse::<N>() {
+            Ok(number) if allowed.contains(&number) => Ok(number),
+            _ => Err(Error::Config(format!(
+                "{name} must be a whole number from {} to {}, got {text:?}",
+                allowed.start(),
+                allowed.end()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, Error> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn minimal_environment_gets_documented_defaults() {
+        let config = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(config.users_table, "users");
+        assert_eq!(config.jwt_issuer, "sessionless");
+        assert_eq!(config.jwt_audience, "sessionless");
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(config.jwt_leeway, Duration::from_secs(5));
+        assert_eq!(config.token_locations, TokenLocations::BOTH);
+        assert_eq!(config.dynamodb.max_attempts, 3);
+        assert_eq!(config.dynamodb.operation_timeout, Duration::from_secs(4));
+    }
+
+    #[test]
+    fn missing_or_short_secret_is_an_error() {
+        let missing = config(&[("USERS_TABLE", "users")]).unwrap_err();
+        assert!(missing.to_string().contains("JWT_SECRET must be set"));
+        let short = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert!(short.to_string().contains("at least 32"));
+        let empty = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", "")]).unwrap_err();
+        assert!(empty.to_string().contains("JWT_SECRET must be set"));
+    }
+
+    #[test]
+    fn missing_table_is_an_error() {
+        let error = config(&[("JWT_SECRET", SECRET)]).unwrap_err();
+        assert!(error.to_string().contains("USERS_TABLE must be set"));
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let config = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", SECRET)]).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(SECRET));
+        assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn numbers_out_of_range_or_garbled_are_errors() {
+        for (name, value) in [
+            ("ACCESS_TOKEN_TTL", "0"),
+            ("ACCESS_TOKEN_TTL", "15m"),
+            ("ACCESS_TOKEN_TTL", "-1"),
+            ("JWT_LEEWAY", "3600"),
+            ("DYNAMODB_MAX_ATTEMPTS", "0"),
+        ] {
+            let error =
+                config(&[("USERS_TABLE", "u"), ("JWT_SECRET", SECRET), (name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{name}={value}: {error}");
+        }
+    }
+
+    #[test]
+    fn token_locations_parse() {
+        let headers = TokenLocations::parse("headers").unwrap();
+        assert!(headers.headers && !headers.json);
+        let json = TokenLocations::parse(" JSON ").unwrap();
+        assert!(!json.headers && json.json);
+        assert_eq!(
+            TokenLocations::parse("json, headers").unwrap(),
+            TokenLocations::BOTH
+        );
+        assert!(
+            TokenLocations::parse("cookies")
+                .unwrap_err()
+                .to_string()
+                .contains("never uses cookies")
+        );
+        assert!(TokenLocations::parse("query_string").is_err());
+        assert!(TokenLocations::parse(" , ").is_err());
+    }
+}

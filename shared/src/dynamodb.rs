@@ -1,0 +1,62 @@
+//! The DynamoDB client, built once per cold start, and the translation of
+//! SDK failures into [`Error`].
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::config::DynamoDbSettings;
+use crate::error::Error;
+
+/// Builds a client with explicit timeouts and standard retries. Region,
+/// credentials and `AWS_ENDPOINT_URL_DYNAMODB` come from the usual AWS
+/// environment, which Lambda sets.
+pub async fn client(settings: &DynamoDbSettings) -> aws_sdk_dynamodb::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .operation_attempt_timeout(settings.attempt_timeout)
+        .operation_timeout(settings.operation_timeout)
+        .build();
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&sdk_config)
+}
+
+/// Error codes after which a later retry may succeed.
+const TRANSIENT_CODES: [&str; 5] = [
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "ThrottlingException",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+
+/// Sorts an SDK failure into "unavailable" (timeouts, connection failures,
+/// throttling, 5xx: the client may retry) or a plain failure. The SDK's text
+/// goes into the error for the logs only.
+pub fn store_error<E, R>(operation: &str, error: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let transient = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|code| TRANSIENT_CODES.contains(&code)),
+        _ => false,
+    };
+    let detail = format!("{operation}: {}", DisplayErrorContext(&error));
+    if transient {
+        Error::StoreUnavailable(detail)
+    } else {
+        Error::StoreFailure(detail)
+    }
+}

@@ -1,0 +1,21 @@
+//! Login and protected endpoints for AWS Lambda with no session storage.
+//!
+//! Every function builds an [`Auth`] once per cold start and hands requests
+//! to its handler through [`runtime::run`]. Errors are one type, [`Error`],
+//! turned into HTTP responses in one place, [`response::error_response`].
+
+pub mod auth;
+pub mod bearer;
+pub mod config;
+pub mod dynamodb;
+pub mod error;
+pub mod password;
+pub mod request;
+pub mod response;
+pub mod runtime;
+pub mod token;
+pub mod users;
+
+pub use auth::{Auth, CurrentUser};
+pub use config::Config;
+pub use error::Error;

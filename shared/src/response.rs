@@ -1,0 +1,96 @@
+//! The one place where results become HTTP responses.
+
+use lambda_http::Body;
+use lambda_http::http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE,
+};
+use lambda_http::http::{Response, StatusCode};
+use serde::Serialize;
+
+use crate::error::Error;
+
+// Built in const context, so an invalid value fails the build instead of
+// panicking on a request.
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
+const INVALID_TOKEN_CHALLENGE: HeaderValue =
+    HeaderValue::from_static(r#"Bearer error="invalid_token""#);
+const RETRY_AFTER_SECONDS: HeaderValue = HeaderValue::from_static("1");
+
+/// Serialises `body` as the JSON response. Every response carries
+/// `Cache-Control: no-store`: they hold tokens or personal data that no proxy
+/// or browser cache should keep. No response ever sets a cookie.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => response(status, Body::Binary(bytes)),
+        Err(error) => {
+            tracing::error!(%error, "response body did not serialise");
+            response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Body::Text(r#"{"msg":"Internal server error"}"#.to_owned()),
+            )
+        }
+    }
+}
+
+/// The client's view of an [`Error`]: a status, a `{"msg": ...}` body and the
+/// headers that status calls for. Token, credential and store problems get
+/// fixed messages, so no internal detail reaches the client.
+pub fn error_response(error: &Error) -> Response<Body> {
+    let (status, message): (StatusCode, &str) = match error {
+        Error::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+        Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+        Error::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+        Error::BadCredentials => (StatusCode::UNAUTHORIZED, "Bad email or password"),
+        Error::MissingToken => (StatusCode::UNAUTHORIZED, "Missing access token"),
+        Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "Invalid or expired token"),
+        Error::UserExists => (StatusCode::CONFLICT, "User already exists"),
+        Error::StoreUnavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service temporarily unavailable, try again",
+        ),
+        Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        }
+    };
+    let mut response = json_response(status, &Message { msg: message });
+    let headers = response.headers_mut();
+    match error {
+        // RFC 6750 section 3: a request without credentials gets the bare
+        // challenge; a refused token also names the error.
+        Error::BadCredentials | Error::MissingToken => {
+            headers.insert(WWW_AUTHENTICATE, BEARER_CHALLENGE);
+        }
+        Error::InvalidToken(_) => {
+            headers.insert(WWW_AUTHENTICATE, INVALID_TOKEN_CHALLENGE);
+        }
+        Error::MethodNotAllowed { allowed, .. } => {
+            let allowed: Vec<&str> = allowed.iter().map(|method| method.as_str()).collect();
+            // Method names are HTTP tokens, always valid header text.
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                headers.insert(ALLOW, value);
+            }
+        }
+        Error::StoreUnavailable(_) => {
+            headers.insert(RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        _ => {}
+    }
+    response
+}
+
+/// The body of every error and of plain confirmations.
+#[derive(Debug, Serialize)]
+pub struct Message<'a> {
+    pub msg: &'a str,
+}
+
+fn response(status: StatusCode, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, APPLICATION_JSON);
+    headers.insert(CACHE_CONTROL, NO_STORE);
+    response
+}

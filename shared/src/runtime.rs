@@ -1,0 +1,88 @@
+//! The Lambda entry point every function's `main` calls.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
+use lambda_runtime::LambdaEvent;
+
+use crate::auth::Auth;
+use crate::error::Error;
+use crate::response::error_response;
+
+/// Builds the shared state once, then serves events with `handler` until
+/// the execution environment is shut down. A configuration error ends the
+/// cold start with a clear message instead of serving broken responses.
+pub async fn run<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+where
+    H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let auth = match Auth::from_env().await {
+        // The state lives as long as the process; leaking it lets every
+        // request borrow it without reference counting.
+        Ok(auth) => &*Box::leak(Box::new(auth)),
+        Err(error) => {
+            tracing::error!(%error, "cold start failed");
+            return Err(error.into());
+        }
+    };
+
+    let mut app = Adapter::from(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(into_response(handler(auth, request).await))
+    }));
+    let mut reject_body = Adapter::from(service_fn(|_: Request| async {
+        Ok::<_, Infallible>(into_response(Err(Error::bad_request(
+            "Request body is marked base64 but is not valid base64",
+        ))))
+    }));
+    lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
+        if clear_invalid_base64_body(&mut event.payload) {
+            reject_body.call(event)
+        } else {
+            app.call(event)
+        }
+    }))
+    .await
+}
+
+/// The one place where a handler's error becomes a response, and is logged.
+pub fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let response = error_response(&error);
+            if response.status().is_server_error() {
+                tracing::error!(%error, status = %response.status(), "request failed");
+            } else {
+                tracing::info!(%error, status = %response.status(), "request refused");
+            }
+            response
+        }
+    }
+}
+
+/// lambda_http decodes a base64 body with `expect`, which would take the
+/// whole execution environment down on a bad body. Such a body is removed
+/// here, before lambda_http sees it, and true is returned so the caller can
+/// answer with a 400 instead.
+fn clear_invalid_base64_body(event: &mut LambdaRequest) -> bool {
+    let (is_base64, body) = match event {
+        LambdaRequest::ApiGatewayV1(request) => (&mut request.is_base64_encoded, &mut request.body),
+        LambdaRequest::ApiGatewayV2(request) => (&mut request.is_base64_encoded, &mut request.body),
+        _ => return false,
+    };
+    let invalid = *is_base64
+        && body
+            .as_deref()
+            .is_some_and(|text| STANDARD.decode(text).is_err());
+    if invalid {
+        *is_base64 = false;
+        *body = None;
+    }
+    invalid
+}
