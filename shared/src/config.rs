@@ -119,26 +119,57 @@ impl Config {
                 Some(value) => TokenLocations::parse(&value)?,
                 None => TokenLocations::BOTH,
             },
-            dynamodb: DynamoDbSettings {
-                connect_timeout: Duration::from_millis(env.number_or(
-                    "DYNAMODB_CONNECT_TIMEOUT_MS",
-                    1_000,
-                    10..=60_000,
-                )?),
-                attempt_timeout: Duration::from_millis(env.number_or(
-                    "DYNAMODB_ATTEMPT_TIMEOUT_MS",
-                    1_500,
-                    10..=60_000,
-                )?),
-                operation_timeout: Duration::from_millis(env.number_or(
-                    "DYNAMODB_OPERATION_TIMEOUT_MS",
-                    4_000,
-                    10..=300_000,
-                )?),
-                max_attempts: env.number_or("DYNAMODB_MAX_ATTEMPTS", 3, 1..=10)?,
-            },
+            dynamodb: DynamoDbSettings::from_env(&env)?,
         })
     }
+}
+
+impl DynamoDbSettings {
+    pub const DEFAULT: Self = Self {
+        connect_timeout: Duration::from_millis(1_000),
+        attempt_timeout: Duration::from_millis(1_500),
+        operation_timeout: Duration::from_millis(4_000),
+        max_attempts: 3,
+    };
+
+    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
+        let millis = |name, default: Duration, allowed| {
+            env.number_or(name, millis_of(default), allowed)
+                .map(Duration::from_millis)
+        };
+        Ok(Self {
+            connect_timeout: millis(
+                "DYNAMODB_CONNECT_TIMEOUT_MS",
+                Self::DEFAULT.connect_timeout,
+                10..=60_000,
+            )?,
+            attempt_timeout: millis(
+                "DYNAMODB_ATTEMPT_TIMEOUT_MS",
+                Self::DEFAULT.attempt_timeout,
+                10..=60_000,
+            )?,
+            operation_timeout: millis(
+                "DYNAMODB_OPERATION_TIMEOUT_MS",
+                Self::DEFAULT.operation_timeout,
+                10..=300_000,
+            )?,
+            max_attempts: env.number_or(
+                "DYNAMODB_MAX_ATTEMPTS",
+                Self::DEFAULT.max_attempts,
+                1..=10,
+            )?,
+        })
+    }
+
+    /// The defaults, with the variables above applied. For tools that talk
+    /// to the users table without the rest of the configuration.
+    pub fn from_process_env() -> Result<Self, Error> {
+        Self::from_env(&Env(|name: &str| std::env::var(name).ok()))
+    }
+}
+
+fn millis_of(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl TokenLocations {

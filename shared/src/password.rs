@@ -17,6 +17,30 @@ pub const PARALLELISM: u32 = 1;
 /// input, so an unbounded password is a cheap way to burn our CPU.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// The shortest password a new account may have (NIST SP 800-63B's minimum).
+pub const MIN_NEW_PASSWORD_CHARS: usize = 8;
+
+/// Checks a password chosen for a new account or a password change.
+/// Nothing is trimmed or truncated: the password is hashed as given.
+pub fn check_new_password(password: &str) -> Result<(), Error> {
+    if password.chars().count() < MIN_NEW_PASSWORD_CHARS {
+        return Err(Error::bad_request(format!(
+            "`password` must be at least {MIN_NEW_PASSWORD_CHARS} characters"
+        )));
+    }
+    check_password_length(password)
+}
+
+/// Refuses passwords over [`MAX_PASSWORD_BYTES`] before any hashing.
+pub fn check_password_length(password: &str) -> Result<(), Error> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::bad_request(format!(
+            "`password` must be at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// A hash of a random password nobody knows, made with the parameters above.
 /// An unknown email is verified against it, so that the response takes as
 /// long as for a known email with a wrong password.
@@ -81,6 +105,16 @@ mod tests {
         assert_eq!(params.m_cost(), MEMORY_COST_KIB);
         assert_eq!(params.t_cost(), TIME_COST);
         assert_eq!(params.p_cost(), PARALLELISM);
+    }
+
+    #[test]
+    fn new_passwords_have_a_floor_and_a_cap() {
+        assert!(check_new_password("seven77").is_err());
+        assert!(check_new_password("eight888").is_ok());
+        assert!(check_new_password(&"p".repeat(MAX_PASSWORD_BYTES)).is_ok());
+        assert!(check_new_password(&"p".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+        // Eight characters, but more bytes: the floor counts characters.
+        assert!(check_new_password("pässwörd").is_ok());
     }
 
     #[tokio::test]

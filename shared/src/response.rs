@@ -22,8 +22,9 @@ const RETRY_AFTER_SECONDS: HeaderValue = HeaderValue::from_static("1");
 /// `Cache-Control: no-store`: they hold tokens or personal data that no proxy
 /// or browser cache should keep. No response ever sets a cookie.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => response(status, Body::Binary(bytes)),
+    // Text, not Binary: lambda_http would base64-encode a binary body.
+    match serde_json::to_string(body) {
+        Ok(text) => response(status, Body::Text(text)),
         Err(error) => {
             tracing::error!(%error, "response body did not serialise");
             response(

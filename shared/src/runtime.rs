@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 use lambda_runtime::LambdaEvent;
+use serde::Serialize;
 
 use crate::auth::Auth;
 use crate::error::Error;
@@ -32,6 +33,22 @@ where
         }
     };
 
+    lambda_runtime::run(event_service(auth, handler)).await
+}
+
+/// The whole path from a Lambda event to the response Lambda sends back:
+/// guard the body, build the HTTP request, run `handler`, map its error,
+/// and shape the response for API Gateway v1 or v2, as the event was.
+/// [`run`] serves it; tests call it directly with events.
+pub fn event_service<H, F>(
+    auth: &'static Auth,
+    handler: H,
+) -> impl Service<LambdaEvent<LambdaRequest>, Response = impl Serialize + use<H, F>, Error = Infallible>
++ use<H, F>
+where
+    H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
+{
     let mut app = Adapter::from(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(into_response(handler(auth, request).await))
     }));
@@ -40,14 +57,13 @@ where
             "Request body is marked base64 but is not valid base64",
         ))))
     }));
-    lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
+    service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
         if clear_invalid_base64_body(&mut event.payload) {
             reject_body.call(event)
         } else {
             app.call(event)
         }
-    }))
-    .await
+    })
 }
 
 /// The one place where a handler's error becomes a response, and is logged.

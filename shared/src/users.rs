@@ -7,7 +7,11 @@
 use std::fmt;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::dynamodb::store_error;
@@ -56,6 +60,20 @@ pub struct PublicProfile<'a> {
 }
 
 impl User {
+    /// A new active user, created now. `email` must already be normalised.
+    pub fn new(email: String, name: String, password_hash: String) -> Result<Self, Error> {
+        let created_at = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|error| Error::Internal(format!("formatting created_at failed: {error}")))?;
+        Ok(Self {
+            email,
+            password_hash,
+            name,
+            created_at,
+            active: true,
+        })
+    }
+
     pub fn public_profile(&self) -> PublicProfile<'_> {
         PublicProfile {
             email: &self.email,
@@ -142,6 +160,42 @@ impl UserStore {
                 _ => store_error("PutItem", error),
             })?;
         Ok(())
+    }
+}
+
+/// Creates the users table with the key schema of `template.yaml`: hash key
+/// `email` (S), on-demand billing. For the local stack, tests and tools;
+/// in AWS the template creates the table. Returns false if it already existed.
+pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
+    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
+        Error::Internal(format!("users table definition: {error}"))
+    };
+    let result = client
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("email")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(invalid)?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("email")
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(invalid)?,
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(error) => match error.as_service_error() {
+            Some(CreateTableError::ResourceInUseException(_)) => Ok(false),
+            _ => Err(store_error("CreateTable", error)),
+        },
     }
 }
 

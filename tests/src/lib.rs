@@ -1,1 +1,306 @@
+//! The harness every test shares: a users table of its own on the local
+//! DynamoDB-compatible server, events from `events/`, and the real event
+//! path from a Lambda event to the response Lambda returns.
+//!
+//! The server is started by `scripts/test`, which exports
+//! `AWS_ENDPOINT_URL_DYNAMODB`. Each [`Stack`] creates a fresh table, so
+//! tests run in parallel without seeing each other's users.
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_auth::config::DynamoDbSettings;
+use lambda_auth::password::hash_password;
+use lambda_auth::runtime::event_service;
+use lambda_auth::users::{User, UserStore, create_table};
+use lambda_auth::{Auth, Config, Error, dynamodb};
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
+use serde_json::{Map, Value};
+
+/// The demo user the `events/` files log in as.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "demo-password-1234";
+pub const DEMO_NAME: &str = "Demo User";
+
+/// The expired sample token in the `events/*me*` files, signed with a key
+/// used nowhere. Tests swap it for a fresh one with [`with_token`].
+pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IjBmNWE4YzFlMmI3ZDRlM2Y5YTZiNWM0ZDNlMmYxYTBiIn0.MUZUaAPT2T_IlH56_4M-Gfk3l-I0wKE1jYXnw6sRzwo";
+
+/// The signing key of every test stack.
+pub const TEST_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
+
+/// Both API Gateway event kinds, as folders under `events/`.
+pub const EVENT_KINDS: [&str; 2] = ["http-api", "rest-api"];
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository root")
+        .to_path_buf()
+}
+
+/// The text of `events/<name>`.
+pub fn event(name: &str) -> String {
+    let path = repo_root().join("events").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The event with the sample token replaced by `token`.
+pub fn with_token(event: &str, token: &str) -> String {
+    assert!(event.contains(SAMPLE_TOKEN), "event has no sample token");
+    event.replace(SAMPLE_TOKEN, token)
+}
+
+/// The event with its JSON `body` replaced by `body` (sent as plain text).
+pub fn with_body(event: &str, body: &str) -> String {
+    let mut event: Value = serde_json::from_str(event).expect("event is JSON");
+    event["body"] = Value::String(body.to_owned());
+    event["isBase64Encoded"] = Value::Bool(false);
+    event.to_string()
+}
+
+/// The DynamoDB wire requests a client made, by operation name.
+#[derive(Debug, Default, Clone)]
+pub struct OperationLog(Arc<Mutex<Vec<String>>>);
+
+impl OperationLog {
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.lock().expect("log lock"))
+    }
+}
+
+impl Intercept for OperationLog {
+    fn name(&self) -> &'static str {
+        "OperationLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default();
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        self.0.lock().expect("log lock").push(operation);
+        Ok(())
+    }
+}
+
+/// One test's world: a fresh users table holding the demo user, and the
+/// `Auth` a function would build from that configuration.
+pub struct Stack {
+    pub auth: &'static Auth,
+    pub users: UserStore,
+    pub operations: OperationLog,
+    client: aws_sdk_dynamodb::Client,
+}
+
+/// What a function returned, read back from the Lambda response JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// Header names lower-cased, single- and multi-value headers merged.
+    pub headers: HashMap<String, Vec<String>>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|values| values.first())
+            .map(String::as_str)
+    }
+
+    /// Every response must be JSON, uncacheable and cookie-free.
+    pub fn assert_well_formed(&self) {
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json"),
+            "{self:?}"
+        );
+        assert_eq!(self.header("cache-control"), Some("no-store"), "{self:?}");
+        assert!(!self.headers.contains_key("set-cookie"), "{self:?}");
+        assert!(
+            self.json().get("msg").is_some() || self.status == 200,
+            "{self:?}"
+        );
+    }
+}
+
+impl Stack {
+    /// A stack with the default configuration.
+    pub async fn new() -> Self {
+        Self::with_env(&[]).await
+    }
+
+    /// A stack whose configuration has `overrides` on top of the defaults.
+    pub async fn with_env(overrides: &[(&str, &str)]) -> Self {
+        let table = format!("users-{}", uuid::Uuid::new_v4().simple());
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("USERS_TABLE".into(), table.clone()),
+            ("JWT_SECRET".into(), TEST_SECRET.into()),
+        ]);
+        for (name, value) in overrides {
+            env.insert((*name).into(), (*value).into());
+        }
+        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
+        let operations = OperationLog::default();
+        let client = logged_client(&config.dynamodb, operations.clone()).await;
+        create_table(&client, &table).await.expect(
+            "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
+        );
+        let auth: &'static Auth =
+            Box::leak(Box::new(Auth::new(config, client.clone()).expect("auth")));
+        let stack = Self {
+            auth,
+            users: UserStore::new(client.clone(), table),
+            operations,
+            client,
+        };
+        stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+        stack.operations.take();
+        stack
+    }
+
+    /// The same stack, but with DynamoDB at `endpoint`: for failure tests.
+    pub fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .endpoint_url(endpoint)
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let auth = Auth::new(self.auth.config.clone(), client.clone()).expect("auth");
+        Self {
+            auth: Box::leak(Box::new(auth)),
+            users: UserStore::new(client.clone(), self.auth.config.users_table.clone()),
+            operations: self.operations.clone(),
+            client,
+        }
+    }
+
+    /// Writes a user with `password` hashed the production way.
+    pub async fn add_user(&self, email: &str, password: &str, active: bool) -> User {
+        let hash = hash_password(password.to_owned()).await.expect("hash");
+        let mut user = User::new(email.to_owned(), DEMO_NAME.to_owned(), hash).expect("user");
+        user.active = active;
+        self.users.create(&user).await.expect("create user");
+        user
+    }
+
+    /// Sets `active = false` on a user's item, as an operator's tool would.
+    pub async fn deactivate(&self, email: &str) {
+        self.client
+            .update_item()
+            .table_name(&self.auth.config.users_table)
+            .key("email", AttributeValue::S(email.to_owned()))
+            .update_expression("SET active = :inactive")
+            .expression_attribute_values(":inactive", AttributeValue::Bool(false))
+            .send()
+            .await
+            .expect("deactivate");
+        self.operations.take();
+    }
+
+    /// Deletes a user's item.
+    pub async fn delete(&self, email: &str) {
+        self.client
+            .delete_item()
+            .table_name(&self.auth.config.users_table)
+            .key("email", AttributeValue::S(email.to_owned()))
+            .send()
+            .await
+            .expect("delete");
+        self.operations.take();
+    }
+
+    /// A valid access token for the demo user.
+    pub fn demo_token(&self) -> String {
+        self.auth.tokens.issue(DEMO_EMAIL).expect("issue").token
+    }
+
+    /// Sends `event` (JSON text) through the production event path with
+    /// `handler`, as the Lambda runtime would.
+    pub async fn invoke<H, F>(&self, handler: H, event: &str) -> Reply
+    where
+        H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+        F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
+    {
+        let payload: LambdaRequest = serde_json::from_str(event).expect("an API Gateway event");
+        let mut service = event_service(self.auth, handler);
+        let response = service
+            .call(LambdaEvent::new(payload, Context::default()))
+            .await
+            .unwrap_or_else(|never| match never {});
+        reply_from_lambda_response(serde_json::to_value(&response).expect("response serialises"))
+    }
+}
+
+async fn logged_client(settings: &DynamoDbSettings, log: OperationLog) -> aws_sdk_dynamodb::Client {
+    let client = dynamodb::client(settings).await;
+    let config = client.config().to_builder().interceptor(log).build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Reads a v1 or v2 Lambda proxy response.
+pub fn reply_from_lambda_response(response: Value) -> Reply {
+    let status = response["statusCode"].as_u64().expect("statusCode") as u16;
+    let mut headers: HashMap<String, Vec<String>> = HashMap::new();
+    let empty = Map::new();
+    for (name, value) in response["headers"].as_object().unwrap_or(&empty) {
+        if let Some(value) = value.as_str() {
+            headers
+                .entry(name.to_lowercase())
+                .or_default()
+                .push(value.to_owned());
+        }
+    }
+    for (name, values) in response["multiValueHeaders"].as_object().unwrap_or(&empty) {
+        let entry = headers.entry(name.to_lowercase()).or_default();
+        for value in values
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !entry.iter().any(|known| known == value) {
+                entry.push(value.to_owned());
+            }
+        }
+    }
+    let raw_body = response["body"].as_str().unwrap_or_default();
+    let body = if response["isBase64Encoded"].as_bool() == Some(true) {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw_body)
+            .expect("base64 body");
+        String::from_utf8(bytes).expect("UTF-8 body")
+    } else {
+        raw_body.to_owned()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}

@@ -1,6 +1,6 @@
 //! `POST /login`: checks an email and password and returns an access token.
 
-use lambda_auth::password::{MAX_PASSWORD_BYTES, verify_password};
+use lambda_auth::password::{check_password_length, verify_password};
 use lambda_auth::request::{json_body, require_method};
 use lambda_auth::response::json_response;
 use lambda_auth::users::normalize_email;
@@ -28,11 +28,7 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let password = body.required_str("password")?;
     // `remember` is part of the request shape; refresh tokens build on it.
     body.optional_bool("remember")?;
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(Error::bad_request(format!(
-            "`password` must be at most {MAX_PASSWORD_BYTES} bytes"
-        )));
-    }
+    check_password_length(password)?;
 
     let user = auth.users.find_by_email(&email).await?;
     // The password is verified even for an unknown or inactive user, so the
