@@ -88,7 +88,9 @@ fn assert_refused(token: &str) {
 #[test]
 fn the_test_helpers_make_tokens_that_verify() {
     // Every refusal below changes one thing of this token.
-    let claims = tokens().verify(&signed(good_header(), good_claims())).expect("valid");
+    let claims = tokens()
+        .verify(&signed(good_header(), good_claims()))
+        .expect("valid");
     assert_eq!(claims.sub, "demo@example.com");
 }
 
@@ -99,7 +101,10 @@ fn issued_tokens_carry_every_claim_and_verify() {
     assert_eq!(issued.expires_in, TTL);
     let claims = tokens.verify(&issued.token).expect("verify");
     assert_eq!(claims.sub, "demo@example.com");
-    assert_eq!((claims.iss.as_str(), claims.aud.as_str()), ("sessionless", "sessionless"));
+    assert_eq!(
+        (claims.iss.as_str(), claims.aud.as_str()),
+        ("sessionless", "sessionless")
+    );
     assert_eq!(claims.exp - claims.iat, TTL);
     assert_eq!(claims.nbf, claims.iat);
     assert_eq!(claims.jti.len(), 32);
@@ -123,7 +128,11 @@ fn expiry_within_the_leeway_is_accepted_beyond_it_refused() {
     let mut claims = with_claim("iat", iat.into());
     claims["nbf"] = iat.into();
     claims["exp"] = (now() - LEEWAY + 2).into();
-    assert!(tokens().verify(&signed(good_header(), claims.clone())).is_ok());
+    assert!(
+        tokens()
+            .verify(&signed(good_header(), claims.clone()))
+            .is_ok()
+    );
     claims["exp"] = (now() - LEEWAY - 2).into();
     assert_refused(&signed(good_header(), claims));
 }
@@ -159,14 +168,23 @@ fn wrong_key() {
     assert_refused(&token);
     // And the other way round: our token, someone else's verifier.
     let issued = tokens().issue("demo@example.com").expect("issue");
-    assert!(tokens_with("another-secret-of-at-least-32-bytes-long").verify(&issued.token).is_err());
+    assert!(
+        tokens_with("another-secret-of-at-least-32-bytes-long")
+            .verify(&issued.token)
+            .is_err()
+    );
 }
 
 #[test]
 fn wrong_algorithm_with_the_same_secret() {
     for (algorithm, name) in [(Algorithm::HS384, "HS384"), (Algorithm::HS512, "HS512")] {
         let header = json!({"alg": name, "typ": "at+jwt"});
-        assert_refused(&sign(&header, &good_claims(), TEST_SECRET.as_bytes(), algorithm));
+        assert_refused(&sign(
+            &header,
+            &good_claims(),
+            TEST_SECRET.as_bytes(),
+            algorithm,
+        ));
     }
 }
 
@@ -179,7 +197,11 @@ fn alg_none_in_any_spelling() {
         // With our real signature attached, too.
         let real = signed(good_header(), good_claims());
         let signature = real.rsplit('.').next().unwrap();
-        assert_refused(&format!("{}.{}.{signature}", b64(&header), b64(&good_claims())));
+        assert_refused(&format!(
+            "{}.{}.{signature}",
+            b64(&header),
+            b64(&good_claims())
+        ));
     }
 }
 
@@ -256,8 +278,14 @@ fn required_claims_missing() {
 
 #[test]
 fn crit_header() {
-    assert_refused(&signed(json!({"alg": "HS256", "typ": "at+jwt", "crit": ["exp"]}), good_claims()));
-    assert_refused(&signed(json!({"alg": "HS256", "typ": "at+jwt", "crit": []}), good_claims()));
+    assert_refused(&signed(
+        json!({"alg": "HS256", "typ": "at+jwt", "crit": ["exp"]}),
+        good_claims(),
+    ));
+    assert_refused(&signed(
+        json!({"alg": "HS256", "typ": "at+jwt", "crit": []}),
+        good_claims(),
+    ));
 }
 
 #[test]

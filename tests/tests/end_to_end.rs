@@ -1,0 +1,230 @@
+//! Both functions through the real Lambda runtime path: `cargo lambda
+//! watch` runs the actual binaries behind its Runtime API emulator and
+//! routes HTTP requests at the API Gateway paths, as `scripts/dev` does.
+//! `cargo lambda invoke` sends the `events/` files through the same path.
+//!
+//! Needs `cargo-lambda` on PATH; `scripts/test` puts the pinned one there.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sessionless_tests::{
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, TEST_SECRET, event, reply_from_lambda_response,
+    repo_root, with_token,
+};
+
+/// A `cargo lambda watch` process group, stopped when dropped, so that a
+/// failing assertion does not leave it running.
+struct Watch {
+    child: Child,
+    port: u16,
+    env_file: PathBuf,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.env_file);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+impl Watch {
+    fn start(stack: &Stack) -> Self {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+            .expect("AWS_ENDPOINT_URL_DYNAMODB; run the tests with scripts/test");
+        let env_path =
+            std::env::temp_dir().join(format!("sessionless-e2e-{}.env", uuid::Uuid::new_v4()));
+        let mut env_file = std::fs::File::create(&env_path).expect("env file");
+        writeln!(
+            env_file,
+            "USERS_TABLE={}\nJWT_SECRET={TEST_SECRET}\nAWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
+             AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1",
+            stack.auth.config.users_table
+        )
+        .expect("write env file");
+
+        let port = free_port();
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+            ])
+            .arg(port.to_string())
+            .arg("--env-file")
+            .arg(&env_path)
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch starts; is cargo-lambda on PATH? Run scripts/test");
+        let watch = Self {
+            child,
+            port,
+            env_file: env_path,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        watch
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// An HTTP request at an API Gateway path. The first request to a
+    /// function compiles it, hence the long timeout.
+    fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(600)))
+            .build()
+            .into();
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(body.unwrap_or_default().to_owned())
+            .expect("request");
+        let mut response = agent.run(request).expect("HTTP response");
+        let mut reply = Reply {
+            status: response.status().as_u16(),
+            headers: Default::default(),
+            body: response.body_mut().read_to_string().expect("body"),
+        };
+        for (name, value) in response.headers() {
+            reply
+                .headers
+                .entry(name.as_str().to_owned())
+                .or_default()
+                .push(value.to_str().unwrap_or_default().to_owned());
+        }
+        reply
+    }
+
+    /// `cargo lambda invoke FUNCTION` with an event, as the README shows.
+    fn invoke(&self, function: &str, event: &str) -> Reply {
+        let output = Command::new("cargo")
+            .args([
+                "lambda",
+                "invoke",
+                function,
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+            ])
+            .arg(self.port.to_string())
+            .arg("--data-ascii")
+            .arg(event)
+            .current_dir(repo_root())
+            .output()
+            .expect("cargo lambda invoke runs");
+        assert!(
+            output.status.success(),
+            "cargo lambda invoke {function} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let response: Value =
+            serde_json::from_slice(&output.stdout).expect("invoke prints the response");
+        reply_from_lambda_response(response)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_and_me_through_cargo_lambda_watch() {
+    let stack = Stack::new().await;
+    // The blocking HTTP calls and subprocesses below run off the runtime.
+    tokio::task::spawn_blocking(move || run_end_to_end(&stack))
+        .await
+        .expect("end-to-end run");
+}
+
+fn run_end_to_end(stack: &Stack) {
+    let watch = Watch::start(stack);
+    let json_headers = [("content-type", "application/json")];
+
+    // login over HTTP at its API Gateway path.
+    let credentials = json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).to_string();
+    let reply = watch.http("POST", "/login", &json_headers, Some(&credentials));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    reply.assert_well_formed();
+    let token = reply.json()["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+
+    let wrong = json!({"email": DEMO_EMAIL, "password": "wrong-password"}).to_string();
+    let reply = watch.http("POST", "/login", &json_headers, Some(&wrong));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (401, r#"{"msg":"Bad email or password"}"#)
+    );
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert!(!reply.headers.contains_key("set-cookie"));
+
+    // me over HTTP: header token on GET, body token on POST.
+    let bearer = format!("Bearer {token}");
+    let reply = watch.http("GET", "/me", &[("authorization", bearer.as_str())], None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json()["email"], DEMO_EMAIL);
+    let body = json!({"access_token": token}).to_string();
+    let reply = watch.http("POST", "/me", &json_headers, Some(&body));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json()["email"], DEMO_EMAIL);
+    let reply = watch.http("GET", "/me", &[], None);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (401, r#"{"msg":"Missing access token"}"#)
+    );
+
+    // The events/ files through `cargo lambda invoke`, both event kinds.
+    for kind in ["http-api", "rest-api"] {
+        let reply = watch.invoke("login", &event(&format!("{kind}/login-ok.json")));
+        assert_eq!(reply.status, 200, "{kind}: {reply:?}");
+        let reply = watch.invoke(
+            "login",
+            &event(&format!("{kind}/login-malformed-body.json")),
+        );
+        assert_eq!(reply.status, 400, "{kind}: {reply:?}");
+        let reply = watch.invoke(
+            "me",
+            &with_token(&event(&format!("{kind}/me-header-token.json")), &token),
+        );
+        assert_eq!(reply.status, 200, "{kind}: {reply:?}");
+        let reply = watch.invoke(
+            "me",
+            &with_token(&event(&format!("{kind}/me-body-token.json")), &token),
+        );
+        assert_eq!(reply.status, 200, "{kind}: {reply:?}");
+    }
+}
