@@ -5,6 +5,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +94,7 @@ impl AccessTokens {
             iat: now,
             nbf: now,
             exp: now + ttl,
-            jti: uuid::Uuid::new_v4().simple().to_string(),
+            jti: random_token_id()?,
         };
         let mut header = Header::new(ALGORITHM);
         header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
@@ -154,6 +156,15 @@ fn check_header(header: &Header) -> Result<(), Error> {
         return Err(Error::invalid_token("header names a key"));
     }
     Ok(())
+}
+
+/// 128 random bits, base64url: unique per token without coordination.
+/// Unlike `uuid::Uuid::new_v4`, an RNG failure is an error, not a panic.
+fn random_token_id() -> Result<String, Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn unix_now() -> Result<u64, Error> {
