@@ -1,29 +1,48 @@
-//! What every function holds for its lifetime, and the request loader that
-//! turns a request into the user it acts for.
+//! What every function holds for its lifetime, and the request loaders that
+//! turn a request into the user it acts for.
 
 use lambda_http::Request;
 
-use crate::bearer::find_token;
+use crate::bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, find_token};
 use crate::config::Config;
 use crate::dynamodb;
 use crate::error::Error;
 use crate::request::JsonObject;
-use crate::token::{AccessClaims, AccessTokens};
-use crate::users::{User, UserStore};
+use crate::token::{AccessClaims, RefreshClaims, Tokens};
+use crate::user_store::UserStore;
+use crate::users::User;
 
 /// Config, signing keys and the users table: built once per cold start and
 /// borrowed by every request.
 pub struct Auth {
     pub config: Config,
-    pub tokens: AccessTokens,
+    pub tokens: Tokens,
     pub users: UserStore,
 }
 
-/// The user a request acts for, and the token that proved it.
+/// The user a request acts for, and the access token that proved it.
 #[derive(Debug)]
 pub struct CurrentUser {
     pub user: User,
     pub claims: AccessClaims,
+}
+
+impl CurrentUser {
+    /// Refuses tokens that did not come straight from a password login.
+    pub fn require_fresh(&self) -> Result<(), Error> {
+        if self.claims.fresh {
+            Ok(())
+        } else {
+            Err(Error::FreshTokenRequired)
+        }
+    }
+}
+
+/// The user a refresh request acts for, and its refresh token.
+#[derive(Debug)]
+pub struct RefreshingUser {
+    pub user: User,
+    pub claims: RefreshClaims,
 }
 
 impl Auth {
@@ -36,30 +55,71 @@ impl Auth {
 
     pub fn new(config: Config, client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
         Ok(Self {
-            tokens: AccessTokens::new(&config)?,
+            tokens: Tokens::new(&config)?,
             users: UserStore::new(client, config.users_table.clone()),
             config,
         })
     }
 
-    /// The request loader: finds the token, verifies it and loads its user,
-    /// with exactly one GetItem. A deleted or inactive user is refused like
-    /// a bad token, so a token never outlives its account.
+    /// The request loader: finds the access token, verifies it and loads its
+    /// user, with exactly one GetItem.
     pub async fn current_user(
         &self,
         request: &Request,
         body: Option<&JsonObject>,
     ) -> Result<CurrentUser, Error> {
-        let token = find_token(request, body, self.config.token_locations)?;
-        let claims = self.tokens.verify(token)?;
+        let token = find_token(
+            request,
+            body,
+            ACCESS_TOKEN_FIELD,
+            self.config.token_locations,
+        )?;
+        self.user_for_access_token(token).await
+    }
+
+    /// Verifies an access token and loads its user; for callers that found
+    /// the token themselves, such as an API Gateway authorizer.
+    pub async fn user_for_access_token(&self, token: &str) -> Result<CurrentUser, Error> {
+        let claims = self.tokens.verify_access(token)?;
+        let user = self.live_user(&claims.sub, claims.ver).await?;
+        Ok(CurrentUser { user, claims })
+    }
+
+    /// The refresh-token loader: like [`Auth::current_user`], for the
+    /// `refresh_token` field and refresh tokens only.
+    pub async fn refreshing_user(
+        &self,
+        request: &Request,
+        body: Option<&JsonObject>,
+    ) -> Result<RefreshingUser, Error> {
+        let token = find_token(
+            request,
+            body,
+            REFRESH_TOKEN_FIELD,
+            self.config.token_locations,
+        )?;
+        let claims = self.tokens.verify_refresh(token)?;
+        let user = self.live_user(&claims.sub, claims.ver).await?;
+        Ok(RefreshingUser { user, claims })
+    }
+
+    /// Loads the user a token names and checks that the token still speaks
+    /// for them: the user exists, is active, and has not retired tokens of
+    /// this version (logout, password change) since.
+    async fn live_user(&self, email: &str, token_version: u64) -> Result<User, Error> {
         let user = self
             .users
-            .find_by_email(&claims.sub)
+            .find_by_email(email)
             .await?
             .ok_or_else(|| Error::invalid_token("the token's user no longer exists"))?;
         if !user.active {
             return Err(Error::invalid_token("the token's user is inactive"));
         }
-        Ok(CurrentUser { user, claims })
+        if user.token_version() != token_version {
+            return Err(Error::invalid_token(
+                "the token was retired by a logout or password change",
+            ));
+        }
+        Ok(user)
     }
 }

@@ -1,5 +1,6 @@
-//! Finding the access token in a request: the `Authorization` header, the
-//! JSON body field `access_token`, or both, as `TOKEN_LOCATIONS` allows.
+//! Finding a token in a request: the `Authorization` header, a JSON body
+//! field (`access_token` or `refresh_token`), or both, as `TOKEN_LOCATIONS`
+//! allows.
 
 use lambda_http::Request;
 use lambda_http::http::header::AUTHORIZATION;
@@ -9,15 +10,19 @@ use crate::config::TokenLocations;
 use crate::error::Error;
 use crate::request::JsonObject;
 
-/// The JSON body field that carries the token, as in Flask-JWT-Extended.
-pub const BODY_TOKEN_FIELD: &str = "access_token";
+/// The JSON body field of an access token, as in Flask-JWT-Extended.
+pub const ACCESS_TOKEN_FIELD: &str = "access_token";
+/// The JSON body field of a refresh token.
+pub const REFRESH_TOKEN_FIELD: &str = "refresh_token";
 
-/// The token the request presents. A token in both places must be the same
-/// token: two different ones are a malformed request, not a choice we make
-/// for the client.
+/// The token the request presents, from the header or the body field
+/// `body_field`. A token in both places must be the same token: two
+/// different ones are a malformed request, not a choice we make for the
+/// client.
 pub fn find_token<'r>(
     request: &'r Request,
     body: Option<&'r JsonObject>,
+    body_field: &'static str,
     locations: TokenLocations,
 ) -> Result<&'r str, Error> {
     let from_header = if locations.headers {
@@ -26,7 +31,7 @@ pub fn find_token<'r>(
         None
     };
     let from_body = match body {
-        Some(body) if locations.json => body_token(body)?,
+        Some(body) if locations.json => body_token(body, body_field)?,
         _ => None,
     };
     match (from_header, from_body) {
@@ -50,6 +55,12 @@ fn header_token(request: &Request) -> Result<Option<&str>, Error> {
     let value = value
         .to_str()
         .map_err(|_| Error::invalid_token("Authorization header is not visible ASCII"))?;
+    bearer_token(value).map(Some)
+}
+
+/// The token of an `Authorization` value: `Bearer <token>`, the scheme in
+/// any case, exactly one space, one token.
+pub fn bearer_token(value: &str) -> Result<&str, Error> {
     let (scheme, token) = value
         .split_once(' ')
         .ok_or_else(|| Error::invalid_token("Authorization header without a token"))?;
@@ -63,15 +74,15 @@ fn header_token(request: &Request) -> Result<Option<&str>, Error> {
             "Authorization header is not `Bearer <token>`",
         ));
     }
-    Ok(Some(token))
+    Ok(token)
 }
 
-fn body_token(body: &JsonObject) -> Result<Option<&str>, Error> {
-    match body.get(BODY_TOKEN_FIELD) {
+fn body_token<'b>(body: &'b JsonObject, field: &'static str) -> Result<Option<&'b str>, Error> {
+    match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(token)) => Ok(Some(token)),
-        Some(_) => Err(Error::invalid_token(
-            "`access_token` in the body is not a string",
-        )),
+        Some(_) => Err(Error::invalid_token(format!(
+            "`{field}` in the body is not a string"
+        ))),
     }
 }

@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::password::PasswordPolicy;
 
 /// The shortest signing key accepted: 256 bits, the output size of HS256.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -15,6 +16,7 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 const DEFAULT_ISSUER: &str = "sessionless";
 const DEFAULT_AUDIENCE: &str = "sessionless";
 const DEFAULT_ACCESS_TOKEN_TTL_SECS: u64 = 900;
+const DEFAULT_REFRESH_TOKEN_TTL_SECS: u64 = 30 * 86_400;
 const DEFAULT_LEEWAY_SECS: u64 = 5;
 
 #[derive(Debug, Clone)]
@@ -29,10 +31,16 @@ pub struct Config {
     pub jwt_audience: String,
     /// `ACCESS_TOKEN_TTL`: access-token lifetime.
     pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL`: refresh-token lifetime, renewed by each rotation.
+    pub refresh_token_ttl: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
+    /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
+    pub signup_enabled: bool,
     /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
     pub token_locations: TokenLocations,
+    /// `ARGON2_*`: the cost of new password hashes.
+    pub password_policy: PasswordPolicy,
     /// `DYNAMODB_*`: timeouts and retries of every DynamoDB call.
     pub dynamodb: DynamoDbSettings,
 }
@@ -110,15 +118,42 @@ impl Config {
                 DEFAULT_ACCESS_TOKEN_TTL_SECS,
                 1..=86_400,
             )?),
+            refresh_token_ttl: Duration::from_secs(env.number_or(
+                "REFRESH_TOKEN_TTL",
+                DEFAULT_REFRESH_TOKEN_TTL_SECS,
+                60..=365 * 86_400,
+            )?),
             jwt_leeway: Duration::from_secs(env.number_or(
                 "JWT_LEEWAY",
                 DEFAULT_LEEWAY_SECS,
                 0..=300,
             )?),
+            signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
             token_locations: match env.get("TOKEN_LOCATIONS") {
                 Some(value) => TokenLocations::parse(&value)?,
                 None => TokenLocations::BOTH,
             },
+            password_policy: password_policy(&env)?,
+            dynamodb: DynamoDbSettings::from_env(&env)?,
+        })
+    }
+}
+
+/// What operator tools need: the table, DynamoDB and the password policy,
+/// read from the same variables as [`Config`], but no signing key.
+#[derive(Debug, Clone)]
+pub struct ToolConfig {
+    pub users_table: String,
+    pub password_policy: PasswordPolicy,
+    pub dynamodb: DynamoDbSettings,
+}
+
+impl ToolConfig {
+    pub fn from_env() -> Result<Self, Error> {
+        let env = Env(|name: &str| std::env::var(name).ok());
+        Ok(Self {
+            users_table: env.required("USERS_TABLE")?,
+            password_policy: password_policy(&env)?,
             dynamodb: DynamoDbSettings::from_env(&env)?,
         })
     }
@@ -160,12 +195,26 @@ impl DynamoDbSettings {
             )?,
         })
     }
+}
 
-    /// The defaults, with the variables above applied. For tools that talk
-    /// to the users table without the rest of the configuration.
-    pub fn from_process_env() -> Result<Self, Error> {
-        Self::from_env(&Env(|name: &str| std::env::var(name).ok()))
+/// OWASP's minimum is the floor: a deployment may raise the cost, never
+/// lower it.
+fn password_policy<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<PasswordPolicy, Error> {
+    let floor = PasswordPolicy::OWASP_MINIMUM;
+    PasswordPolicy {
+        memory_kib: env.number_or(
+            "ARGON2_MEMORY_KIB",
+            floor.memory_kib,
+            floor.memory_kib..=1_048_576,
+        )?,
+        iterations: env.number_or("ARGON2_ITERATIONS", floor.iterations, floor.iterations..=20)?,
+        parallelism: env.number_or(
+            "ARGON2_PARALLELISM",
+            floor.parallelism,
+            floor.parallelism..=8,
+        )?,
     }
+    .validate()
 }
 
 fn millis_of(duration: Duration) -> u64 {
@@ -232,6 +281,19 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         self.get(name).unwrap_or_else(|| default.to_owned())
     }
 
+    fn flag_or(&self, name: &str, default: bool) -> Result<bool, Error> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(Error::Config(format!(
+                "{name} must be true or false, got {text:?}"
+            ))),
+        }
+    }
+
     fn number_or<N>(&self, name: &str, default: N, allowed: RangeInclusive<N>) -> Result<N, Error>
     where
         N: std::str::FromStr + PartialOrd + fmt::Display,
@@ -273,6 +335,8 @@ mod tests {
         assert_eq!(config.jwt_audience, "sessionless");
         assert_eq!(config.access_token_ttl, Duration::from_secs(900));
         assert_eq!(config.jwt_leeway, Duration::from_secs(5));
+        assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(config.signup_enabled);
         assert_eq!(config.token_locations, TokenLocations::BOTH);
         assert_eq!(config.dynamodb.max_attempts, 3);
         assert_eq!(config.dynamodb.operation_timeout, Duration::from_secs(4));
@@ -310,10 +374,27 @@ mod tests {
             ("ACCESS_TOKEN_TTL", "-1"),
             ("JWT_LEEWAY", "3600"),
             ("DYNAMODB_MAX_ATTEMPTS", "0"),
+            ("REFRESH_TOKEN_TTL", "10"),
+            ("SIGNUP_ENABLED", "maybe"),
+            ("ARGON2_MEMORY_KIB", "4096"),
+            ("ARGON2_ITERATIONS", "1"),
         ] {
             let error =
                 config(&[("USERS_TABLE", "u"), ("JWT_SECRET", SECRET), (name, value)]).unwrap_err();
             assert!(error.to_string().contains(name), "{name}={value}: {error}");
+        }
+    }
+
+    #[test]
+    fn signup_can_be_switched_off() {
+        for value in ["false", "0", "No"] {
+            let config = config(&[
+                ("USERS_TABLE", "u"),
+                ("JWT_SECRET", SECRET),
+                ("SIGNUP_ENABLED", value),
+            ])
+            .unwrap();
+            assert!(!config.signup_enabled, "{value}");
         }
     }
 

@@ -48,6 +48,19 @@ pub enum Error {
     #[error("user store failure: {0}")]
     StoreFailure(String),
 
+    /// A valid access token, but the operation needs one straight from a
+    /// password login.
+    #[error("fresh token required")]
+    FreshTokenRequired,
+
+    /// The current password given to change it was wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+
+    /// Self-service signup is switched off (`SIGNUP_ENABLED=false`).
+    #[error("signup is disabled")]
+    SignupDisabled,
+
     /// A user with this email already exists.
     #[error("user already exists")]
     UserExists,

@@ -9,13 +9,15 @@ pub mod bearer;
 pub mod config;
 pub mod dynamodb;
 pub mod error;
+pub mod grant;
 pub mod password;
 pub mod request;
 pub mod response;
 pub mod runtime;
 pub mod token;
+pub mod user_store;
 pub mod users;
 
-pub use auth::{Auth, CurrentUser};
+pub use auth::{Auth, CurrentUser, RefreshingUser};
 pub use config::Config;
 pub use error::Error;

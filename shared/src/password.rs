@@ -1,17 +1,13 @@
-//! Password hashing with argon2id at OWASP's minimum parameters.
+//! Password hashing with argon2id, at OWASP's minimum parameters or above.
 //!
 //! Hashing and verifying cost tens of milliseconds of CPU, so both run on
 //! tokio's blocking pool and never stall the async executor.
 
+use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::Error;
-
-/// OWASP Password Storage Cheat Sheet minimum for argon2id: 19 MiB, 2 passes, 1 lane.
-pub const MEMORY_COST_KIB: u32 = 19_456;
-pub const TIME_COST: u32 = 2;
-pub const PARALLELISM: u32 = 1;
 
 /// Longer passwords are refused before hashing: argon2 hashes the whole
 /// input, so an unbounded password is a cheap way to burn our CPU.
@@ -41,71 +37,131 @@ pub fn check_password_length(password: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A hash of a random password nobody knows, made with the parameters above.
-/// An unknown email is verified against it, so that the response takes as
-/// long as for a known email with a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$bBZwgh3F/286nSpfl7i/RQ$LMBK1TpUyrxXhALgbQ0RVBSYOo24clEhVAeToRX4+JA";
-
-/// The argon2id instance with the project's policy.
-fn argon2() -> Argon2<'static> {
-    Argon2::new(
-        Algorithm::Argon2id,
-        Version::V0x13,
-        Params::new(MEMORY_COST_KIB, TIME_COST, PARALLELISM, None).unwrap_or(Params::DEFAULT),
-    )
+/// The argon2id cost every new hash gets (`ARGON2_*`). Stored hashes below
+/// it still verify, and are re-hashed at the user's next login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
 }
 
-/// Hashes `password` with a fresh random salt into a PHC string
-/// (`$argon2id$v=19$m=19456,t=2,p=1$...`).
-pub async fn hash_password(password: String) -> Result<String, Error> {
-    tokio::task::spawn_blocking(move || {
-        argon2()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|error| Error::Internal(format!("argon2 hashing failed: {error}")))
-    })
-    .await
-    .map_err(|error| Error::Internal(format!("hashing task failed: {error}")))?
+/// What checking a password found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCheck {
+    pub matches: bool,
+    /// The stored hash is weaker than the policy: re-hash it while the
+    /// password is at hand.
+    pub outdated: bool,
 }
 
-/// True when `password` matches `stored_hash`. With no stored hash (unknown
-/// user) or an unreadable one, the password is checked against a dummy hash
-/// of the same cost and the answer is false: the time taken does not tell
-/// whether the account exists.
-pub async fn verify_password(password: String, stored_hash: Option<String>) -> Result<bool, Error> {
-    tokio::task::spawn_blocking(move || {
-        let Some(stored_hash) = stored_hash else {
-            let _ = argon2().verify_password(password.as_bytes(), DUMMY_HASH);
-            return false;
+/// An unknown email costs a hash with this salt: the same work as verifying
+/// a stored hash at the policy's cost, with nothing to compare against.
+const DUMMY_SALT: &[u8] = b"sessionless-unknown-user";
+
+impl PasswordPolicy {
+    /// OWASP Password Storage Cheat Sheet minimum for argon2id: 19 MiB,
+    /// 2 passes, 1 lane. Also the floor the configuration accepts.
+    pub const OWASP_MINIMUM: Self = Self {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    fn argon2(self) -> Result<Argon2<'static>, Error> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|error| Error::Config(format!("argon2 parameters: {error}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Checks that argon2 accepts these parameters; for the cold start.
+    pub fn validate(self) -> Result<Self, Error> {
+        self.argon2().map(|_| self)
+    }
+
+    /// Hashes `password` with a fresh random salt into a PHC string
+    /// (`$argon2id$v=19$m=19456,t=2,p=1$...`).
+    pub async fn hash(self, password: String) -> Result<String, Error> {
+        run_blocking(move || {
+            self.argon2()?
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|error| Error::Internal(format!("argon2 hashing failed: {error}")))
+        })
+        .await
+    }
+
+    /// Checks `password` against `stored_hash`. With no stored hash (unknown
+    /// user) or an unreadable one, the same work is done and the answer is
+    /// no match: the time taken does not tell whether the account exists.
+    pub async fn check(
+        self,
+        password: String,
+        stored_hash: Option<String>,
+    ) -> Result<PasswordCheck, Error> {
+        run_blocking(move || {
+            let argon2 = self.argon2()?;
+            let parsed = stored_hash.as_deref().map(PasswordHash::new);
+            let hash = match parsed {
+                Some(Ok(hash)) => hash,
+                unknown_or_unreadable => {
+                    if let Some(Err(error)) = unknown_or_unreadable {
+                        tracing::error!(%error, "stored password hash is unreadable; refusing the login");
+                    }
+                    let mut output = [0u8; 32];
+                    let _ = argon2.hash_password_into(password.as_bytes(), DUMMY_SALT, &mut output);
+                    return Ok(PasswordCheck {
+                        matches: false,
+                        outdated: false,
+                    });
+                }
+            };
+            let matches = match argon2.verify_password(password.as_bytes(), &hash) {
+                Ok(()) => true,
+                Err(argon2::password_hash::Error::PasswordInvalid) => false,
+                Err(error) => {
+                    tracing::error!(%error, "stored password hash did not verify; refusing the login");
+                    false
+                }
+            };
+            Ok(PasswordCheck {
+                matches,
+                outdated: self.is_stronger_than(&hash),
+            })
+        })
+        .await
+    }
+
+    /// True when `hash` is not argon2id v1.3, or any of its costs is below
+    /// this policy's.
+    fn is_stronger_than(self, hash: &PasswordHash) -> bool {
+        let Ok(params) = Params::try_from(hash) else {
+            return true;
         };
-        match argon2().verify_password(password.as_bytes(), stored_hash.as_str()) {
-            Ok(()) => true,
-            Err(argon2::password_hash::Error::PasswordInvalid) => false,
-            Err(error) => {
-                tracing::error!(%error, "stored password hash is unreadable; refusing the login");
-                let _ = argon2().verify_password(password.as_bytes(), DUMMY_HASH);
-                false
-            }
-        }
-    })
-    .await
-    .map_err(|error| Error::Internal(format!("verification task failed: {error}")))
+        hash.algorithm.as_str() != "argon2id"
+            || hash.version != Some(0x13)
+            || params.m_cost() < self.memory_kib
+            || params.t_cost() < self.iterations
+            || params.p_cost() < self.parallelism
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| Error::Internal(format!("password task failed: {error}")))?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::password_hash::phc::PasswordHash;
 
-    #[test]
-    fn dummy_hash_uses_the_policy_parameters() {
-        let hash = PasswordHash::new(DUMMY_HASH).unwrap();
-        assert_eq!(hash.algorithm.as_str(), "argon2id");
-        let params = Params::try_from(&hash).unwrap();
-        assert_eq!(params.m_cost(), MEMORY_COST_KIB);
-        assert_eq!(params.t_cost(), TIME_COST);
-        assert_eq!(params.p_cost(), PARALLELISM);
-    }
+    const POLICY: PasswordPolicy = PasswordPolicy::OWASP_MINIMUM;
 
     #[test]
     fn new_passwords_have_a_floor_and_a_cap() {
@@ -118,28 +174,81 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hash_then_verify_round_trips() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
+    async fn hash_then_check_round_trips() {
+        let hash = POLICY.hash("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let right = POLICY
+            .check("correct horse".into(), Some(hash.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            right,
+            PasswordCheck {
+                matches: true,
+                outdated: false
+            }
+        );
+        let wrong = POLICY
+            .check("wrong horse".into(), Some(hash))
+            .await
+            .unwrap();
+        assert!(!wrong.matches);
+    }
+
+    #[tokio::test]
+    async fn long_passwords_are_not_truncated() {
+        let long = "p".repeat(100);
+        let hash = POLICY.hash(long.clone()).await.unwrap();
+        let mut almost = long.clone();
+        almost.replace_range(99.., "q");
         assert!(
-            verify_password("correct horse".into(), Some(hash.clone()))
+            POLICY
+                .check(long, Some(hash.clone()))
                 .await
                 .unwrap()
+                .matches
         );
-        assert!(
-            !verify_password("wrong horse".into(), Some(hash))
-                .await
-                .unwrap()
-        );
+        assert!(!POLICY.check(almost, Some(hash)).await.unwrap().matches);
     }
 
     #[tokio::test]
     async fn unknown_user_and_garbage_hash_are_refused() {
-        assert!(!verify_password("anything".into(), None).await.unwrap());
+        assert!(!POLICY.check("anything".into(), None).await.unwrap().matches);
+        let garbage = POLICY
+            .check("anything".into(), Some("not a hash".into()))
+            .await
+            .unwrap();
+        assert!(!garbage.matches);
+    }
+
+    #[tokio::test]
+    async fn hashes_below_the_policy_are_outdated() {
+        let old = POLICY.hash("pw-123456".into()).await.unwrap();
+        let stronger = PasswordPolicy {
+            memory_kib: 32_768,
+            ..POLICY
+        };
+        let check = stronger
+            .check("pw-123456".into(), Some(old.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            check,
+            PasswordCheck {
+                matches: true,
+                outdated: true
+            }
+        );
+        let more_passes = PasswordPolicy {
+            iterations: 3,
+            ..POLICY
+        };
         assert!(
-            !verify_password("anything".into(), Some("not a hash".into()))
+            more_passes
+                .check("pw-123456".into(), Some(old))
                 .await
                 .unwrap()
+                .outdated
         );
     }
 }

@@ -16,6 +16,10 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
 const INVALID_TOKEN_CHALLENGE: HeaderValue =
     HeaderValue::from_static(r#"Bearer error="invalid_token""#);
+// RFC 6750 has no code for "authenticate again"; insufficient_user_authentication
+// is RFC 9470's, made for exactly this step-up.
+const FRESH_TOKEN_CHALLENGE: HeaderValue =
+    HeaderValue::from_static(r#"Bearer error="insufficient_user_authentication""#);
 const RETRY_AFTER_SECONDS: HeaderValue = HeaderValue::from_static("1");
 
 /// Serialises `body` as the JSON response. Every response carries
@@ -46,6 +50,9 @@ pub fn error_response(error: &Error) -> Response<Body> {
         Error::BadCredentials => (StatusCode::UNAUTHORIZED, "Bad email or password"),
         Error::MissingToken => (StatusCode::UNAUTHORIZED, "Missing access token"),
         Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "Invalid or expired token"),
+        Error::FreshTokenRequired => (StatusCode::UNAUTHORIZED, "Fresh token required"),
+        Error::WrongPassword => (StatusCode::UNAUTHORIZED, "Wrong password"),
+        Error::SignupDisabled => (StatusCode::FORBIDDEN, "Signup is disabled"),
         Error::UserExists => (StatusCode::CONFLICT, "User already exists"),
         Error::StoreUnavailable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -60,11 +67,14 @@ pub fn error_response(error: &Error) -> Response<Body> {
     match error {
         // RFC 6750 section 3: a request without credentials gets the bare
         // challenge; a refused token also names the error.
-        Error::BadCredentials | Error::MissingToken => {
+        Error::BadCredentials | Error::MissingToken | Error::WrongPassword => {
             headers.insert(WWW_AUTHENTICATE, BEARER_CHALLENGE);
         }
         Error::InvalidToken(_) => {
             headers.insert(WWW_AUTHENTICATE, INVALID_TOKEN_CHALLENGE);
+        }
+        Error::FreshTokenRequired => {
+            headers.insert(WWW_AUTHENTICATE, FRESH_TOKEN_CHALLENGE);
         }
         Error::MethodNotAllowed { allowed, .. } => {
             let allowed: Vec<&str> = allowed.iter().map(|method| method.as_str()).collect();

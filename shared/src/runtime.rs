@@ -9,6 +9,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::auth::Auth;
 use crate::error::Error;
@@ -22,35 +23,72 @@ where
     H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
 {
-    lambda_http::tracing::init_default_subscriber();
-    let auth = match Auth::from_env().await {
-        // The state lives as long as the process; leaking it lets every
-        // request borrow it without reference counting.
-        Ok(auth) => &*Box::leak(Box::new(auth)),
-        Err(error) => {
-            tracing::error!(%error, "cold start failed");
-            return Err(error.into());
-        }
-    };
-
+    let auth = cold_start().await?;
     lambda_runtime::run(event_service(auth, handler)).await
 }
 
-/// The whole path from a Lambda event to the response Lambda sends back:
-/// guard the body, build the HTTP request, run `handler`, map its error,
-/// and shape the response for API Gateway v1 or v2, as the event was.
-/// [`run`] serves it; tests call it directly with events.
-pub fn event_service<H, F>(
-    auth: &'static Auth,
-    handler: H,
-) -> impl Service<LambdaEvent<LambdaRequest>, Response = impl Serialize + use<H, F>, Error = Infallible>
-+ use<H, F>
+/// [`run`] for an HTTP function that needs no configuration at all, such
+/// as a backend behind the authorizer.
+pub async fn run_without_auth<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
 where
-    H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+    H: Fn(Request) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    lambda_runtime::run(event_service(&(), move |_: &(), request| handler(request))).await
+}
+
+/// [`run`] for functions whose events are not HTTP requests, such as API
+/// Gateway authorizers: `handler` gets the raw event and returns the raw
+/// response. An error fails the invocation, with its message in the logs.
+pub async fn run_json<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+where
+    H: Fn(&'static Auth, Value) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<Value, Error>> + Send + 'static,
+{
+    let auth = cold_start().await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler(auth, event.payload).await.map_err(|error| {
+            tracing::error!(%error, "invocation failed");
+            lambda_runtime::Error::from(error)
+        })
+    }))
+    .await
+}
+
+/// Logging, configuration and the DynamoDB client, once per process.
+async fn cold_start() -> Result<&'static Auth, lambda_runtime::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    match Auth::from_env().await {
+        // The state lives as long as the process; leaking it lets every
+        // request borrow it without reference counting.
+        Ok(auth) => Ok(Box::leak(Box::new(auth))),
+        Err(error) => {
+            tracing::error!(%error, "cold start failed");
+            Err(error.into())
+        }
+    }
+}
+
+/// The whole path from a Lambda event to the response Lambda sends back:
+/// guard the body, build the HTTP request, run `handler` with `state`, map
+/// its error, and shape the response for API Gateway v1 or v2, as the event
+/// was. [`run`] serves it; tests call it directly with events.
+pub fn event_service<S, H, F>(
+    state: &'static S,
+    handler: H,
+) -> impl Service<
+    LambdaEvent<LambdaRequest>,
+    Response = impl Serialize + use<S, H, F>,
+    Error = Infallible,
+> + use<S, H, F>
+where
+    S: Sync + 'static,
+    H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
 {
     let mut app = Adapter::from(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(into_response(handler(auth, request).await))
+        Ok::<_, Infallible>(into_response(handler(state, request).await))
     }));
     let mut reject_body = Adapter::from(service_fn(|_: Request| async {
         Ok::<_, Infallible>(into_response(Err(Error::bad_request(
@@ -67,7 +105,7 @@ where
 }
 
 /// The one place where a handler's error becomes a response, and is logged.
-pub fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
+fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
     match result {
         Ok(response) => response,
         Err(error) => {

@@ -1,7 +1,9 @@
-//! Access tokens: HS256 JWTs that carry the user's email in `sub`.
+//! Access and refresh tokens: HS256 JWTs that carry the user's email in `sub`.
 //!
-//! The token type is the header `typ: at+jwt` (RFC 9068), so that token kinds
-//! added later can never be accepted in place of an access token.
+//! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068) and
+//! `rt+jwt` for refresh tokens, so one kind is never accepted as the other.
+//! Every token carries the user's token version (`ver`); bumping the version
+//! on the user's item retires every token issued before.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,48 +17,103 @@ use crate::error::Error;
 
 /// The `typ` header of every access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// The `typ` header of every refresh token.
+pub const REFRESH_TOKEN_TYPE: &str = "rt+jwt";
 
 /// The only algorithm signed or accepted.
 const ALGORITHM: Algorithm = Algorithm::HS256;
 
-/// Longer tokens are refused before any decoding. Ours are about 350 bytes.
+/// Longer tokens are refused before any decoding. Ours are about 400 bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// The claims of an access token. Deserialisation is strict about types:
-/// `exp: "1700000000"` or `aud: ["a"]` is a refused token, not a coerced one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a verified access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessClaims {
     /// The user's email, the key of the users table.
     pub sub: String,
-    pub iss: String,
-    pub aud: String,
-    pub iat: u64,
-    pub nbf: u64,
-    pub exp: u64,
-    /// A random id, so that every token is unique and can be named in logs.
     pub jti: String,
+    pub exp: u64,
+    /// The user's token version when the token was issued.
+    pub ver: u64,
+    /// True when issued by a password login, false when by a refresh.
+    pub fresh: bool,
 }
 
-/// A freshly signed access token and its lifetime in seconds.
+/// What a verified refresh token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshClaims {
+    pub sub: String,
+    /// This token's id; the user's item records the current one per family.
+    pub jti: String,
+    pub exp: u64,
+    pub ver: u64,
+    /// The family: every token rotated from one login shares it.
+    pub fam: String,
+}
+
+/// The claims as they travel. Deserialisation is strict about types:
+/// `exp: "1700000000"` or `aud: ["a"]` is a refused token, not a coerced one.
+#[derive(Debug, Serialize, Deserialize)]
+struct WireClaims {
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: u64,
+    nbf: u64,
+    exp: u64,
+    jti: String,
+    ver: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fresh: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fam: Option<String>,
+}
+
+/// A freshly signed token and its lifetime in seconds.
 #[derive(Debug)]
 pub struct IssuedToken {
     pub token: String,
     pub expires_in: u64,
 }
 
-/// Signs and verifies access tokens with the configured key and policy.
-/// Built once per cold start.
-pub struct AccessTokens {
+/// A freshly signed refresh token, with what the user's item must record.
+#[derive(Debug)]
+pub struct IssuedRefreshToken {
+    pub token: String,
+    pub jti: String,
+    pub fam: String,
+    pub exp: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Access,
+    Refresh,
+}
+
+impl Kind {
+    fn typ(self) -> &'static str {
+        match self {
+            Kind::Access => ACCESS_TOKEN_TYPE,
+            Kind::Refresh => REFRESH_TOKEN_TYPE,
+        }
+    }
+}
+
+/// Signs and verifies tokens with the configured key and policy. Built once
+/// per cold start.
+pub struct Tokens {
     encoding_key: EncodingKey,
     decoding_key: DecodingKey,
     validation: Validation,
     issuer: String,
     audience: String,
-    ttl: Duration,
+    access_ttl: Duration,
+    refresh_ttl: Duration,
     leeway: Duration,
 }
 
-impl AccessTokens {
+impl Tokens {
     pub fn new(config: &Config) -> Result<Self, Error> {
         let secret = config.jwt_secret.as_bytes();
         let unusable = |error| Error::Config(format!("JWT_SECRET is not a usable key: {error}"));
@@ -78,61 +135,125 @@ impl AccessTokens {
             validation,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
-            ttl: config.access_token_ttl,
+            access_ttl: config.access_token_ttl,
+            refresh_ttl: config.refresh_token_ttl,
             leeway: config.jwt_leeway,
         })
     }
 
-    /// Signs an access token for `email`, valid from now for the configured TTL.
-    pub fn issue(&self, email: &str) -> Result<IssuedToken, Error> {
+    /// An access token for `email` at token version `ver`. `fresh` says the
+    /// user just proved their password.
+    pub fn issue_access(&self, email: &str, ver: u64, fresh: bool) -> Result<IssuedToken, Error> {
+        let mut claims = self.claims(email, ver, self.access_ttl)?;
+        claims.fresh = Some(fresh);
+        Ok(IssuedToken {
+            token: self.sign(Kind::Access, &claims)?,
+            expires_in: self.access_ttl.as_secs(),
+        })
+    }
+
+    /// A refresh token for `email`, in family `fam`, or in a new family when
+    /// `fam` is `None` (a login).
+    pub fn issue_refresh(
+        &self,
+        email: &str,
+        ver: u64,
+        fam: Option<String>,
+    ) -> Result<IssuedRefreshToken, Error> {
+        let mut claims = self.claims(email, ver, self.refresh_ttl)?;
+        let fam = match fam {
+            Some(fam) => fam,
+            None => random_id()?,
+        };
+        claims.fam = Some(fam.clone());
+        Ok(IssuedRefreshToken {
+            token: self.sign(Kind::Refresh, &claims)?,
+            jti: claims.jti,
+            fam,
+            exp: claims.exp,
+        })
+    }
+
+    /// Verifies an access token. Every failure is [`Error::InvalidToken`]
+    /// with the reason for the logs.
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, Error> {
+        let claims = self.verify(Kind::Access, token)?;
+        let fresh = claims
+            .fresh
+            .ok_or_else(|| Error::invalid_token("access token without `fresh`"))?;
+        Ok(AccessClaims {
+            sub: claims.sub,
+            jti: claims.jti,
+            exp: claims.exp,
+            ver: claims.ver,
+            fresh,
+        })
+    }
+
+    /// Verifies a refresh token.
+    pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, Error> {
+        let claims = self.verify(Kind::Refresh, token)?;
+        let fam = claims
+            .fam
+            .ok_or_else(|| Error::invalid_token("refresh token without `fam`"))?;
+        Ok(RefreshClaims {
+            sub: claims.sub,
+            jti: claims.jti,
+            exp: claims.exp,
+            ver: claims.ver,
+            fam,
+        })
+    }
+
+    fn claims(&self, email: &str, ver: u64, ttl: Duration) -> Result<WireClaims, Error> {
         let now = unix_now()?;
-        let ttl = self.ttl.as_secs();
-        let claims = AccessClaims {
+        Ok(WireClaims {
             sub: email.to_owned(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
             nbf: now,
-            exp: now + ttl,
-            jti: random_token_id()?,
-        };
-        let mut header = Header::new(ALGORITHM);
-        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding_key)
-            .map_err(|error| Error::Internal(format!("signing an access token failed: {error}")))?;
-        Ok(IssuedToken {
-            token,
-            expires_in: ttl,
+            exp: now + ttl.as_secs(),
+            jti: random_id()?,
+            ver,
+            fresh: None,
+            fam: None,
         })
     }
 
-    /// Verifies signature, algorithm, type, time window, issuer and audience,
-    /// and returns the claims. Every failure is [`Error::InvalidToken`] with
-    /// the reason for the logs.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, Error> {
+    fn sign(&self, kind: Kind, claims: &WireClaims) -> Result<String, Error> {
+        let mut header = Header::new(ALGORITHM);
+        header.typ = Some(kind.typ().to_owned());
+        jsonwebtoken::encode(&header, claims, &self.encoding_key)
+            .map_err(|error| Error::Internal(format!("signing a token failed: {error}")))
+    }
+
+    /// Signature, algorithm, kind, time window, issuer and audience.
+    fn verify(&self, kind: Kind, token: &str) -> Result<WireClaims, Error> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::invalid_token("token over the size limit"));
         }
-        let data =
-            jsonwebtoken::decode::<AccessClaims>(token, &self.decoding_key, &self.validation)
-                .map_err(|error| Error::invalid_token(format!("{:?}", error.kind())))?;
-        check_header(&data.header)?;
-        self.check_lifetime(&data.claims)?;
+        let data = jsonwebtoken::decode::<WireClaims>(token, &self.decoding_key, &self.validation)
+            .map_err(|error| Error::invalid_token(format!("{:?}", error.kind())))?;
+        check_header(&data.header, kind)?;
+        self.check_lifetime(&data.claims, kind)?;
         Ok(data.claims)
     }
 
     /// Refuses tokens whose `iat` lies in the future, or whose lifetime is
-    /// longer than this deployment ever issues: such a token was not made
-    /// by [`AccessTokens::issue`] with the current policy.
-    fn check_lifetime(&self, claims: &AccessClaims) -> Result<(), Error> {
+    /// longer than this deployment issues for their kind: such a token was
+    /// not made here with the current policy.
+    fn check_lifetime(&self, claims: &WireClaims, kind: Kind) -> Result<(), Error> {
         let leeway = self.leeway.as_secs();
+        let ttl = match kind {
+            Kind::Access => self.access_ttl,
+            Kind::Refresh => self.refresh_ttl,
+        };
         if claims.iat > unix_now()? + leeway {
             return Err(Error::invalid_token("iat in the future"));
         }
-        if claims.exp.saturating_sub(claims.iat) > self.ttl.as_secs() + leeway {
-            return Err(Error::invalid_token(
-                "lifetime longer than ACCESS_TOKEN_TTL",
-            ));
+        if claims.exp.saturating_sub(claims.iat) > ttl.as_secs() + leeway {
+            return Err(Error::invalid_token("lifetime longer than configured"));
         }
         Ok(())
     }
@@ -141,9 +262,9 @@ impl AccessTokens {
 /// Only `alg` (checked by jsonwebtoken) and `typ` are expected. Headers that
 /// point at other keys are refused outright: they are never fetched or used,
 /// and a token that carries one was not made here.
-fn check_header(header: &Header) -> Result<(), Error> {
-    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
-        return Err(Error::invalid_token("not an access token (typ)"));
+fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
+    if header.typ.as_deref() != Some(kind.typ()) {
+        return Err(Error::invalid_token(format!("not a {kind:?} token (typ)")));
     }
     let names_a_key = header.jku.is_some()
         || header.jwk.is_some()
@@ -158,16 +279,17 @@ fn check_header(header: &Header) -> Result<(), Error> {
     Ok(())
 }
 
-/// 128 random bits, base64url: unique per token without coordination.
-/// Unlike `uuid::Uuid::new_v4`, an RNG failure is an error, not a panic.
-fn random_token_id() -> Result<String, Error> {
+/// 128 random bits, base64url: unique without coordination. Unlike
+/// `uuid::Uuid::new_v4`, an RNG failure is an error, not a panic.
+pub fn random_id() -> Result<String, Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn unix_now() -> Result<u64, Error> {
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> Result<u64, Error> {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())

@@ -1,20 +1,16 @@
-//! Users in DynamoDB, one item per user keyed by `email`.
+//! The user item, one per user keyed by `email`, and what a user may see.
 //!
 //! Other tools may write these items too, so the attribute names are part of
-//! the contract: `email`, `password_hash`, `name`, `created_at`, `active`.
-//! Unknown attributes are ignored, so items written by later versions load.
+//! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
+//! and the token state `token_version` and `refresh_families`. Every
+//! attribute but the first four may be missing, and unknown attributes are
+//! ignored, so items written by other tools or other versions load.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::create_table::CreateTableError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use serde::{Deserialize, Serialize};
 
-use crate::dynamodb::store_error;
 use crate::error::Error;
 
 /// The longest address SMTP can deliver to (RFC 5321 path limit).
@@ -33,6 +29,25 @@ pub struct User {
     /// attribute existed, or by tools that never set it, keep working.
     #[serde(default = "active_by_default")]
     pub active: bool,
+    /// Every token carries the version it was issued at; logout and a
+    /// password change bump it, retiring every earlier token at once.
+    /// Missing means 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_version: Option<u64>,
+    /// The live refresh-token families, by family id: one per login with
+    /// `remember`. Missing means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_families: Option<HashMap<String, RefreshFamily>>,
+}
+
+/// The current refresh token of one family. A refresh token of the family
+/// with another `jti` has already been rotated: presenting it is a replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshFamily {
+    pub jti: String,
+    /// When the current token expires (Unix seconds); expired families are
+    /// pruned on the next login.
+    pub exp: u64,
 }
 
 fn active_by_default() -> bool {
@@ -47,6 +62,11 @@ impl fmt::Debug for User {
             .field("name", &self.name)
             .field("created_at", &self.created_at)
             .field("active", &self.active)
+            .field("token_version", &self.token_version)
+            .field(
+                "refresh_families",
+                &self.refresh_families.as_ref().map(HashMap::len),
+            )
             .finish()
     }
 }
@@ -71,7 +91,19 @@ impl User {
             name,
             created_at,
             active: true,
+            token_version: None,
+            refresh_families: None,
         })
+    }
+
+    /// The version current tokens must carry.
+    pub fn token_version(&self) -> u64 {
+        self.token_version.unwrap_or(0)
+    }
+
+    /// The family's current refresh token, if the family is live.
+    pub fn refresh_family(&self, fam: &str) -> Option<&RefreshFamily> {
+        self.refresh_families.as_ref()?.get(fam)
     }
 
     pub fn public_profile(&self) -> PublicProfile<'_> {
@@ -81,6 +113,23 @@ impl User {
             created_at: &self.created_at,
         }
     }
+}
+
+/// The longest display name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Trims a display name and checks it is printable text of sensible length.
+pub fn normalize_name(raw: &str) -> Result<String, Error> {
+    let name = raw.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(Error::bad_request(format!(
+            "`name` must be 1 to {MAX_NAME_CHARS} characters of text"
+        )));
+    }
+    Ok(name.to_owned())
 }
 
 /// Trims and lower-cases an email address and checks its rough shape. Keys
@@ -96,106 +145,6 @@ pub fn normalize_email(raw: &str) -> Result<String, Error> {
         Ok(email)
     } else {
         Err(Error::bad_request("`email` must be an email address"))
-    }
-}
-
-#[derive(Serialize)]
-struct UserKey<'a> {
-    email: &'a str,
-}
-
-/// The users table.
-#[derive(Debug, Clone)]
-pub struct UserStore {
-    client: Client,
-    table: String,
-}
-
-impl UserStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    /// One strongly consistent GetItem: a user deactivated a moment ago is
-    /// refused on the very next request. Needs `dynamodb:GetItem`.
-    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        let key = serde_dynamo::to_item(UserKey { email })
-            .map_err(|error| Error::Internal(format!("building the user key failed: {error}")))?;
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|error| store_error("GetItem", error))?;
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|error| {
-                    Error::StoreFailure(format!("user item for {email} is malformed: {error}"))
-                })
-            })
-            .transpose()
-    }
-
-    /// Writes a new user; never overwrites an existing one
-    /// ([`Error::UserExists`]). Needs `dynamodb:PutItem`.
-    pub async fn create(&self, user: &User) -> Result<(), Error> {
-        let item = serde_dynamo::to_item(user)
-            .map_err(|error| Error::Internal(format!("building the user item failed: {error}")))?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(email)")
-            .send()
-            .await
-            .map_err(|error| match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Error::UserExists,
-                _ => store_error("PutItem", error),
-            })?;
-        Ok(())
-    }
-}
-
-/// Creates the users table with the key schema of `template.yaml`: hash key
-/// `email` (S), on-demand billing. For the local stack, tests and tools;
-/// in AWS the template creates the table. Returns false if it already existed.
-pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
-    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        Error::Internal(format!("users table definition: {error}"))
-    };
-    let result = client
-        .create_table()
-        .table_name(table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("email")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(invalid)?,
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("email")
-                .key_type(KeyType::Hash)
-                .build()
-                .map_err(invalid)?,
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(error) => match error.as_service_error() {
-            Some(CreateTableError::ResourceInUseException(_)) => Ok(false),
-            _ => Err(store_error("CreateTable", error)),
-        },
     }
 }
 

@@ -16,9 +16,9 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::config::DynamoDbSettings;
-use lambda_auth::password::hash_password;
 use lambda_auth::runtime::event_service;
-use lambda_auth::users::{User, UserStore, create_table};
+use lambda_auth::user_store::{UserStore, create_table};
+use lambda_auth::users::User;
 use lambda_auth::{Auth, Config, Error, dynamodb};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
@@ -31,7 +31,7 @@ pub const DEMO_NAME: &str = "Demo User";
 
 /// The expired sample token in the `events/*me*` files, signed with a key
 /// used nowhere. Tests swap it for a fresh one with [`with_token`].
-pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IjBmNWE4YzFlMmI3ZDRlM2Y5YTZiNWM0ZDNlMmYxYTBiIn0.MUZUaAPT2T_IlH56_4M-Gfk3l-I0wKE1jYXnw6sRzwo";
+pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IkQxcTJ0VnczUms2Y1h5OXpQYkxtTkEiLCJ2ZXIiOjAsImZyZXNoIjp0cnVlfQ.N7Bb9zwCSOWUQwFkmy6xa-IYbYBx9fQYKwN6UJcLD3g";
 
 /// The signing key of every test stack.
 pub const TEST_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
@@ -201,7 +201,13 @@ impl Stack {
 
     /// Writes a user with `password` hashed the production way.
     pub async fn add_user(&self, email: &str, password: &str, active: bool) -> User {
-        let hash = hash_password(password.to_owned()).await.expect("hash");
+        let hash = self
+            .auth
+            .config
+            .password_policy
+            .hash(password.to_owned())
+            .await
+            .expect("hash");
         let mut user = User::new(email.to_owned(), DEMO_NAME.to_owned(), hash).expect("user");
         user.active = active;
         self.users.create(&user).await.expect("create user");
@@ -236,7 +242,11 @@ impl Stack {
 
     /// A valid access token for the demo user.
     pub fn demo_token(&self) -> String {
-        self.auth.tokens.issue(DEMO_EMAIL).expect("issue").token
+        self.auth
+            .tokens
+            .issue_access(DEMO_EMAIL, 0, true)
+            .expect("issue")
+            .token
     }
 
     /// Sends `event` (JSON text) through the production event path with

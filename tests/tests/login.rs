@@ -19,9 +19,16 @@ async fn good_credentials_return_a_verifiable_access_token() {
             assert_eq!(body["token_type"], "Bearer");
             assert_eq!(body["expires_in"], 900);
             let token = body["access_token"].as_str().expect("access_token");
-            let claims = stack.auth.tokens.verify(token).expect("token verifies");
+            let claims = stack
+                .auth
+                .tokens
+                .verify_access(token)
+                .expect("token verifies");
             assert_eq!(claims.sub, DEMO_EMAIL);
-            assert_eq!(claims.exp - claims.iat, 900);
+            assert!(claims.fresh, "a password login gives a fresh token");
+            let lifetime = claims.exp - lambda_auth::token::unix_now().unwrap();
+            assert!((895..=900).contains(&lifetime), "{lifetime}");
+            assert!(body.get("refresh_token").is_none(), "only with remember");
             let header = jsonwebtoken::decode_header(token).expect("header");
             assert_eq!(header.typ.as_deref(), Some(ACCESS_TOKEN_TYPE));
         }

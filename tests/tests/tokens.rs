@@ -4,28 +4,30 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
-use lambda_auth::token::{AccessTokens, MAX_TOKEN_BYTES};
+use lambda_auth::token::{MAX_TOKEN_BYTES, Tokens};
 use lambda_auth::{Config, Error};
 use serde_json::{Value, json};
 use sessionless_tests::TEST_SECRET;
 
 const TTL: u64 = 900;
+const REFRESH_TTL: u64 = 86_400;
 const LEEWAY: u64 = 5;
 
-fn tokens() -> AccessTokens {
+fn tokens() -> Tokens {
     tokens_with(TEST_SECRET)
 }
 
-fn tokens_with(secret: &str) -> AccessTokens {
+fn tokens_with(secret: &str) -> Tokens {
     let config = Config::from_lookup(|name| match name {
         "USERS_TABLE" => Some("users".into()),
         "JWT_SECRET" => Some(secret.into()),
         "ACCESS_TOKEN_TTL" => Some(TTL.to_string()),
         "JWT_LEEWAY" => Some(LEEWAY.to_string()),
+        "REFRESH_TOKEN_TTL" => Some(REFRESH_TTL.to_string()),
         _ => None,
     })
     .expect("config");
-    AccessTokens::new(&config).expect("tokens")
+    Tokens::new(&config).expect("tokens")
 }
 
 fn now() -> u64 {
@@ -46,6 +48,8 @@ fn good_claims() -> Value {
         "nbf": now,
         "exp": now + TTL,
         "jti": "0123456789abcdef",
+        "ver": 0,
+        "fresh": true,
     })
 }
 
@@ -79,7 +83,7 @@ fn without_claim(name: &str) -> Value {
 
 #[track_caller]
 fn assert_refused(token: &str) {
-    match tokens().verify(token) {
+    match tokens().verify_access(token) {
         Err(Error::InvalidToken(_)) => {}
         other => panic!("expected InvalidToken for {token:?}, got {other:?}"),
     }
@@ -89,7 +93,7 @@ fn assert_refused(token: &str) {
 fn the_test_helpers_make_tokens_that_verify() {
     // Every refusal below changes one thing of this token.
     let claims = tokens()
-        .verify(&signed(good_header(), good_claims()))
+        .verify_access(&signed(good_header(), good_claims()))
         .expect("valid");
     assert_eq!(claims.sub, "demo@example.com");
 }
@@ -97,20 +101,106 @@ fn the_test_helpers_make_tokens_that_verify() {
 #[test]
 fn issued_tokens_carry_every_claim_and_verify() {
     let tokens = tokens();
-    let issued = tokens.issue("demo@example.com").expect("issue");
+    let issued = tokens
+        .issue_access("demo@example.com", 7, true)
+        .expect("issue");
     assert_eq!(issued.expires_in, TTL);
-    let claims = tokens.verify(&issued.token).expect("verify");
+    let claims = tokens.verify_access(&issued.token).expect("verify");
     assert_eq!(claims.sub, "demo@example.com");
-    assert_eq!(
-        (claims.iss.as_str(), claims.aud.as_str()),
-        ("sessionless", "sessionless")
-    );
-    assert_eq!(claims.exp - claims.iat, TTL);
-    assert_eq!(claims.nbf, claims.iat);
+    assert_eq!((claims.ver, claims.fresh), (7, true));
     assert_eq!(claims.jti.len(), 22, "128 bits, base64url");
     let header = jsonwebtoken::decode_header(&issued.token).expect("header");
     assert_eq!(header.alg, Algorithm::HS256);
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let raw = payload(&issued.token);
+    assert_eq!(
+        raw["exp"].as_u64().unwrap() - raw["iat"].as_u64().unwrap(),
+        TTL
+    );
+    assert_eq!(raw["nbf"], raw["iat"]);
+    assert_eq!(
+        (raw["iss"].as_str(), raw["aud"].as_str()),
+        (Some("sessionless"), Some("sessionless"))
+    );
+    let not_fresh = tokens
+        .issue_access("demo@example.com", 7, false)
+        .expect("issue");
+    assert!(
+        !tokens
+            .verify_access(&not_fresh.token)
+            .expect("verify")
+            .fresh
+    );
+}
+
+fn payload(token: &str) -> Value {
+    let part = token.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("JSON")
+}
+
+#[test]
+fn issued_refresh_tokens_verify_and_keep_their_family() {
+    let tokens = tokens();
+    let first = tokens
+        .issue_refresh("demo@example.com", 3, None)
+        .expect("issue");
+    let claims = tokens.verify_refresh(&first.token).expect("verify");
+    assert_eq!((claims.sub.as_str(), claims.ver), ("demo@example.com", 3));
+    assert_eq!(
+        (claims.fam.as_str(), claims.jti.as_str()),
+        (first.fam.as_str(), first.jti.as_str())
+    );
+    let header = jsonwebtoken::decode_header(&first.token).expect("header");
+    assert_eq!(header.typ.as_deref(), Some("rt+jwt"));
+    let raw = payload(&first.token);
+    assert_eq!(
+        raw["exp"].as_u64().unwrap() - raw["iat"].as_u64().unwrap(),
+        REFRESH_TTL
+    );
+
+    let next = tokens
+        .issue_refresh("demo@example.com", 3, Some(first.fam.clone()))
+        .expect("issue");
+    assert_eq!(next.fam, first.fam);
+    assert_ne!(next.jti, first.jti);
+    let other_login = tokens
+        .issue_refresh("demo@example.com", 3, None)
+        .expect("issue");
+    assert_ne!(other_login.fam, first.fam);
+}
+
+#[test]
+fn one_kind_is_never_accepted_as_the_other() {
+    let tokens = tokens();
+    let access = tokens
+        .issue_access("demo@example.com", 0, true)
+        .expect("issue");
+    let refresh = tokens
+        .issue_refresh("demo@example.com", 0, None)
+        .expect("issue");
+    assert!(matches!(
+        tokens.verify_refresh(&access.token),
+        Err(Error::InvalidToken(_))
+    ));
+    assert!(matches!(
+        tokens.verify_access(&refresh.token),
+        Err(Error::InvalidToken(_))
+    ));
+    // Relabelled: one kind's typ with the other kind's claims.
+    let mut claims = good_claims();
+    claims.as_object_mut().unwrap().remove("fresh");
+    claims["fam"] = json!("family");
+    assert_refused(&signed(good_header(), claims.clone()));
+    let refresh_header = json!({"alg": "HS256", "typ": "rt+jwt"});
+    assert!(
+        tokens
+            .verify_refresh(&signed(refresh_header.clone(), claims))
+            .is_ok()
+    );
+    assert!(matches!(
+        tokens.verify_refresh(&signed(refresh_header, good_claims())),
+        Err(Error::InvalidToken(_))
+    ));
 }
 
 #[test]
@@ -130,7 +220,7 @@ fn expiry_within_the_leeway_is_accepted_beyond_it_refused() {
     claims["exp"] = (now() - LEEWAY + 2).into();
     assert!(
         tokens()
-            .verify(&signed(good_header(), claims.clone()))
+            .verify_access(&signed(good_header(), claims.clone()))
             .is_ok()
     );
     claims["exp"] = (now() - LEEWAY - 2).into();
@@ -167,10 +257,12 @@ fn wrong_key() {
     );
     assert_refused(&token);
     // And the other way round: our token, someone else's verifier.
-    let issued = tokens().issue("demo@example.com").expect("issue");
+    let issued = tokens()
+        .issue_access("demo@example.com", 0, true)
+        .expect("issue");
     assert!(
         tokens_with("another-secret-of-at-least-32-bytes-long")
-            .verify(&issued.token)
+            .verify_access(&issued.token)
             .is_err()
     );
 }
@@ -260,9 +352,13 @@ fn claims_of_the_wrong_json_type() {
         ("sub", json!(42)),
         ("sub", json!(null)),
         ("jti", json!(false)),
+        ("ver", json!("0")),
+        ("ver", json!(-1)),
+        ("fresh", json!("true")),
+        ("fresh", json!(1)),
     ] {
         let token = signed(good_header(), with_claim(name, value.clone()));
-        match tokens().verify(&token) {
+        match tokens().verify_access(&token) {
             Err(Error::InvalidToken(_)) => {}
             other => panic!("{name} = {value}: expected InvalidToken, got {other:?}"),
         }
@@ -271,7 +367,9 @@ fn claims_of_the_wrong_json_type() {
 
 #[test]
 fn required_claims_missing() {
-    for name in ["exp", "nbf", "iss", "aud", "sub", "iat", "jti"] {
+    for name in [
+        "exp", "nbf", "iss", "aud", "sub", "iat", "jti", "ver", "fresh",
+    ] {
         assert_refused(&signed(good_header(), without_claim(name)));
     }
 }

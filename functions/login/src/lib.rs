@@ -1,23 +1,16 @@
-//! `POST /login`: checks an email and password and returns an access token.
+//! `POST /login`: checks an email and password and returns a fresh access
+//! token, and with `"remember": true` a refresh token too.
 
-use lambda_auth::password::{check_password_length, verify_password};
+use lambda_auth::grant::grant_response;
+use lambda_auth::password::check_password_length;
 use lambda_auth::request::{json_body, require_method};
-use lambda_auth::response::json_response;
-use lambda_auth::users::normalize_email;
+use lambda_auth::token::unix_now;
+use lambda_auth::users::{RefreshFamily, User, normalize_email};
 use lambda_auth::{Auth, Error};
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
-
-#[derive(Debug, Serialize)]
-struct LoginResponse<'a> {
-    msg: &'a str,
-    access_token: &'a str,
-    token_type: &'a str,
-    expires_in: u64,
-}
 
 pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
@@ -26,29 +19,61 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     })?;
     let email = normalize_email(body.required_str("email")?)?;
     let password = body.required_str("password")?;
-    // `remember` is part of the request shape; refresh tokens build on it.
-    body.optional_bool("remember")?;
+    let remember = body.optional_bool("remember")?.unwrap_or(false);
     check_password_length(password)?;
 
     let user = auth.users.find_by_email(&email).await?;
-    // The password is verified even for an unknown or inactive user, so the
+    // The password is checked even for an unknown or inactive user, so the
     // three refusals take the same time and give the same answer.
+    let policy = auth.config.password_policy;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    let password_matches = verify_password(password.to_owned(), stored_hash).await?;
+    let check = policy.check(password.to_owned(), stored_hash).await?;
     let user = match user {
-        Some(user) if password_matches && user.active => user,
+        Some(user) if check.matches && user.active => user,
         _ => return Err(Error::BadCredentials),
     };
+    if check.outdated {
+        upgrade_hash(auth, &user, password).await;
+    }
 
-    let issued = auth.tokens.issue(&user.email)?;
-    tracing::info!(email = %user.email, "logged in");
-    Ok(json_response(
-        StatusCode::OK,
-        &LoginResponse {
-            msg: "Logged in successfully!",
-            access_token: &issued.token,
-            token_type: "Bearer",
-            expires_in: issued.expires_in,
-        },
+    let version = user.token_version();
+    let access = auth.tokens.issue_access(&user.email, version, true)?;
+    let refresh = if remember {
+        let refresh = auth.tokens.issue_refresh(&user.email, version, None)?;
+        let family = RefreshFamily {
+            jti: refresh.jti.clone(),
+            exp: refresh.exp,
+        };
+        auth.users
+            .add_refresh_family(&user, &refresh.fam, &family, unix_now()?)
+            .await?;
+        Some(refresh)
+    } else {
+        None
+    };
+    tracing::info!(email = %user.email, remember, "logged in");
+    Ok(grant_response(
+        "Logged in successfully!",
+        &access,
+        refresh.as_ref(),
     ))
+}
+
+/// Re-hashes a password whose stored hash is below the configured policy,
+/// while the password is at hand. A failure costs nothing but a retry at
+/// the next login, so it is logged, not returned.
+async fn upgrade_hash(auth: &Auth, user: &User, password: &str) {
+    let upgraded = match auth.config.password_policy.hash(password.to_owned()).await {
+        Ok(new_hash) => {
+            auth.users
+                .upgrade_password_hash(&user.email, &user.password_hash, &new_hash)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    match upgraded {
+        Ok(true) => tracing::info!(email = %user.email, "re-hashed password to the current policy"),
+        Ok(false) => tracing::info!(email = %user.email, "password changed meanwhile; no re-hash"),
+        Err(error) => tracing::warn!(email = %user.email, %error, "re-hashing the password failed"),
+    }
 }

@@ -6,15 +6,17 @@
 //! printf '%s' "$PASSWORD" | sessionless-admin add-user --email EMAIL --name NAME [--inactive]
 //! ```
 //!
-//! The table is `USERS_TABLE`; DynamoDB is reached through the usual AWS
-//! environment (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL_DYNAMODB`).
+//! The table is `USERS_TABLE` and the hash cost `ARGON2_*`, as for the
+//! functions; DynamoDB is reached through the usual AWS environment
+//! (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL_DYNAMODB`).
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use lambda_auth::config::DynamoDbSettings;
-use lambda_auth::password::{check_new_password, hash_password};
-use lambda_auth::users::{User, UserStore, create_table, normalize_email};
+use lambda_auth::config::ToolConfig;
+use lambda_auth::password::check_new_password;
+use lambda_auth::user_store::{UserStore, create_table};
+use lambda_auth::users::{User, normalize_email};
 use lambda_auth::{Error, dynamodb};
 
 const USAGE: &str = "usage:
@@ -82,11 +84,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
 }
 
 async fn run(command: Command) -> Result<String, Error> {
-    let table = std::env::var("USERS_TABLE")
-        .ok()
-        .filter(|table| !table.is_empty())
-        .ok_or_else(|| Error::Config("USERS_TABLE must be set".into()))?;
-    let client = dynamodb::client(&DynamoDbSettings::from_process_env()?).await;
+    let config = ToolConfig::from_env()?;
+    let table = config.users_table;
+    let client = dynamodb::client(&config.dynamodb).await;
     match command {
         Command::CreateTable => Ok(if create_table(&client, &table).await? {
             format!("created table {table}")
@@ -101,7 +101,8 @@ async fn run(command: Command) -> Result<String, Error> {
             let email = normalize_email(&email)?;
             let password = read_password()?;
             check_new_password(&password)?;
-            let mut user = User::new(email, name, hash_password(password).await?)?;
+            let hash = config.password_policy.hash(password).await?;
+            let mut user = User::new(email, name, hash)?;
             user.active = active;
             UserStore::new(client, table).create(&user).await?;
             Ok(format!("added {} to the users table", user.email))

@@ -1,0 +1,44 @@
+//! `GET /hello`: the example backend behind the authorizer. It has no token
+//! code at all: API Gateway runs the authorizer first and hands this
+//! function the caller's identity in the request context.
+
+use lambda_auth::Error;
+use lambda_auth::response::json_response;
+use lambda_http::http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+struct Greeting<'a> {
+    msg: String,
+    email: &'a str,
+}
+
+pub async fn handle(request: Request) -> Result<Response<Body>, Error> {
+    let context = request.request_context_ref();
+    let fields = match context {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .map(|authorizer| &authorizer.fields),
+        _ => None,
+    };
+    // Without the authorizer's context the route was deployed unprotected:
+    // refuse rather than greet nobody.
+    let field = |name: &str| {
+        fields
+            .and_then(|fields| fields.get(name))
+            .and_then(|value| value.as_str())
+    };
+    let (Some(email), Some(name)) = (field("email"), field("name")) else {
+        return Err(Error::MissingToken);
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &Greeting {
+            msg: format!("Hello, {name}!"),
+            email,
+        },
+    ))
+}

@@ -1,0 +1,355 @@
+//! The users table in DynamoDB: every read and write of a user item. Each
+//! operation names the one IAM action it needs, so that a function's policy
+//! can list exactly the operations its handler calls.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use serde::Serialize;
+
+use crate::dynamodb::store_error;
+use crate::error::Error;
+use crate::users::{RefreshFamily, User};
+
+#[derive(Serialize)]
+struct UserKey<'a> {
+    email: &'a str,
+}
+
+/// The users table.
+#[derive(Debug, Clone)]
+pub struct UserStore {
+    client: Client,
+    table: String,
+}
+
+impl UserStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// One strongly consistent GetItem: a user deactivated a moment ago is
+    /// refused on the very next request. Needs `dynamodb:GetItem`.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(email)?))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|error| store_error("GetItem", error))?;
+        output
+            .item
+            .map(|item| {
+                serde_dynamo::from_item(item).map_err(|error| {
+                    Error::StoreFailure(format!("user item for {email} is malformed: {error}"))
+                })
+            })
+            .transpose()
+    }
+
+    /// Writes a new user; never overwrites an existing one
+    /// ([`Error::UserExists`]). Needs `dynamodb:PutItem`.
+    pub async fn create(&self, user: &User) -> Result<(), Error> {
+        let item = serde_dynamo::to_item(user)
+            .map_err(|error| Error::Internal(format!("building the user item failed: {error}")))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(email)")
+            .send()
+            .await
+            .map_err(|error| match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Error::UserExists,
+                _ => store_error("PutItem", error),
+            })?;
+        Ok(())
+    }
+
+    /// Records a new refresh-token family (a login with `remember`), and
+    /// prunes expired families and the oldest beyond
+    /// [`MAX_REFRESH_FAMILIES`]. `user` is the item as loaded for the login.
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn add_refresh_family(
+        &self,
+        user: &User,
+        fam: &str,
+        family: &RefreshFamily,
+        now: u64,
+    ) -> Result<(), Error> {
+        let family = to_value(family)?;
+        let nested = || {
+            let mut update = Update::new("SET refresh_families.#fam = :family")
+                .condition("attribute_exists(refresh_families)")
+                .name("#fam", fam)
+                .value(":family", family.clone());
+            let live = user.refresh_families.as_ref();
+            for (index, stale) in stale_families(live, now).into_iter().enumerate() {
+                let placeholder = format!("#stale{index}");
+                update
+                    .expression
+                    .push_str(if index == 0 { " REMOVE " } else { ", " });
+                update
+                    .expression
+                    .push_str(&format!("refresh_families.{placeholder}"));
+                update = update.name(&placeholder, stale);
+            }
+            update
+        };
+        let whole = || {
+            Update::new("SET refresh_families = :families")
+                .condition("attribute_not_exists(refresh_families)")
+                .value(
+                    ":families",
+                    AttributeValue::M(HashMap::from([(fam.to_owned(), family.clone())])),
+                )
+        };
+        // The map must exist before a key can be set in it. Try the shape the
+        // loaded item calls for; a concurrent login or logout may have
+        // changed it since, so the other shape is the fallback.
+        let attempts = if user.refresh_families.is_some() {
+            [nested(), whole()]
+        } else {
+            [whole(), nested()]
+        };
+        for update in attempts {
+            if self.update(&user.email, update).await? {
+                return Ok(());
+            }
+        }
+        Err(Error::StoreUnavailable(format!(
+            "refresh family for {}: the item kept changing or is gone",
+            user.email
+        )))
+    }
+
+    /// Moves a family on to its next token, if `current_jti` is still its
+    /// current one. False when another refresh got there first, or the
+    /// family is gone. Needs `dynamodb:UpdateItem`.
+    pub async fn rotate_refresh_family(
+        &self,
+        email: &str,
+        fam: &str,
+        current_jti: &str,
+        next: &RefreshFamily,
+    ) -> Result<bool, Error> {
+        let update = Update::new("SET refresh_families.#fam = :next")
+            .condition("refresh_families.#fam.jti = :current")
+            .name("#fam", fam)
+            .value(":current", AttributeValue::S(current_jti.to_owned()))
+            .value(":next", to_value(next)?);
+        self.update(email, update).await
+    }
+
+    /// Ends one family, after a replay of one of its rotated tokens.
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn revoke_refresh_family(&self, email: &str, fam: &str) -> Result<(), Error> {
+        let update = Update::new("REMOVE refresh_families.#fam")
+            .condition("attribute_exists(refresh_families.#fam)")
+            .name("#fam", fam);
+        // Already gone is as good as removed.
+        self.update(email, update).await.map(|_| ())
+    }
+
+    /// Retires every token the user holds: bumps `token_version` and drops
+    /// every refresh family. Needs `dynamodb:UpdateItem`.
+    pub async fn retire_tokens(&self, email: &str) -> Result<(), Error> {
+        if self.update(email, retiring_tokens("")).await? {
+            Ok(())
+        } else {
+            Err(Error::invalid_token("the user was deleted during logout"))
+        }
+    }
+
+    /// Sets a new password hash and retires every token, if the stored hash
+    /// is still `current_hash`. False when the password changed meanwhile.
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn change_password(
+        &self,
+        email: &str,
+        current_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, Error> {
+        let update = retiring_tokens(", password_hash = :new")
+            .condition("password_hash = :current")
+            .value(":current", AttributeValue::S(current_hash.to_owned()))
+            .value(":new", AttributeValue::S(new_hash.to_owned()));
+        self.update(email, update).await
+    }
+
+    /// Replaces an outdated hash of the same password; tokens stay valid.
+    /// False when the password changed meanwhile. Needs `dynamodb:UpdateItem`.
+    pub async fn upgrade_password_hash(
+        &self,
+        email: &str,
+        current_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, Error> {
+        let update = Update::new("SET password_hash = :new")
+            .condition("password_hash = :current")
+            .value(":current", AttributeValue::S(current_hash.to_owned()))
+            .value(":new", AttributeValue::S(new_hash.to_owned()));
+        self.update(email, update).await
+    }
+
+    /// One conditional UpdateItem on an existing user. Ok(false) when the
+    /// condition failed; the user must exist in any case, or UpdateItem
+    /// would create a stub item.
+    async fn update(&self, email: &str, update: Update) -> Result<bool, Error> {
+        let condition = match update.condition {
+            Some(condition) => format!("attribute_exists(email) AND ({condition})"),
+            None => "attribute_exists(email)".to_owned(),
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(email)?))
+            .update_expression(update.expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names((!update.names.is_empty()).then_some(update.names))
+            .set_expression_attribute_values((!update.values.is_empty()).then_some(update.values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(store_error("UpdateItem", error)),
+            },
+        }
+    }
+}
+
+/// The most refresh families a user keeps: one per device or browser that
+/// logged in with `remember`. Past it, the oldest are dropped, which bounds
+/// the item's size.
+pub const MAX_REFRESH_FAMILIES: usize = 20;
+
+/// Bumps `token_version` (missing counts as 0) and drops every refresh
+/// family, with `more_set` added to the SET clause.
+fn retiring_tokens(more_set: &str) -> Update {
+    Update::new(&format!(
+        "SET token_version = if_not_exists(token_version, :zero) + :one{more_set} \
+         REMOVE refresh_families"
+    ))
+    .value(":zero", number(0))
+    .value(":one", number(1))
+}
+
+/// The families to drop when one more is added: the expired ones, then the
+/// oldest until one slot is free.
+fn stale_families(live: Option<&HashMap<String, RefreshFamily>>, now: u64) -> Vec<&str> {
+    let Some(live) = live else {
+        return Vec::new();
+    };
+    let mut by_expiry: Vec<(&String, &RefreshFamily)> = live.iter().collect();
+    by_expiry.sort_by_key(|(_, family)| family.exp);
+    let expired = by_expiry
+        .iter()
+        .filter(|(_, family)| family.exp <= now)
+        .count();
+    let over_cap = (live.len() + 1).saturating_sub(MAX_REFRESH_FAMILIES);
+    by_expiry
+        .into_iter()
+        .take(expired.max(over_cap))
+        .map(|(fam, _)| fam.as_str())
+        .collect()
+}
+
+/// An update expression with its condition and placeholders.
+struct Update {
+    expression: String,
+    condition: Option<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Update {
+    fn new(expression: &str) -> Self {
+        Self {
+            expression: expression.to_owned(),
+            condition: None,
+            names: HashMap::new(),
+            values: HashMap::new(),
+        }
+    }
+
+    fn condition(mut self, condition: &str) -> Self {
+        self.condition = Some(condition.to_owned());
+        self
+    }
+
+    fn name(mut self, placeholder: &str, name: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), name.to_owned());
+        self
+    }
+
+    fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
+}
+
+fn key(email: &str) -> Result<HashMap<String, AttributeValue>, Error> {
+    serde_dynamo::to_item(UserKey { email })
+        .map_err(|error| Error::Internal(format!("building the user key failed: {error}")))
+}
+
+fn to_value(value: &impl Serialize) -> Result<AttributeValue, Error> {
+    serde_dynamo::to_attribute_value(value)
+        .map_err(|error| Error::Internal(format!("building an attribute failed: {error}")))
+}
+
+fn number(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// Creates the users table with the key schema of `template.yaml`: hash key
+/// `email` (S), on-demand billing. For the local stack, tests and tools;
+/// in AWS the template creates the table. Returns false if it already existed.
+pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
+    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
+        Error::Internal(format!("users table definition: {error}"))
+    };
+    let result = client
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("email")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(invalid)?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("email")
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(invalid)?,
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(error) => match error.as_service_error() {
+            Some(CreateTableError::ResourceInUseException(_)) => Ok(false),
+            _ => Err(store_error("CreateTable", error)),
+        },
+    }
+}
