@@ -33,6 +33,9 @@ pub const DEMO_NAME: &str = "Demo User";
 /// used nowhere. Tests swap it for a fresh one with [`with_token`].
 pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IkQxcTJ0VnczUms2Y1h5OXpQYkxtTkEiLCJ2ZXIiOjAsImZyZXNoIjp0cnVlfQ.N7Bb9zwCSOWUQwFkmy6xa-IYbYBx9fQYKwN6UJcLD3g";
 
+/// The expired sample refresh token in the `events/*refresh*` files.
+pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjczMTIwMDAsImp0aSI6IlJrOHZZUTJjVzFuVDVtWnAwc0x4RWciLCJ2ZXIiOjAsImZhbSI6IkZoM2tQOXFMbTJWdFl3N3haYzFySkEifQ.GQDz8viACqqO98cBpd5HZmbUNisVZB5mqEOsE-KE2ZU";
+
 /// The signing key of every test stack.
 pub const TEST_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
 
@@ -57,6 +60,15 @@ pub fn event(name: &str) -> String {
 pub fn with_token(event: &str, token: &str) -> String {
     assert!(event.contains(SAMPLE_TOKEN), "event has no sample token");
     event.replace(SAMPLE_TOKEN, token)
+}
+
+/// The event with the sample refresh token replaced by `token`.
+pub fn with_refresh_token(event: &str, token: &str) -> String {
+    assert!(
+        event.contains(SAMPLE_REFRESH_TOKEN),
+        "event has no sample refresh token"
+    );
+    event.replace(SAMPLE_REFRESH_TOKEN, token)
 }
 
 /// The event with its JSON `body` replaced by `body` (sent as plain text).
@@ -249,6 +261,43 @@ impl Stack {
             .token
     }
 
+    /// Logs `email` in through the login handler; returns the access token
+    /// and, with `remember`, the refresh token.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        remember: bool,
+    ) -> (String, Option<String>) {
+        let body = serde_json::json!({"email": email, "password": password, "remember": remember});
+        let reply = self
+            .invoke(
+                login::handle,
+                &with_body(&event("http-api/login-ok.json"), &body.to_string()),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "login {email}: {reply:?}");
+        let body = reply.json();
+        let access = body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned();
+        let refresh = body["refresh_token"].as_str().map(str::to_owned);
+        assert_eq!(
+            refresh.is_some(),
+            remember,
+            "a refresh token exactly with remember"
+        );
+        (access, refresh)
+    }
+
+    /// The user's item as stored now.
+    pub async fn user(&self, email: &str) -> Option<User> {
+        let user = self.users.find_by_email(email).await.expect("GetItem");
+        self.operations.take();
+        user
+    }
+
     /// Sends `event` (JSON text) through the production event path with
     /// `handler`, as the Lambda runtime would.
     pub async fn invoke<H, F>(&self, handler: H, event: &str) -> Reply
@@ -263,6 +312,12 @@ impl Stack {
             .await
             .unwrap_or_else(|never| match never {});
         reply_from_lambda_response(serde_json::to_value(&response).expect("response serialises"))
+    }
+
+    /// Sends an authorizer event (JSON text) to the authorizer's handler.
+    pub async fn authorize(&self, event: &str) -> Result<Value, Error> {
+        let event: Value = serde_json::from_str(event).expect("an authorizer event");
+        authorizer::handle(self.auth, event).await
     }
 }
 

@@ -1,7 +1,9 @@
-//! Both functions through the real Lambda runtime path: `cargo lambda
+//! Every function through the real Lambda runtime path: `cargo lambda
 //! watch` runs the actual binaries behind its Runtime API emulator and
 //! routes HTTP requests at the API Gateway paths, as `scripts/dev` does.
-//! `cargo lambda invoke` sends the `events/` files through the same path.
+//! `cargo lambda invoke` sends the `events/` files through the same path,
+//! and reaches the authorizer and the backend behind it, which have no
+//! route of their own locally.
 //!
 //! Needs `cargo-lambda` on PATH; `scripts/test` puts the pinned one there.
 
@@ -134,6 +136,11 @@ impl Watch {
 
     /// `cargo lambda invoke FUNCTION` with an event, as the README shows.
     fn invoke(&self, function: &str, event: &str) -> Reply {
+        reply_from_lambda_response(self.invoke_raw(function, event))
+    }
+
+    /// `cargo lambda invoke FUNCTION`, returning what the function returned.
+    fn invoke_raw(&self, function: &str, event: &str) -> Value {
         let output = Command::new("cargo")
             .args([
                 "lambda",
@@ -154,14 +161,12 @@ impl Watch {
             "cargo lambda invoke {function} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let response: Value =
-            serde_json::from_slice(&output.stdout).expect("invoke prints the response");
-        reply_from_lambda_response(response)
+        serde_json::from_slice(&output.stdout).expect("invoke prints the response")
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_and_me_through_cargo_lambda_watch() {
+async fn every_function_through_cargo_lambda_watch() {
     let stack = Stack::new().await;
     // The blocking HTTP calls and subprocesses below run off the runtime.
     tokio::task::spawn_blocking(move || run_end_to_end(&stack))
@@ -227,4 +232,84 @@ fn run_end_to_end(stack: &Stack) {
         );
         assert_eq!(reply.status, 200, "{kind}: {reply:?}");
     }
+
+    token_lifecycle(&watch, &token);
+}
+
+/// signup, refresh, password, logout over HTTP at their API Gateway paths;
+/// the authorizer and the backend behind it through `cargo lambda invoke`.
+fn token_lifecycle(watch: &Watch, demo_token: &str) {
+    let json_headers = [("content-type", "application/json")];
+    let signup =
+        json!({"email": "e2e@example.com", "password": "e2e-password-1", "name": "End To End"});
+    let reply = watch.http("POST", "/signup", &json_headers, Some(&signup.to_string()));
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.json()["email"], "e2e@example.com");
+
+    let login = json!({"email": "e2e@example.com", "password": "e2e-password-1", "remember": true});
+    let reply = watch.http("POST", "/login", &json_headers, Some(&login.to_string()));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let fresh = reply.json()["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = reply.json()["refresh_token"].as_str().unwrap().to_owned();
+
+    let body = json!({"refresh_token": refresh_token}).to_string();
+    let reply = watch.http("POST", "/refresh", &json_headers, Some(&body));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let replay = watch.http("POST", "/refresh", &json_headers, Some(&body));
+    assert_eq!(replay.status, 401, "replayed refresh token: {replay:?}");
+
+    let bearer = format!("Bearer {fresh}");
+    let change =
+        json!({"old_password": "e2e-password-1", "new_password": "e2e-password-2"}).to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    let reply = watch.http("POST", "/password", &headers, Some(&change));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let reply = watch.http("GET", "/me", &[("authorization", bearer.as_str())], None);
+    assert_eq!(
+        reply.status, 401,
+        "retired by the password change: {reply:?}"
+    );
+
+    let login = json!({"email": "e2e@example.com", "password": "e2e-password-2"});
+    let reply = watch.http("POST", "/login", &json_headers, Some(&login.to_string()));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let bearer = format!("Bearer {}", reply.json()["access_token"].as_str().unwrap());
+    let reply = watch.http(
+        "POST",
+        "/logout",
+        &[("authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let reply = watch.http("GET", "/me", &[("authorization", bearer.as_str())], None);
+    assert_eq!(reply.status, 401, "retired by the logout: {reply:?}");
+
+    for file in [
+        "authorizer/http-api-request.json",
+        "authorizer/rest-token.json",
+        "authorizer/rest-request.json",
+    ] {
+        let allowed = watch.invoke_raw("authorizer", &with_token(&event(file), demo_token));
+        let denied = watch.invoke_raw("authorizer", &event(file));
+        if file.starts_with("authorizer/http") {
+            assert_eq!(allowed["isAuthorized"], true, "{file}: {allowed}");
+            assert_eq!(denied["isAuthorized"], false, "{file}: {denied}");
+        } else {
+            assert_eq!(
+                allowed["policyDocument"]["Statement"][0]["Effect"], "Allow",
+                "{file}"
+            );
+            assert_eq!(
+                denied["policyDocument"]["Statement"][0]["Effect"], "Deny",
+                "{file}"
+            );
+        }
+        assert_eq!(allowed["context"]["email"], DEMO_EMAIL, "{file}");
+    }
+    let reply = watch.invoke("hello", &event("http-api/hello-authorized.json"));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json()["msg"], "Hello, Demo User!");
 }
