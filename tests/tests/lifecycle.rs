@@ -27,6 +27,11 @@ async fn refresh(stack: &Stack, kind: &str, file: &str, token: &str) -> Reply {
     stack.invoke(refresh::handle, &request).await
 }
 
+async fn logout(stack: &Stack, kind: &str, access: &str) -> Reply {
+    let request = with_token(&event(&format!("{kind}/logout.json")), access);
+    stack.invoke(logout::handle, &request).await
+}
+
 /// The new access and refresh tokens of a successful refresh.
 fn refreshed(reply: &Reply) -> (String, String) {
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -98,15 +103,7 @@ async fn the_whole_story() {
             refreshed(&refresh(&stack, kind, "refresh-body-token.json", &family_refresh).await);
 
         // Logout retires every token issued before it, before and after a refresh.
-        let reply = stack
-            .invoke(
-                logout::handle,
-                &with_token(
-                    &event(&format!("{kind}/logout.json")),
-                    &after_refresh_access,
-                ),
-            )
-            .await;
+        let reply = logout(&stack, kind, &after_refresh_access).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         assert_eq!(reply.json()["msg"], "Logged out everywhere");
         for (what, access) in [
@@ -132,15 +129,7 @@ async fn the_whole_story() {
                 what,
             );
         }
-        let reply = stack
-            .invoke(
-                logout::handle,
-                &with_token(
-                    &event(&format!("{kind}/logout.json")),
-                    &after_refresh_access,
-                ),
-            )
-            .await;
+        let reply = logout(&stack, kind, &after_refresh_access).await;
         assert_invalid_token(&reply, "logging out again with a retired token");
 
         // And a fresh login works again.
@@ -324,13 +313,7 @@ async fn an_inactive_user_can_do_nothing() {
     )
     .await;
     assert_invalid_token(&reply, "refresh");
-    let reply = stack
-        .invoke(
-            logout::handle,
-            &with_token(&event("http-api/logout.json"), &access),
-        )
-        .await;
-    assert_invalid_token(&reply, "logout");
+    assert_invalid_token(&logout(&stack, "http-api", &access).await, "logout");
     let reply = stack
         .invoke(
             password::handle,
