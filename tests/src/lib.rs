@@ -175,13 +175,17 @@ impl Stack {
             env.insert((*name).into(), (*value).into());
         }
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
-        let operations = OperationLog::default();
-        let client = logged_client(&config.dynamodb, operations.clone()).await;
+        // Setup and inspection use their own client with the default
+        // timeouts, so a test's short timeouts only apply to the handlers,
+        // and the operation log only sees what the handlers do.
+        let client = dynamodb::client(&DynamoDbSettings::DEFAULT).await;
         create_table(&client, &table).await.expect(
             "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
         );
+        let operations = OperationLog::default();
+        let handler_client = logged_client(&config.dynamodb, operations.clone()).await;
         let auth: &'static Auth =
-            Box::leak(Box::new(Auth::new(config, client.clone()).expect("auth")));
+            Box::leak(Box::new(Auth::new(config, handler_client).expect("auth")));
         let stack = Self {
             auth,
             users: UserStore::new(client.clone(), table),
@@ -189,25 +193,25 @@ impl Stack {
             client,
         };
         stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
-        stack.operations.take();
         stack
     }
 
-    /// The same stack, but with DynamoDB at `endpoint`: for failure tests.
-    pub fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
-        let config = self
-            .client
+    /// The same stack, but with the handlers' DynamoDB at `endpoint`: for
+    /// failure tests. Setup and inspection still reach the real table.
+    pub async fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
+        let handler_client = dynamodb::client(&self.auth.config.dynamodb).await;
+        let config = handler_client
             .config()
             .to_builder()
             .endpoint_url(endpoint)
             .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
-        let auth = Auth::new(self.auth.config.clone(), client.clone()).expect("auth");
+        let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
+        let auth = Auth::new(self.auth.config.clone(), handler_client).expect("auth");
         Self {
             auth: Box::leak(Box::new(auth)),
-            users: UserStore::new(client.clone(), self.auth.config.users_table.clone()),
+            users: self.users.clone(),
             operations: self.operations.clone(),
-            client,
+            client: self.client.clone(),
         }
     }
 
@@ -237,7 +241,6 @@ impl Stack {
             .send()
             .await
             .expect("deactivate");
-        self.operations.take();
     }
 
     /// Deletes a user's item.
@@ -249,7 +252,6 @@ impl Stack {
             .send()
             .await
             .expect("delete");
-        self.operations.take();
     }
 
     /// A valid access token for the demo user.
@@ -293,9 +295,7 @@ impl Stack {
 
     /// The user's item as stored now.
     pub async fn user(&self, email: &str) -> Option<User> {
-        let user = self.users.find_by_email(email).await.expect("GetItem");
-        self.operations.take();
-        user
+        self.users.find_by_email(email).await.expect("GetItem")
     }
 
     /// Sends `event` (JSON text) through the production event path with

@@ -172,7 +172,7 @@ async fn events_that_are_not_authorizer_events_are_errors() {
 async fn an_outage_fails_the_invocation_instead_of_denying() {
     let stack = Stack::with_env(&[("DYNAMODB_OPERATION_TIMEOUT_MS", "500")]).await;
     let token = stack.demo_token();
-    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1");
+    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1").await;
     let result = unreachable
         .authorize(&with_token(&event(HTTP_API_EVENT), &token))
         .await;

@@ -257,7 +257,7 @@ async fn unreachable_dynamodb_is_a_503_without_sdk_detail() {
         ("DYNAMODB_MAX_ATTEMPTS", "2"),
     ])
     .await;
-    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1");
+    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1").await;
     let reply = unreachable
         .invoke(login::handle, &event("http-api/login-ok.json"))
         .await;

@@ -203,7 +203,7 @@ async fn non_string_body_token_is_a_401() {
 async fn unreachable_dynamodb_is_a_503() {
     let stack = Stack::with_env(&[("DYNAMODB_OPERATION_TIMEOUT_MS", "500")]).await;
     let token = stack.demo_token();
-    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1");
+    let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1").await;
     let reply = unreachable
         .invoke(
             me::handle,
