@@ -160,10 +160,13 @@ impl ToolConfig {
 }
 
 impl DynamoDbSettings {
+    /// A failing DynamoDB costs a request at most 2.5 s: two or three
+    /// attempts of up to 1.2 s each within the operation timeout. A healthy
+    /// GetItem takes milliseconds, so the limits only bite on faults.
     pub const DEFAULT: Self = Self {
         connect_timeout: Duration::from_millis(1_000),
-        attempt_timeout: Duration::from_millis(1_500),
-        operation_timeout: Duration::from_millis(4_000),
+        attempt_timeout: Duration::from_millis(1_200),
+        operation_timeout: Duration::from_millis(2_500),
         max_attempts: 3,
     };
 
@@ -339,7 +342,10 @@ mod tests {
         assert!(config.signup_enabled);
         assert_eq!(config.token_locations, TokenLocations::BOTH);
         assert_eq!(config.dynamodb.max_attempts, 3);
-        assert_eq!(config.dynamodb.operation_timeout, Duration::from_secs(4));
+        assert_eq!(
+            config.dynamodb.operation_timeout,
+            Duration::from_millis(2_500)
+        );
     }
 
     #[test]

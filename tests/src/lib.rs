@@ -6,6 +6,8 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`. Each [`Stack`] creates a fresh table, so
 //! tests run in parallel without seeing each other's users.
 
+pub mod fault_server;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;

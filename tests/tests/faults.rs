@@ -1,0 +1,104 @@
+//! DynamoDB failing: unreachable, hanging, throttling, erroring. Every case
+//! must answer 503 with Retry-After within the configured bound (about 3 s
+//! by default) instead of hanging until the Lambda timeout or failing open,
+//! and the function must recover by itself when DynamoDB comes back.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use sessionless_tests::fault_server::{Fault, FaultServer};
+use sessionless_tests::{Reply, Stack, event, with_token};
+
+/// The documented bound: the default operation timeout plus a margin for
+/// the handler's own work on a loaded test machine.
+const BOUND: Duration = Duration::from_millis(3_000);
+
+fn moto() -> SocketAddr {
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run the tests with scripts/test");
+    let authority = endpoint.trim_start_matches("http://");
+    authority
+        .to_socket_addrs()
+        .expect("moto address")
+        .next()
+        .expect("an address")
+}
+
+async fn timed<F: std::future::Future<Output = Reply>>(call: F) -> (Reply, Duration) {
+    let start = Instant::now();
+    let reply = call.await;
+    (reply, start.elapsed())
+}
+
+fn assert_unavailable(reply: &Reply, elapsed: Duration, what: &str) {
+    assert_eq!(reply.status, 503, "{what}: {reply:?}");
+    assert_eq!(
+        reply.body, r#"{"msg":"Service temporarily unavailable, try again"}"#,
+        "{what}"
+    );
+    assert_eq!(reply.header("retry-after"), Some("1"), "{what}");
+    // Shown with --nocapture: the figures behind the bound.
+    println!("{what}: 503 after {elapsed:?}");
+    assert!(
+        elapsed <= BOUND,
+        "{what}: answered after {elapsed:?}, over {BOUND:?}"
+    );
+}
+
+/// login (a public endpoint) and me (a protected one) against `endpoint`.
+async fn both_endpoints(stack: &Stack, endpoint: &str, what: &str) {
+    let failing = stack.with_dynamodb_endpoint(endpoint).await;
+    let (reply, elapsed) =
+        timed(failing.invoke(login::handle, &event("http-api/login-ok.json"))).await;
+    assert_unavailable(&reply, elapsed, &format!("{what}, login"));
+    let me_request = with_token(&event("http-api/me-header-token.json"), &stack.demo_token());
+    let (reply, elapsed) = timed(failing.invoke(me::handle, &me_request)).await;
+    assert_unavailable(&reply, elapsed, &format!("{what}, me"));
+}
+
+#[tokio::test]
+async fn unreachable_dynamodb_is_a_prompt_503() {
+    let stack = Stack::new().await;
+    // Bound to nothing: connections are refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    both_endpoints(&stack, &format!("http://{closed}"), "closed port").await;
+}
+
+#[tokio::test]
+async fn hanging_dynamodb_is_a_503_within_the_bound() {
+    let stack = Stack::new().await;
+    let server = FaultServer::start(Fault::Hang, moto());
+    both_endpoints(&stack, &server.endpoint(), "hanging listener").await;
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_503s_within_the_bound() {
+    let stack = Stack::new().await;
+    let server = FaultServer::start(Fault::Throttle, moto());
+    both_endpoints(&stack, &server.endpoint(), "throttled").await;
+    server.set(Fault::ServerError);
+    both_endpoints(&stack, &server.endpoint(), "500 answers").await;
+}
+
+#[tokio::test]
+async fn the_function_recovers_when_dynamodb_comes_back() {
+    let stack = Stack::new().await;
+    let server = FaultServer::start(Fault::Hang, moto());
+    let flaky = stack.with_dynamodb_endpoint(&server.endpoint()).await;
+    let login = event("http-api/login-ok.json");
+    for fault in [Fault::Hang, Fault::Throttle, Fault::ServerError] {
+        server.set(fault);
+        assert_eq!(
+            flaky.invoke(login::handle, &login).await.status,
+            503,
+            "{fault:?}"
+        );
+        // Back, with the same client and connection pool: no restart needed.
+        server.set(Fault::Forward);
+        let reply = flaky.invoke(login::handle, &login).await;
+        assert_eq!(reply.status, 200, "after {fault:?}: {reply:?}");
+    }
+}
