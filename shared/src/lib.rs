@@ -9,6 +9,7 @@ pub mod bearer;
 pub mod config;
 pub mod dynamodb;
 pub mod error;
+pub mod event_guard;
 pub mod grant;
 pub mod password;
 pub mod request;

@@ -3,8 +3,6 @@
 use std::convert::Infallible;
 use std::future::Future;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 use lambda_runtime::LambdaEvent;
@@ -13,6 +11,7 @@ use serde_json::Value;
 
 use crate::auth::Auth;
 use crate::error::Error;
+use crate::event_guard::{Rejection, guard};
 use crate::response::error_response;
 
 /// Builds the shared state once, then serves events with `handler` until
@@ -90,18 +89,22 @@ where
     let mut app = Adapter::from(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(into_response(handler(state, request).await))
     }));
-    let mut reject_body = Adapter::from(service_fn(|_: Request| async {
-        Ok::<_, Infallible>(into_response(Err(Error::bad_request(
-            "Request body is marked base64 but is not valid base64",
-        ))))
-    }));
-    service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
-        if clear_invalid_base64_body(&mut event.payload) {
-            reject_body.call(event)
-        } else {
-            app.call(event)
-        }
-    })
+    // One adapter per rejection: lambda_http shapes each response for the
+    // event's API Gateway version, and a guarded event carries no data.
+    let rejecting = |rejection: Rejection| {
+        Adapter::from(service_fn(move |_: Request| async move {
+            Ok::<_, Infallible>(into_response(Err(rejection.error())))
+        }))
+    };
+    let mut reject_base64 = rejecting(Rejection::InvalidBase64Body);
+    let mut reject_url = rejecting(Rejection::UnbuildableUrl);
+    service_fn(
+        move |mut event: LambdaEvent<LambdaRequest>| match guard(&mut event.payload) {
+            None => app.call(event),
+            Some(Rejection::InvalidBase64Body) => reject_base64.call(event),
+            Some(Rejection::UnbuildableUrl) => reject_url.call(event),
+        },
+    )
 }
 
 /// The one place where a handler's error becomes a response, and is logged.
@@ -118,25 +121,4 @@ fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
             response
         }
     }
-}
-
-/// lambda_http decodes a base64 body with `expect`, which would take the
-/// whole execution environment down on a bad body. Such a body is removed
-/// here, before lambda_http sees it, and true is returned so the caller can
-/// answer with a 400 instead.
-fn clear_invalid_base64_body(event: &mut LambdaRequest) -> bool {
-    let (is_base64, body) = match event {
-        LambdaRequest::ApiGatewayV1(request) => (&mut request.is_base64_encoded, &mut request.body),
-        LambdaRequest::ApiGatewayV2(request) => (&mut request.is_base64_encoded, &mut request.body),
-        _ => return false,
-    };
-    let invalid = *is_base64
-        && body
-            .as_deref()
-            .is_some_and(|text| STANDARD.decode(text).is_err());
-    if invalid {
-        *is_base64 = false;
-        *body = None;
-    }
-    invalid
 }

@@ -238,6 +238,38 @@ async fn invalid_base64_body_is_a_400_not_a_crash() {
 }
 
 #[tokio::test]
+async fn events_lambda_http_cannot_turn_into_a_url_are_400s_not_crashes() {
+    let stack = Stack::new().await;
+    let cases: [(&str, &str, &str); 6] = [
+        ("http-api", "headers.host", "exa mple.com"),
+        ("http-api", "headers.x-forwarded-proto", "h t"),
+        ("http-api", "headers.host", "[::1"),
+        ("http-api", "rawQueryString", "a b=\"c\""),
+        ("http-api", "rawPath", ":99999"),
+        ("rest-api", "headers.Host", "exa mple.com"),
+    ];
+    for (kind, field, value) in cases {
+        let mut raw: serde_json::Value =
+            serde_json::from_str(&event(&format!("{kind}/login-ok.json"))).unwrap();
+        match field.split_once('.') {
+            Some((object, name)) => raw[object][name] = value.into(),
+            None => raw[field] = value.into(),
+        }
+        if kind == "rest-api" {
+            raw["multiValueHeaders"]["Host"] = serde_json::json!([value]);
+        }
+        let reply = stack.invoke(login::handle, &raw.to_string()).await;
+        assert_eq!(reply.status, 400, "{kind} {field}={value:?}: {reply:?}");
+        reply.assert_well_formed();
+        assert_eq!(
+            reply.json()["msg"],
+            "Request Host, X-Forwarded-Proto, path or query string do not form a URL",
+            "{kind} {field}={value:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn other_methods_get_405_with_allow() {
     let stack = Stack::new().await;
     let mut raw: serde_json::Value =

@@ -1,0 +1,140 @@
+//! Makes an API Gateway event safe to hand to lambda_http.
+//!
+//! lambda_http builds its `http::Request` with `expect` and `unwrap`: a body
+//! marked base64 that is not, or a Host, X-Forwarded-Proto, path or query
+//! that cannot form a URL, panics inside it. API Gateway never sends such
+//! events, but a direct invocation can, and under `panic = "abort"` a panic
+//! takes the whole execution environment down. So such events are caught
+//! here first, stripped to something lambda_http converts safely, and
+//! answered with a 400.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use lambda_http::http::header::HOST;
+use lambda_http::http::{HeaderMap, Uri};
+use lambda_http::request::LambdaRequest;
+
+use crate::error::Error;
+
+/// Why an event was refused before reaching the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    InvalidBase64Body,
+    UnbuildableUrl,
+}
+
+impl Rejection {
+    pub fn error(self) -> Error {
+        Error::bad_request(match self {
+            Rejection::InvalidBase64Body => "Request body is marked base64 but is not valid base64",
+            Rejection::UnbuildableUrl => {
+                "Request Host, X-Forwarded-Proto, path or query string do not form a URL"
+            }
+        })
+    }
+}
+
+/// Checks `event`; when it would make lambda_http panic, strips it down
+/// and says why. Events of other kinds pass untouched.
+pub fn guard(event: &mut LambdaRequest) -> Option<Rejection> {
+    let rejection = match event {
+        LambdaRequest::ApiGatewayV1(request) => check(
+            request.is_base64_encoded,
+            request.body.as_deref(),
+            &request.headers,
+            request.request_context.domain_name.as_deref(),
+            request.request_context.stage.as_deref(),
+            request.path.as_deref().unwrap_or_default(),
+            None,
+        ),
+        LambdaRequest::ApiGatewayV2(request) => check(
+            request.is_base64_encoded,
+            request.body.as_deref(),
+            &request.headers,
+            request.request_context.domain_name.as_deref(),
+            request.request_context.stage.as_deref(),
+            request.raw_path.as_deref().unwrap_or_default(),
+            request.raw_query_string.as_deref(),
+        ),
+        _ => None,
+    }?;
+    strip(event);
+    Some(rejection)
+}
+
+fn check(
+    is_base64: bool,
+    body: Option<&str>,
+    headers: &HeaderMap,
+    domain_name: Option<&str>,
+    stage: Option<&str>,
+    path: &str,
+    raw_query: Option<&str>,
+) -> Option<Rejection> {
+    if is_base64 && body.is_some_and(|body| STANDARD.decode(body).is_err()) {
+        return Some(Rejection::InvalidBase64Body);
+    }
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    let host = header(HOST.as_str()).or(domain_name);
+    let scheme = header("x-forwarded-proto").unwrap_or("https");
+    // The path as lambda_http prefixes it with the stage (unless told not
+    // to by AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH, in which case the check
+    // is stricter than needed, never looser).
+    let path = match stage.filter(|stage| *stage != "$default") {
+        Some(stage) if !path.starts_with(&format!("/{stage}/")) => format!("/{stage}{path}"),
+        _ => path.to_owned(),
+    };
+    let mut url = match host {
+        Some(host) => format!("{scheme}://{host}{path}"),
+        None => format!("http://localhost{path}"),
+    };
+    if let Some(query) = raw_query.filter(|query| !query.is_empty()) {
+        url.push('?');
+        url.push_str(query);
+    }
+    let buildable = url::Url::parse(&url).is_ok_and(|parsed| {
+        // lambda_http appends the raw query after normalising the rest.
+        let mut normalised = parsed
+            .as_str()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(query) = raw_query.filter(|query| !query.is_empty()) {
+            normalised.push('?');
+            normalised.push_str(query);
+        }
+        normalised.parse::<Uri>().is_ok()
+    });
+    (!buildable).then_some(Rejection::UnbuildableUrl)
+}
+
+/// Leaves only what any event converts with: no headers, body, query or
+/// domain, and the root path.
+fn strip(event: &mut LambdaRequest) {
+    match event {
+        LambdaRequest::ApiGatewayV1(request) => {
+            request.headers = HeaderMap::new();
+            request.multi_value_headers = HeaderMap::new();
+            request.body = None;
+            request.is_base64_encoded = false;
+            request.path = Some("/".to_owned());
+            request.query_string_parameters = Default::default();
+            request.multi_value_query_string_parameters = Default::default();
+            request.request_context.domain_name = None;
+            request.request_context.stage = None;
+        }
+        LambdaRequest::ApiGatewayV2(request) => {
+            request.headers = HeaderMap::new();
+            request.cookies = None;
+            request.body = None;
+            request.is_base64_encoded = false;
+            request.raw_path = Some("/".to_owned());
+            request.raw_query_string = None;
+            request.query_string_parameters = Default::default();
+            request.request_context.domain_name = None;
+            request.request_context.stage = None;
+        }
+        _ => {}
+    }
+}
