@@ -33,7 +33,7 @@ where
     H: Fn(Request) -> F + Copy + Send + 'static,
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
 {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     lambda_runtime::run(event_service(&(), move |_: &(), request| handler(request))).await
 }
 
@@ -57,7 +57,7 @@ where
 
 /// Logging, configuration and the DynamoDB client, once per process.
 async fn cold_start() -> Result<&'static Auth, lambda_runtime::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     match Auth::from_env().await {
         // The state lives as long as the process; leaking it lets every
         // request borrow it without reference counting.

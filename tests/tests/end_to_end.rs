@@ -25,6 +25,7 @@ struct Watch {
     child: Child,
     port: u16,
     env_file: PathBuf,
+    log_file: PathBuf,
 }
 
 impl Drop for Watch {
@@ -33,6 +34,7 @@ impl Drop for Watch {
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.env_file);
+        let _ = std::fs::remove_file(&self.log_file);
     }
 }
 
@@ -53,11 +55,15 @@ impl Watch {
         writeln!(
             env_file,
             "USERS_TABLE={}\nJWT_SECRET={TEST_SECRET}\nAWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
-             AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1",
+             AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1\n\
+             RUST_LOG=trace\nAWS_LAMBDA_LOG_FORMAT=JSON",
             stack.auth.config.users_table
         )
         .expect("write env file");
 
+        // The most verbose logs there are, kept for the secrets check.
+        let log_file = env_path.with_extension("log");
+        let log = std::fs::File::create(&log_file).expect("log file");
         let port = free_port();
         let child = Command::new("cargo")
             .args([
@@ -72,6 +78,8 @@ impl Watch {
             .arg(&env_path)
             .current_dir(repo_root())
             .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
             .process_group(0)
             .spawn()
             .expect("cargo lambda watch starts; is cargo-lambda on PATH? Run scripts/test");
@@ -79,6 +87,7 @@ impl Watch {
             child,
             port,
             env_file: env_path,
+            log_file,
         };
         let deadline = Instant::now() + Duration::from_secs(120);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -89,6 +98,11 @@ impl Watch {
             std::thread::sleep(Duration::from_millis(200));
         }
         watch
+    }
+
+    /// Everything cargo lambda watch and the functions printed so far.
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_file).expect("log file")
     }
 
     fn url(&self, path: &str) -> String {
@@ -234,6 +248,52 @@ fn run_end_to_end(stack: &Stack) {
     }
 
     token_lifecycle(&watch, &token);
+    assert_logs_hold_no_secrets(&watch.logs());
+}
+
+/// The functions ran at TRACE with JSON logs: every line of theirs carries
+/// the request id, and no password, hash or whole token appears anywhere.
+fn assert_logs_hold_no_secrets(logs: &str) {
+    let function_lines: Vec<&str> = logs.lines().filter(|line| line.starts_with('{')).collect();
+    assert!(!function_lines.is_empty(), "no JSON log lines:\n{logs}");
+    let invocations = function_lines
+        .iter()
+        .filter(|line| line.contains("\"requestId\""))
+        .count();
+    assert!(
+        invocations > 20,
+        "request ids missing from the logs:\n{logs}"
+    );
+    for secret in [
+        DEMO_PASSWORD,
+        "e2e-password-1",
+        "e2e-password-2",
+        "$argon2id$",
+    ] {
+        if let Some(line) = logs.lines().find(|line| line.contains(secret)) {
+            panic!(
+                "{secret:?} appears in the logs: {}",
+                &line[..line.len().min(600)]
+            );
+        }
+    }
+    if let Some(token) = first_jwt(logs) {
+        panic!("a whole token appears in the logs: {token}");
+    }
+}
+
+/// The first `header.payload.signature` in `text`, if any.
+fn first_jwt(text: &str) -> Option<&str> {
+    let segment = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices("eyJ").find_map(|(start, _)| {
+        let rest = &text[start..];
+        let end = rest
+            .find(|c: char| !segment(c) && c != '.')
+            .unwrap_or(rest.len());
+        let candidate = &rest[..end];
+        let parts: Vec<&str> = candidate.split('.').collect();
+        (parts.len() == 3 && parts.iter().all(|part| !part.is_empty())).then_some(candidate)
+    })
 }
 
 /// signup, refresh, password, logout over HTTP at their API Gateway paths;
@@ -312,4 +372,17 @@ fn token_lifecycle(watch: &Watch, demo_token: &str) {
     let reply = watch.invoke("hello", &event("http-api/hello-authorized.json"));
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.json()["msg"], "Hello, Demo User!");
+}
+
+#[test]
+fn the_token_detector_finds_whole_tokens_only() {
+    assert_eq!(
+        first_jwt("x eyJhb.eyJzd.sig-_9 y"),
+        Some("eyJhb.eyJzd.sig-_9")
+    );
+    assert_eq!(
+        first_jwt(r#"{"t":"eyJhb.eyJzd.sig"}"#),
+        Some("eyJhb.eyJzd.sig")
+    );
+    assert_eq!(first_jwt("eyJhb.eyJzd. and eyJhb alone"), None);
 }
