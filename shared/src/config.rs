@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::lockout::DEFAULT_LOCK_AFTER;
 use crate::password::PasswordPolicy;
 
 /// The shortest signing key accepted: 256 bits, the output size of HS256.
@@ -37,6 +38,8 @@ pub struct Config {
     pub jwt_leeway: Duration,
     /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
     pub signup_enabled: bool,
+    /// `LOGIN_LOCK_AFTER`: failed logins in a row before an email locks.
+    pub login_lock_after: u64,
     /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
     pub token_locations: TokenLocations,
     /// `ARGON2_*`: the cost of new password hashes.
@@ -129,6 +132,7 @@ impl Config {
                 0..=300,
             )?),
             signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
+            login_lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
             token_locations: match env.get("TOKEN_LOCATIONS") {
                 Some(value) => TokenLocations::parse(&value)?,
                 None => TokenLocations::BOTH,

@@ -31,6 +31,11 @@ pub enum Error {
     #[error("bad email or password")]
     BadCredentials,
 
+    /// Too many failed logins for this email: locked for `retry_after`
+    /// seconds, whether or not the account exists.
+    #[error("login locked for {retry_after} s after repeated failures")]
+    TooManyAttempts { retry_after: u64 },
+
     /// No token in any accepted location.
     #[error("no access token in the accepted locations")]
     MissingToken,

@@ -11,6 +11,7 @@ pub mod dynamodb;
 pub mod error;
 pub mod event_guard;
 pub mod grant;
+pub mod lockout;
 pub mod logging;
 pub mod password;
 pub mod request;

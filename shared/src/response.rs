@@ -48,6 +48,10 @@ pub fn error_response(error: &Error) -> Response<Body> {
         Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
         Error::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
         Error::BadCredentials => (StatusCode::UNAUTHORIZED, "Bad email or password"),
+        Error::TooManyAttempts { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed logins, try again later",
+        ),
         Error::MissingToken => (StatusCode::UNAUTHORIZED, "Missing access token"),
         Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "Invalid or expired token"),
         Error::FreshTokenRequired => (StatusCode::UNAUTHORIZED, "Fresh token required"),
@@ -85,6 +89,9 @@ pub fn error_response(error: &Error) -> Response<Body> {
         }
         Error::StoreUnavailable(_) => {
             headers.insert(RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        Error::TooManyAttempts { retry_after } => {
+            headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         _ => {}
     }

@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ScalarAttributeType,
 };
 use serde::Serialize;
 
 use crate::dynamodb::store_error;
 use crate::error::Error;
-use crate::users::{RefreshFamily, User};
+use crate::lockout::PLACEHOLDER_TTL_SECS;
+use crate::users::{LoginThrottle, RefreshFamily, User};
 
 #[derive(Serialize)]
 struct UserKey<'a> {
@@ -39,8 +40,19 @@ impl UserStore {
     }
 
     /// One strongly consistent GetItem: a user deactivated a moment ago is
-    /// refused on the very next request. Needs `dynamodb:GetItem`.
+    /// refused on the very next request. A login-throttling placeholder is
+    /// no user. Needs `dynamodb:GetItem`.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        Ok(self.find_for_login(email).await?.0)
+    }
+
+    /// [`UserStore::find_by_email`], plus the email's login-throttling
+    /// state, which placeholders for emails without account carry too.
+    /// One GetItem. Needs `dynamodb:GetItem`.
+    pub async fn find_for_login(
+        &self,
+        email: &str,
+    ) -> Result<(Option<User>, LoginThrottle), Error> {
         let output = self
             .client
             .get_item()
@@ -50,18 +62,22 @@ impl UserStore {
             .send()
             .await
             .map_err(|error| store_error("GetItem", error))?;
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|error| {
-                    Error::StoreFailure(format!("user item for {email} is malformed: {error}"))
-                })
-            })
-            .transpose()
+        let Some(item) = output.item else {
+            return Ok((None, LoginThrottle::default()));
+        };
+        let malformed =
+            |error| Error::StoreFailure(format!("user item for {email} is malformed: {error}"));
+        let throttle: LoginThrottle = serde_dynamo::from_item(item.clone()).map_err(malformed)?;
+        if !item.contains_key("password_hash") {
+            return Ok((None, throttle));
+        }
+        let user = serde_dynamo::from_item(item).map_err(malformed)?;
+        Ok((Some(user), throttle))
     }
 
     /// Writes a new user; never overwrites an existing one
-    /// ([`Error::UserExists`]). Needs `dynamodb:PutItem`.
+    /// ([`Error::UserExists`]), only a login-throttling placeholder. Needs
+    /// `dynamodb:PutItem`.
     pub async fn create(&self, user: &User) -> Result<(), Error> {
         let item = serde_dynamo::to_item(user)
             .map_err(|error| Error::Internal(format!("building the user item failed: {error}")))?;
@@ -69,7 +85,7 @@ impl UserStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(email)")
+            .condition_expression("attribute_not_exists(password_hash)")
             .send()
             .await
             .map_err(|error| match error.as_service_error() {
@@ -205,13 +221,74 @@ impl UserStore {
         self.update(email, update).await
     }
 
-    /// One conditional UpdateItem on an existing user. Ok(false) when the
-    /// condition failed; the user must exist in any case, or UpdateItem
-    /// would create a stub item.
+    /// Counts one more failed login for `email`, atomically, on the
+    /// user's item or on a placeholder that expires by itself when there is
+    /// no account. Returns the new count. Needs `dynamodb:UpdateItem`.
+    pub async fn record_failed_login(&self, email: &str, now: u64) -> Result<u64, Error> {
+        let on_account = Update::new("ADD failed_logins :one").value(":one", number(1));
+        let on_placeholder =
+            Update::new("ADD failed_logins :one SET throttle_expires_at = :expires")
+                .on_placeholder()
+                .value(":one", number(1))
+                .value(":expires", number(now + PLACEHOLDER_TTL_SECS));
+        // An account may appear or vanish between the read and this write;
+        // each shape's condition sends the count to the right one.
+        for update in [on_account, on_placeholder] {
+            if let Some(attributes) = self.send_update(email, update.returning_new()).await? {
+                let count = attributes
+                    .get("failed_logins")
+                    .and_then(|value| value.as_n().ok())
+                    .and_then(|count| count.parse().ok());
+                return count.ok_or_else(|| {
+                    Error::StoreFailure(format!("failed_logins of {email} is not a count"))
+                });
+            }
+        }
+        Err(Error::StoreUnavailable(format!(
+            "failed login of {email}: the item kept changing"
+        )))
+    }
+
+    /// Locks logins for `email` until `until`, unless a longer lock stands.
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn lock_login(&self, email: &str, until: u64) -> Result<(), Error> {
+        let update = Update::new("SET locked_until = :until")
+            .anywhere()
+            .condition("attribute_exists(email) AND (attribute_not_exists(locked_until) OR locked_until < :until)")
+            .value(":until", number(until));
+        // A longer lock already standing is as good.
+        self.update(email, update).await.map(|_| ())
+    }
+
+    /// Forgets failed logins after a successful one. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn clear_failed_logins(&self, email: &str) -> Result<(), Error> {
+        let update = Update::new("REMOVE failed_logins, locked_until");
+        self.update(email, update).await.map(|_| ())
+    }
+
+    /// One conditional UpdateItem. Ok(false) when the condition failed.
     async fn update(&self, email: &str, update: Update) -> Result<bool, Error> {
-        let condition = match update.condition {
-            Some(condition) => format!("attribute_exists(email) AND ({condition})"),
-            None => "attribute_exists(email)".to_owned(),
+        Ok(self.send_update(email, update).await?.is_some())
+    }
+
+    /// One conditional UpdateItem, on an account unless the update says
+    /// otherwise: UpdateItem would otherwise create an item. Ok(None) when
+    /// the condition failed; else the attributes asked for, if any.
+    async fn send_update(
+        &self,
+        email: &str,
+        update: Update,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, Error> {
+        let target = match update.target {
+            Target::Account => Some("attribute_exists(password_hash)"),
+            Target::Placeholder => Some("attribute_not_exists(password_hash)"),
+            Target::Anywhere => None,
+        };
+        let condition = match (target, update.condition) {
+            (Some(target), Some(condition)) => Some(format!("{target} AND ({condition})")),
+            (Some(target), None) => Some(target.to_owned()),
+            (None, condition) => condition,
         };
         let result = self
             .client
@@ -219,15 +296,16 @@ impl UserStore {
             .table_name(&self.table)
             .set_key(Some(key(email)?))
             .update_expression(update.expression)
-            .condition_expression(condition)
+            .set_condition_expression(condition)
             .set_expression_attribute_names((!update.names.is_empty()).then_some(update.names))
             .set_expression_attribute_values((!update.values.is_empty()).then_some(update.values))
+            .set_return_values(update.return_new.then_some(ReturnValue::UpdatedNew))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
                 _ => Err(store_error("UpdateItem", error)),
             },
         }
@@ -273,19 +351,49 @@ fn stale_families(live: Option<&HashMap<String, RefreshFamily>>, now: u64) -> Ve
 /// An update expression with its condition and placeholders.
 struct Update {
     expression: String,
+    target: Target,
     condition: Option<String>,
     names: HashMap<String, String>,
     values: HashMap<String, AttributeValue>,
+    return_new: bool,
+}
+
+/// Which items an update may touch.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// An account: the item exists and has a password hash.
+    Account,
+    /// No account: a login-throttling placeholder, created if missing.
+    Placeholder,
+    /// Whatever the update's own condition allows.
+    Anywhere,
 }
 
 impl Update {
     fn new(expression: &str) -> Self {
         Self {
             expression: expression.to_owned(),
+            target: Target::Account,
             condition: None,
             names: HashMap::new(),
             values: HashMap::new(),
+            return_new: false,
         }
+    }
+
+    fn on_placeholder(mut self) -> Self {
+        self.target = Target::Placeholder;
+        self
+    }
+
+    fn anywhere(mut self) -> Self {
+        self.target = Target::Anywhere;
+        self
+    }
+
+    fn returning_new(mut self) -> Self {
+        self.return_new = true;
+        self
     }
 
     fn condition(mut self, condition: &str) -> Self {

@@ -2,9 +2,11 @@
 //!
 //! Other tools may write these items too, so the attribute names are part of
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
-//! and the token state `token_version` and `refresh_families`. Every
-//! attribute but the first four may be missing, and unknown attributes are
-//! ignored, so items written by other tools or other versions load.
+//! the token state `token_version` and `refresh_families`, and the login
+//! throttling state `failed_logins` and `locked_until`. Every attribute but
+//! the first four may be missing, and unknown attributes are ignored, so
+//! items written by other tools or other versions load. An item without
+//! `password_hash` is not an account but a login-throttling placeholder.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -38,6 +40,18 @@ pub struct User {
     /// `remember`. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_families: Option<HashMap<String, RefreshFamily>>,
+}
+
+/// The login-throttling state of an email: on the user's item, or on a
+/// placeholder item for an email without account. See [`crate::lockout`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct LoginThrottle {
+    /// Failed logins in a row.
+    #[serde(default)]
+    pub failed_logins: u64,
+    /// No login before this time (Unix seconds).
+    #[serde(default)]
+    pub locked_until: Option<u64>,
 }
 
 /// The current refresh token of one family. A refresh token of the family

@@ -256,6 +256,11 @@ impl Stack {
             .expect("delete");
     }
 
+    /// The setup client, for tests that inspect or edit items directly.
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
     /// A valid access token for the demo user.
     pub fn demo_token(&self) -> String {
         self.auth

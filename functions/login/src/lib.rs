@@ -1,11 +1,13 @@
 //! `POST /login`: checks an email and password and returns a fresh access
-//! token, and with `"remember": true` a refresh token too.
+//! token, and with `"remember": true` a refresh token too. Repeated failures
+//! lock the email for a while (see `lambda_auth::lockout`).
 
 use lambda_auth::grant::grant_response;
+use lambda_auth::lockout::lock_secs;
 use lambda_auth::password::check_password_length;
 use lambda_auth::request::{json_body, require_method};
 use lambda_auth::token::unix_now;
-use lambda_auth::users::{RefreshFamily, User, normalize_email};
+use lambda_auth::users::{LoginThrottle, RefreshFamily, User, normalize_email};
 use lambda_auth::{Auth, Error};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -22,7 +24,15 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let remember = body.optional_bool("remember")?.unwrap_or(false);
     check_password_length(password)?;
 
-    let user = auth.users.find_by_email(&email).await?;
+    let (user, throttle) = auth.users.find_for_login(&email).await?;
+    let now = unix_now()?;
+    // Locked emails are refused before any hashing, the right password
+    // included; placeholders lock unknown emails the same way.
+    if let Some(until) = throttle.locked_until.filter(|until| *until > now) {
+        return Err(Error::TooManyAttempts {
+            retry_after: until - now,
+        });
+    }
     // The password is checked even for an unknown or inactive user, so the
     // three refusals take the same time and give the same answer.
     let policy = auth.config.password_policy;
@@ -30,8 +40,11 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let check = policy.check(password.to_owned(), stored_hash).await?;
     let user = match user {
         Some(user) if check.matches && user.active => user,
-        _ => return Err(Error::BadCredentials),
+        _ => return Err(count_failure(auth, &email, now).await),
     };
+    if throttle != LoginThrottle::default() {
+        auth.users.clear_failed_logins(&user.email).await?;
+    }
     if check.outdated {
         upgrade_hash(auth, &user, password).await;
     }
@@ -45,7 +58,7 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
             exp: refresh.exp,
         };
         auth.users
-            .add_refresh_family(&user, &refresh.fam, &family, unix_now()?)
+            .add_refresh_family(&user, &refresh.fam, &family, now)
             .await?;
         Some(refresh)
     } else {
@@ -57,6 +70,21 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
         &access,
         refresh.as_ref(),
     ))
+}
+
+/// Records a failed login, locks the email once failures pile up, and
+/// returns the refusal to send: the same for every email.
+async fn count_failure(auth: &Auth, email: &str, now: u64) -> Error {
+    let failures = match auth.users.record_failed_login(email, now).await {
+        Ok(failures) => failures,
+        Err(error) => return error,
+    };
+    if let Some(secs) = lock_secs(failures, auth.config.login_lock_after)
+        && let Err(error) = auth.users.lock_login(email, now + secs).await
+    {
+        return error;
+    }
+    Error::BadCredentials
 }
 
 /// Re-hashes a password whose stored hash is below the configured policy,
