@@ -27,11 +27,13 @@ while True:
 PY
 }
 
-# start_moto PORT LOGFILE: starts moto_server in the background and waits
-# until it answers. Sets MOTO_PID and exports AWS_ENDPOINT_URL_DYNAMODB.
+# start_moto PORT LOGFILE: starts moto (scripts/moto_server.py: moto's
+# server with requests serialised, so conditional writes are atomic as in
+# DynamoDB) in the background and waits until it answers. Sets MOTO_PID and
+# exports AWS_ENDPOINT_URL_DYNAMODB.
 start_moto() {
     local port=$1 log=$2
-    moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    .venv/bin/python scripts/moto_server.py 127.0.0.1 "$port" >"$log" 2>&1 &
     MOTO_PID=$!
     export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
     if ! wait_for_http "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" 30; then
