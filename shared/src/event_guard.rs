@@ -7,10 +7,15 @@
 //! takes the whole execution environment down. So such events are caught
 //! here first, stripped to something lambda_http converts safely, and
 //! answered with a 400.
+//!
+//! lambda_http also lets a REST API event's single-value `headers` replace
+//! its `multiValueHeaders`, which would hide a second `Authorization`
+//! header from the handler. That is caught here too, and refused like any
+//! other ambiguous credential, with a 401.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lambda_http::http::header::HOST;
+use lambda_http::http::header::{AUTHORIZATION, HOST};
 use lambda_http::http::{HeaderMap, Uri};
 use lambda_http::request::LambdaRequest;
 
@@ -21,16 +26,22 @@ use crate::error::Error;
 pub enum Rejection {
     InvalidBase64Body,
     UnbuildableUrl,
+    RepeatedAuthorization,
 }
 
 impl Rejection {
     pub fn error(self) -> Error {
-        Error::bad_request(match self {
-            Rejection::InvalidBase64Body => "Request body is marked base64 but is not valid base64",
-            Rejection::UnbuildableUrl => {
-                "Request Host, X-Forwarded-Proto, path or query string do not form a URL"
+        match self {
+            Rejection::InvalidBase64Body => {
+                Error::bad_request("Request body is marked base64 but is not valid base64")
             }
-        })
+            Rejection::UnbuildableUrl => Error::bad_request(
+                "Request Host, X-Forwarded-Proto, path or query string do not form a URL",
+            ),
+            Rejection::RepeatedAuthorization => {
+                Error::invalid_token("more than one Authorization header")
+            }
+        }
     }
 }
 
@@ -38,6 +49,16 @@ impl Rejection {
 /// and says why. Events of other kinds pass untouched.
 pub fn guard(event: &mut LambdaRequest) -> Option<Rejection> {
     let rejection = match event {
+        LambdaRequest::ApiGatewayV1(request)
+            if request
+                .multi_value_headers
+                .get_all(AUTHORIZATION)
+                .iter()
+                .count()
+                > 1 =>
+        {
+            Some(Rejection::RepeatedAuthorization)
+        }
         LambdaRequest::ApiGatewayV1(request) => check(
             request.is_base64_encoded,
             request.body.as_deref(),

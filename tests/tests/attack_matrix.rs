@@ -1,0 +1,450 @@
+//! The attack matrix: every forged, mangled or misused token a client can
+//! send, each a named case, each sent through the real `me` handler with a
+//! real event twice (in the `Authorization` header and in the JSON body),
+//! and each refused with the same generic 401.
+
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Value, json};
+use sessionless_tests::{DEMO_EMAIL, Reply, Stack, TEST_SECRET, event, with_body, with_token};
+
+const GENERIC_401: &str = r#"{"msg":"Invalid or expired token"}"#;
+
+fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+fn header() -> Value {
+    json!({"alg": "HS256", "typ": "at+jwt"})
+}
+
+fn claims() -> Value {
+    let now = now();
+    json!({
+        "sub": DEMO_EMAIL, "iss": "sessionless", "aud": "sessionless",
+        "iat": now, "nbf": now, "exp": now + 900, "jti": "matrix", "ver": 0, "fresh": true,
+    })
+}
+
+fn with(mut value: Value, name: &str, claim: Value) -> Value {
+    value[name] = claim;
+    value
+}
+
+fn without(mut value: Value, name: &str) -> Value {
+    value.as_object_mut().expect("object").remove(name);
+    value
+}
+
+/// Header and payload as raw JSON text, HS256-signed with `secret`.
+fn sign_raw(header: &str, payload: &str, secret: &[u8]) -> String {
+    let message = format!("{}.{}", b64(header), b64(payload));
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+    let tag = aws_lc_rs::hmac::sign(&key, message.as_bytes());
+    format!("{message}.{}", b64(tag.as_ref()))
+}
+
+/// Signed with the deployment's real key: only the content is wrong.
+fn signed(header: Value, claims: Value) -> String {
+    sign_raw(
+        &header.to_string(),
+        &claims.to_string(),
+        TEST_SECRET.as_bytes(),
+    )
+}
+
+/// Signed for real with another algorithm and a key of its own.
+fn signed_with(alg: &str) -> String {
+    let header = json!({"alg": alg, "typ": "at+jwt"}).to_string();
+    let message = format!("{}.{}", b64(header), b64(claims().to_string()));
+    let rng = SystemRandom::new();
+    let signature = match alg {
+        "HS384" | "HS512" => {
+            let algorithm = if alg == "HS384" {
+                Algorithm::HS384
+            } else {
+                Algorithm::HS512
+            };
+            let key = EncodingKey::from_secret(TEST_SECRET.as_bytes()).unwrap();
+            return format!(
+                "{message}.{}",
+                jsonwebtoken::crypto::sign(message.as_bytes(), &key, algorithm).unwrap()
+            );
+        }
+        "RS256" | "PS256" => {
+            let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            let padding: &dyn aws_lc_rs::signature::RsaEncoding = if alg == "RS256" {
+                &signature::RSA_PKCS1_SHA256
+            } else {
+                &signature::RSA_PSS_SHA256
+            };
+            let mut out = vec![0u8; key.public_modulus_len()];
+            key.sign(padding, &rng, message.as_bytes(), &mut out)
+                .unwrap();
+            out
+        }
+        "ES256" => {
+            let key = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+            key.sign(&rng, message.as_bytes())
+                .unwrap()
+                .as_ref()
+                .to_vec()
+        }
+        "EdDSA" => {
+            let key = Ed25519KeyPair::generate().unwrap();
+            assert!(!key.public_key().as_ref().is_empty());
+            key.sign(message.as_bytes()).as_ref().to_vec()
+        }
+        other => panic!("no signer for {other}"),
+    };
+    format!("{message}.{}", b64(signature))
+}
+
+/// Every token case, by name. Each is refused in both locations.
+fn token_cases(valid: &str) -> Vec<(String, String)> {
+    let parts: Vec<&str> = valid.split('.').collect();
+    let (h, p, s) = (parts[0], parts[1], parts[2]);
+    let mut cases: Vec<(String, String)> = Vec::new();
+    let mut case = |name: &str, token: String| cases.push((name.to_owned(), token));
+
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let header = b64(json!({"alg": alg, "typ": "at+jwt"}).to_string());
+        case(
+            &format!("alg {alg}, empty signature"),
+            format!("{header}.{p}."),
+        );
+    }
+    case("null signature", format!("{h}.{p}."));
+    case("signature stripped", format!("{h}.{p}"));
+    case(
+        "signature truncated",
+        format!("{h}.{p}.{}", &s[..s.len() - 6]),
+    );
+    for alg in ["HS384", "HS512", "RS256", "ES256", "PS256", "EdDSA"] {
+        case(&format!("signed with {alg}"), signed_with(alg));
+    }
+    for secret in [
+        "",
+        "secret",
+        "password",
+        "123456",
+        "changeme",
+        "sessionless",
+        "your-256-bit-secret",
+    ] {
+        case(
+            &format!("HS256 with weak secret {secret:?}"),
+            sign_raw(
+                &header().to_string(),
+                &claims().to_string(),
+                secret.as_bytes(),
+            ),
+        );
+    }
+    for (name, value) in [
+        ("jwk", json!({"kty": "oct", "k": b64(TEST_SECRET)})),
+        ("jku", json!("http://127.0.0.1:1/jwks.json")),
+        ("x5u", json!("http://127.0.0.1:1/cert.pem")),
+        ("x5c", json!(["MIIBszCCAVmgAwIBAgIU"])),
+    ] {
+        case(
+            &format!("{name} header"),
+            signed(with(header(), name, value), claims()),
+        );
+    }
+    for kid in [
+        "",
+        "../../../../dev/null",
+        "/dev/null",
+        "|sleep 10",
+        "x' UNION SELECT '1';--",
+    ] {
+        case(
+            &format!("kid {kid:?}"),
+            signed(with(header(), "kid", json!(kid)), claims()),
+        );
+    }
+    case(
+        "crit header",
+        signed(with(header(), "crit", json!(["exp"])), claims()),
+    );
+    case("missing typ", signed(without(header(), "typ"), claims()));
+    case(
+        "typ JWT",
+        signed(with(header(), "typ", json!("JWT")), claims()),
+    );
+    let refresh_claims = with(without(claims(), "fresh"), "fam", json!("family"));
+    case(
+        "refresh token as access token",
+        signed(with(header(), "typ", json!("rt+jwt")), refresh_claims),
+    );
+    for (name, value) in [
+        ("iss wrong", json!("someone-else")),
+        ("aud wrong", json!("another-api")),
+        ("aud 123", json!(123)),
+        ("aud []", json!([])),
+        ("iss 7", json!(7)),
+        ("exp as string", json!((now() + 900).to_string())),
+        ("nbf as string", json!(now().to_string())),
+        ("exp far beyond the lifetime", json!(now() + 365 * 86_400)),
+    ] {
+        let claim = name.split(' ').next().unwrap();
+        case(name, signed(header(), with(claims(), claim, value)));
+    }
+    for claim in ["iss", "aud", "exp", "nbf"] {
+        case(
+            &format!("{claim} missing"),
+            signed(header(), without(claims(), claim)),
+        );
+    }
+    let claims_text = claims().to_string();
+    case(
+        "duplicate key in the header",
+        sign_raw(
+            r#"{"alg":"HS256","typ":"at+jwt","typ":"at+jwt"}"#,
+            &claims_text,
+            TEST_SECRET.as_bytes(),
+        ),
+    );
+    let duplicated = claims_text.replacen('{', r#"{"sub":"admin@example.com","#, 1);
+    case(
+        "duplicate key in the payload",
+        sign_raw(&header().to_string(), &duplicated, TEST_SECRET.as_bytes()),
+    );
+    for claim in ["sub", "exp", "iss", "aud", "ver", "fresh"] {
+        for value in [json!(null), json!(true), json!(false), json!(0)] {
+            let tampered = b64(with(claims(), claim, value.clone()).to_string());
+            case(
+                &format!("{claim} set to {value}, original signature"),
+                format!("{h}.{tampered}.{s}"),
+            );
+        }
+    }
+    case("2 segments", format!("{h}.{p}"));
+    case("4 segments", format!("{valid}.{s}"));
+    case("empty string", String::new());
+    case("base64 padding", format!("{h}==.{p}.{s}"));
+    case(
+        "+ and / characters",
+        valid.replace('-', "+").replace('_', "/") + "+/",
+    );
+    case(
+        "header not UTF-8",
+        format!("{}.{p}.{s}", b64([0xff, 0xfe, 0x7b])),
+    );
+    case("header a JSON array", format!("{}.{p}.{s}", b64("[]")));
+    case(
+        "oversized (over 8 KiB)",
+        signed(header(), with(claims(), "pad", json!("x".repeat(9 * 1024)))),
+    );
+    let nested = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
+    case(
+        "deeply nested JSON",
+        sign_raw(
+            &header().to_string(),
+            &format!(r#"{{"sub":{nested}}}"#),
+            TEST_SECRET.as_bytes(),
+        ),
+    );
+    cases
+}
+
+async fn send(stack: &Stack, token: &str, in_header: bool) -> Reply {
+    let request = if in_header {
+        let mut raw: Value = serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();
+        raw["headers"]["authorization"] = json!(format!("Bearer {token}"));
+        raw.to_string()
+    } else {
+        with_body(
+            &event("http-api/me-body-token.json"),
+            &json!({"access_token": token}).to_string(),
+        )
+    };
+    stack.invoke(me::handle, &request).await
+}
+
+#[track_caller]
+fn assert_generic_401(reply: &Reply, elapsed: Duration, name: &str) {
+    assert_eq!(reply.status, 401, "{name}: {reply:?}");
+    assert_eq!(reply.body, GENERIC_401, "{name}");
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer error="invalid_token""#),
+        "{name}"
+    );
+    // Refusals are decided in memory, before any lookup: no case stalls.
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "{name}: took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations() {
+    let stack = Stack::new().await;
+    let valid = stack.demo_token();
+    assert_eq!(
+        send(&stack, &valid, true).await.status,
+        200,
+        "the baseline token works"
+    );
+    assert_eq!(send(&stack, &valid, false).await.status, 200);
+    let cases = token_cases(&valid);
+    for (name, token) in &cases {
+        for in_header in [true, false] {
+            let start = Instant::now();
+            let reply = send(&stack, token, in_header).await;
+            let location = if in_header { "header" } else { "body" };
+            assert_generic_401(&reply, start.elapsed(), &format!("{name} ({location})"));
+        }
+    }
+    assert!(
+        stack.operations.take().len() <= 4,
+        "refused tokens cost no DynamoDB call"
+    );
+}
+
+#[tokio::test]
+async fn malformed_authorization_headers_get_the_same_401() {
+    let stack = Stack::new().await;
+    let valid = stack.demo_token();
+    for (name, value) in [
+        ("Bearer alone", "Bearer".to_owned()),
+        ("Bearer and a space", "Bearer ".to_owned()),
+        ("Bearer with a double space", format!("Bearer  {valid}")),
+        (
+            "Basic scheme",
+            format!("Basic {}", b64(format!("{DEMO_EMAIL}:pw"))),
+        ),
+        ("token without a scheme", valid.clone()),
+        (
+            "two tokens, comma-joined",
+            format!("Bearer {valid}, Bearer {valid}"),
+        ),
+    ] {
+        let mut raw: Value = serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();
+        raw["headers"]["authorization"] = json!(value);
+        let start = Instant::now();
+        let reply = stack.invoke(me::handle, &raw.to_string()).await;
+        assert_generic_401(&reply, start.elapsed(), name);
+    }
+}
+
+#[tokio::test]
+async fn tokens_of_retired_users_get_the_same_401() {
+    let stack = Stack::new().await;
+    let token = stack.demo_token();
+    stack.auth.users.retire_tokens(DEMO_EMAIL).await.unwrap();
+    for in_header in [true, false] {
+        let start = Instant::now();
+        assert_generic_401(
+            &send(&stack, &token, in_header).await,
+            start.elapsed(),
+            "before a logout",
+        );
+    }
+    let current = stack
+        .auth
+        .tokens
+        .issue_access(DEMO_EMAIL, 1, true)
+        .unwrap()
+        .token;
+    assert_eq!(send(&stack, &current, true).await.status, 200);
+    stack.deactivate(DEMO_EMAIL).await;
+    for in_header in [true, false] {
+        let start = Instant::now();
+        assert_generic_401(
+            &send(&stack, &current, in_header).await,
+            start.elapsed(),
+            "inactive user",
+        );
+    }
+    stack.delete(DEMO_EMAIL).await;
+    for in_header in [true, false] {
+        let start = Instant::now();
+        assert_generic_401(
+            &send(&stack, &current, in_header).await,
+            start.elapsed(),
+            "deleted user",
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_events_get_clean_errors() {
+    let stack = Stack::new().await;
+    let token = stack.demo_token();
+
+    // Header names in any case.
+    let mut raw: Value = serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();
+    let value = raw["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorization")
+        .unwrap();
+    raw["headers"]["AUTHORIZATION"] = value;
+    assert_eq!(
+        stack
+            .invoke(me::handle, &with_token(&raw.to_string(), &token))
+            .await
+            .status,
+        200
+    );
+
+    // Two Authorization headers in REST v1 multiValueHeaders.
+    let mut raw: Value =
+        serde_json::from_str(&with_token(&event("rest-api/me-header-token.json"), &token)).unwrap();
+    raw["multiValueHeaders"]["Authorization"] =
+        json!([format!("Bearer {token}"), format!("Bearer {token}")]);
+    let reply = stack.invoke(me::handle, &raw.to_string()).await;
+    assert_eq!((reply.status, reply.body.as_str()), (401, GENERIC_401));
+
+    // A token only in the v2 cookies array is ignored: Sessionless never reads cookies.
+    let mut raw: Value = serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();
+    raw["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorization");
+    raw["cookies"] = json!([format!("access_token={token}")]);
+    let reply = stack.invoke(me::handle, &raw.to_string()).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (401, r#"{"msg":"Missing access token"}"#)
+    );
+
+    // Bodies: a UTF-8 BOM, JSON null, invalid JSON, trailing garbage.
+    for body in ["\u{feff}{\"access_token\": \"x\"}", "null", "{", "{} {}"] {
+        let reply = stack
+            .invoke(
+                me::handle,
+                &with_body(&event("http-api/me-body-token.json"), body),
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{body:?}: {reply:?}");
+        reply.assert_well_formed();
+    }
+
+    // Events that are not from API Gateway never reach a handler: the
+    // runtime's deserialisation refuses them with an error, not a panic.
+    for raw in [
+        "{}",
+        r#"{"Records": []}"#,
+        "[]",
+        "null",
+        r#"{"httpMethod": 7}"#,
+    ] {
+        assert!(
+            serde_json::from_str::<lambda_http::request::LambdaRequest>(raw).is_err(),
+            "{raw} was taken for an API Gateway event"
+        );
+    }
+}
