@@ -223,8 +223,15 @@ impl UserStore {
 
     /// Counts one more failed login for `email`, atomically, on the
     /// user's item or on a placeholder that expires by itself when there is
-    /// no account. Returns the new count. Needs `dynamodb:UpdateItem`.
-    pub async fn record_failed_login(&self, email: &str, now: u64) -> Result<u64, Error> {
+    /// no account. `has_account` is what the login's read found: the write
+    /// that fits it comes first, so both cases cost one UpdateItem and take
+    /// the same time. Returns the new count. Needs `dynamodb:UpdateItem`.
+    pub async fn record_failed_login(
+        &self,
+        email: &str,
+        has_account: bool,
+        now: u64,
+    ) -> Result<u64, Error> {
         let on_account = Update::new("ADD failed_logins :one").value(":one", number(1));
         let on_placeholder =
             Update::new("ADD failed_logins :one SET throttle_expires_at = :expires")
@@ -233,7 +240,12 @@ impl UserStore {
                 .value(":expires", number(now + PLACEHOLDER_TTL_SECS));
         // An account may appear or vanish between the read and this write;
         // each shape's condition sends the count to the right one.
-        for update in [on_account, on_placeholder] {
+        let attempts = if has_account {
+            [on_account, on_placeholder]
+        } else {
+            [on_placeholder, on_account]
+        };
+        for update in attempts {
             if let Some(attributes) = self.send_update(email, update.returning_new()).await? {
                 let count = attributes
                     .get("failed_logins")

@@ -40,7 +40,7 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let check = policy.check(password.to_owned(), stored_hash).await?;
     let user = match user {
         Some(user) if check.matches && user.active => user,
-        _ => return Err(count_failure(auth, &email, now).await),
+        other => return Err(count_failure(auth, &email, other.is_some(), now).await),
     };
     if throttle != LoginThrottle::default() {
         auth.users.clear_failed_logins(&user.email).await?;
@@ -74,8 +74,12 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
 
 /// Records a failed login, locks the email once failures pile up, and
 /// returns the refusal to send: the same for every email.
-async fn count_failure(auth: &Auth, email: &str, now: u64) -> Error {
-    let failures = match auth.users.record_failed_login(email, now).await {
+async fn count_failure(auth: &Auth, email: &str, has_account: bool, now: u64) -> Error {
+    let failures = match auth
+        .users
+        .record_failed_login(email, has_account, now)
+        .await
+    {
         Ok(failures) => failures,
         Err(error) => return error,
     };
