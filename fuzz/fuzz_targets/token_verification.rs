@@ -1,0 +1,28 @@
+//! Any bytes as a token: verification must refuse or accept, never panic,
+//! and never accept what it did not sign.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use lambda_auth::Config;
+use lambda_auth::token::Tokens;
+use libfuzzer_sys::fuzz_target;
+
+static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
+    let config = Config::from_lookup(|name| match name {
+        "USERS_TABLE" => Some("users".into()),
+        "JWT_SECRET" => Some("fuzzing-secret-of-at-least-32-bytes!!".into()),
+        _ => None,
+    })
+    .expect("config");
+    Tokens::new(&config).expect("tokens")
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    // Nothing the fuzzer makes up is signed with the secret.
+    assert!(TOKENS.verify_access(token).is_err());
+    assert!(TOKENS.verify_refresh(token).is_err());
+});
