@@ -155,7 +155,29 @@ impl Watch {
 
     /// `cargo lambda invoke FUNCTION`, returning what the function returned.
     fn invoke_raw(&self, function: &str, event: &str) -> Value {
-        let output = Command::new("cargo")
+        let output = self.run_invoke(function, event);
+        assert!(
+            output.status.success(),
+            "cargo lambda invoke {function} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("invoke prints the response")
+    }
+
+    /// `cargo lambda invoke FUNCTION` with an event the function must
+    /// refuse as an invocation error; returns the error text.
+    fn invoke_failing(&self, function: &str, event: &str) -> String {
+        let output = self.run_invoke(function, event);
+        assert!(
+            !output.status.success(),
+            "cargo lambda invoke {function} {event} succeeded: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    fn run_invoke(&self, function: &str, event: &str) -> std::process::Output {
+        Command::new("cargo")
             .args([
                 "lambda",
                 "invoke",
@@ -169,13 +191,7 @@ impl Watch {
             .arg(event)
             .current_dir(repo_root())
             .output()
-            .expect("cargo lambda invoke runs");
-        assert!(
-            output.status.success(),
-            "cargo lambda invoke {function} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("invoke prints the response")
+            .expect("cargo lambda invoke runs")
     }
 }
 
@@ -248,7 +264,25 @@ fn run_end_to_end(stack: &Stack) {
     }
 
     token_lifecycle(&watch, &token);
+    not_api_gateway_events(&watch);
     assert_logs_hold_no_secrets(&watch.logs());
+}
+
+/// Direct invocations with events that are not from API Gateway fail
+/// cleanly, and the function lives on to serve the next request.
+fn not_api_gateway_events(watch: &Watch) {
+    for event in [
+        "{}",
+        r#"{"Records": [{"eventSource": "aws:sqs"}]}"#,
+        "[1, 2]",
+    ] {
+        for function in ["login", "me", "authorizer"] {
+            let error = watch.invoke_failing(function, event);
+            assert!(!error.contains("panicked"), "{function} {event}: {error}");
+        }
+    }
+    let reply = watch.invoke("login", &event("http-api/login-ok.json"));
+    assert_eq!(reply.status, 200, "still serving: {reply:?}");
 }
 
 /// The functions ran at TRACE with JSON logs: every line of theirs carries
