@@ -70,7 +70,7 @@ async fn cold_start() -> Result<&'static Auth, lambda_runtime::Error> {
 }
 
 /// The whole path from a Lambda event to the response Lambda sends back:
-/// guard the body, build the HTTP request, run `handler` with `state`, map
+/// guard the event, build the HTTP request, run `handler` with `state`, map
 /// its error, and shape the response for API Gateway v1 or v2, as the event
 /// was. [`run`] serves it; tests call it directly with events.
 pub fn event_service<S, H, F>(

@@ -7,6 +7,7 @@
 //! tests run in parallel without seeing each other's users.
 
 pub mod fault_server;
+pub mod forge;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -5,61 +5,27 @@
 
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
+use sessionless_tests::forge::{
+    access_claims, access_header, b64, now, sign_text, signed, with, without,
+};
 use sessionless_tests::{DEMO_EMAIL, Reply, Stack, TEST_SECRET, event, with_body, with_token};
 
 const GENERIC_401: &str = r#"{"msg":"Invalid or expired token"}"#;
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn now() -> u64 {
-    jsonwebtoken::get_current_timestamp()
-}
-
 fn header() -> Value {
-    json!({"alg": "HS256", "typ": "at+jwt"})
+    access_header()
 }
 
 fn claims() -> Value {
-    let now = now();
-    json!({
-        "sub": DEMO_EMAIL, "iss": "sessionless", "aud": "sessionless",
-        "iat": now, "nbf": now, "exp": now + 900, "jti": "matrix", "ver": 0, "fresh": true,
-    })
+    access_claims()
 }
 
-fn with(mut value: Value, name: &str, claim: Value) -> Value {
-    value[name] = claim;
-    value
-}
-
-fn without(mut value: Value, name: &str) -> Value {
-    value.as_object_mut().expect("object").remove(name);
-    value
-}
-
-/// Header and payload as raw JSON text, HS256-signed with `secret`.
 fn sign_raw(header: &str, payload: &str, secret: &[u8]) -> String {
-    let message = format!("{}.{}", b64(header), b64(payload));
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
-    let tag = aws_lc_rs::hmac::sign(&key, message.as_bytes());
-    format!("{message}.{}", b64(tag.as_ref()))
-}
-
-/// Signed with the deployment's real key: only the content is wrong.
-fn signed(header: Value, claims: Value) -> String {
-    sign_raw(
-        &header.to_string(),
-        &claims.to_string(),
-        TEST_SECRET.as_bytes(),
-    )
+    sign_text(header, payload, secret, hmac::HMAC_SHA256)
 }
 
 /// Signed for real with another algorithm and a key of its own.
@@ -70,15 +36,12 @@ fn signed_with(alg: &str) -> String {
     let signature = match alg {
         "HS384" | "HS512" => {
             let algorithm = if alg == "HS384" {
-                Algorithm::HS384
+                hmac::HMAC_SHA384
             } else {
-                Algorithm::HS512
+                hmac::HMAC_SHA512
             };
-            let key = EncodingKey::from_secret(TEST_SECRET.as_bytes()).unwrap();
-            return format!(
-                "{message}.{}",
-                jsonwebtoken::crypto::sign(message.as_bytes(), &key, algorithm).unwrap()
-            );
+            let key = hmac::Key::new(algorithm, TEST_SECRET.as_bytes());
+            hmac::sign(&key, message.as_bytes()).as_ref().to_vec()
         }
         "RS256" | "PS256" => {
             let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();

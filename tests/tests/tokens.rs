@@ -1,15 +1,17 @@
 //! Access-token verification, one refusal per way a token can be wrong.
 //! No DynamoDB: these exercise `AccessTokens` alone.
 
+use aws_lc_rs::hmac::{HMAC_SHA256, HMAC_SHA384, HMAC_SHA512};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey};
+use jsonwebtoken::Algorithm;
 use lambda_auth::token::{MAX_TOKEN_BYTES, Tokens};
 use lambda_auth::{Config, Error};
 use serde_json::{Value, json};
 use sessionless_tests::TEST_SECRET;
-
-const TTL: u64 = 900;
+use sessionless_tests::forge::{
+    ACCESS_TTL as TTL, access_claims, access_header, b64, now, sign_text, signed, with, without,
+};
 const REFRESH_TTL: u64 = 86_400;
 const LEEWAY: u64 = 5;
 
@@ -30,55 +32,30 @@ fn tokens_with(secret: &str) -> Tokens {
     Tokens::new(&config).expect("tokens")
 }
 
-fn now() -> u64 {
-    jsonwebtoken::get_current_timestamp()
-}
-
 fn good_header() -> Value {
-    json!({"alg": "HS256", "typ": "at+jwt"})
+    access_header()
 }
 
 fn good_claims() -> Value {
-    let now = now();
-    json!({
-        "sub": "demo@example.com",
-        "iss": "sessionless",
-        "aud": "sessionless",
-        "iat": now,
-        "nbf": now,
-        "exp": now + TTL,
-        "jti": "0123456789abcdef",
-        "ver": 0,
-        "fresh": true,
-    })
-}
-
-fn b64(json: &Value) -> String {
-    URL_SAFE_NO_PAD.encode(json.to_string())
-}
-
-/// Signs any header and claims, so tests can build tokens `issue` never would.
-fn sign(header: &Value, claims: &Value, secret: &[u8], algorithm: Algorithm) -> String {
-    let message = format!("{}.{}", b64(header), b64(claims));
-    let key = EncodingKey::from_secret(secret).expect("key");
-    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, algorithm).expect("sign");
-    format!("{message}.{signature}")
-}
-
-fn signed(header: Value, claims: Value) -> String {
-    sign(&header, &claims, TEST_SECRET.as_bytes(), Algorithm::HS256)
+    access_claims()
 }
 
 fn with_claim(name: &str, value: Value) -> Value {
-    let mut claims = good_claims();
-    claims[name] = value;
-    claims
+    with(access_claims(), name, value)
 }
 
 fn without_claim(name: &str) -> Value {
-    let mut claims = good_claims();
-    claims.as_object_mut().expect("object").remove(name);
-    claims
+    without(access_claims(), name)
+}
+
+/// Signs with another HMAC than HS256.
+fn sign(
+    header: &Value,
+    claims: &Value,
+    secret: &[u8],
+    algorithm: aws_lc_rs::hmac::Algorithm,
+) -> String {
+    sign_text(&header.to_string(), &claims.to_string(), secret, algorithm)
 }
 
 #[track_caller]
@@ -253,7 +230,7 @@ fn wrong_key() {
         &good_header(),
         &good_claims(),
         b"another-secret-of-at-least-32-bytes-long",
-        Algorithm::HS256,
+        HMAC_SHA256,
     );
     assert_refused(&token);
     // And the other way round: our token, someone else's verifier.
@@ -269,7 +246,7 @@ fn wrong_key() {
 
 #[test]
 fn wrong_algorithm_with_the_same_secret() {
-    for (algorithm, name) in [(Algorithm::HS384, "HS384"), (Algorithm::HS512, "HS512")] {
+    for (algorithm, name) in [(HMAC_SHA384, "HS384"), (HMAC_SHA512, "HS512")] {
         let header = json!({"alg": name, "typ": "at+jwt"});
         assert_refused(&sign(
             &header,
@@ -284,15 +261,19 @@ fn wrong_algorithm_with_the_same_secret() {
 fn alg_none_in_any_spelling() {
     for alg in ["none", "None", "NONE", "nOnE"] {
         let header = json!({"alg": alg, "typ": "at+jwt"});
-        let unsigned = format!("{}.{}.", b64(&header), b64(&good_claims()));
+        let unsigned = format!(
+            "{}.{}.",
+            b64(header.to_string()),
+            b64(good_claims().to_string())
+        );
         assert_refused(&unsigned);
         // With our real signature attached, too.
         let real = signed(good_header(), good_claims());
         let signature = real.rsplit('.').next().unwrap();
         assert_refused(&format!(
             "{}.{}.{signature}",
-            b64(&header),
-            b64(&good_claims())
+            b64(header.to_string()),
+            b64(good_claims().to_string())
         ));
     }
 }
@@ -313,7 +294,7 @@ fn wrong_issuer_or_audience() {
 fn tampered_payload() {
     let token = signed(good_header(), good_claims());
     let parts: Vec<&str> = token.split('.').collect();
-    let forged = b64(&with_claim("sub", json!("admin@example.com")));
+    let forged = b64(with_claim("sub", json!("admin@example.com")).to_string());
     assert_refused(&format!("{}.{forged}.{}", parts[0], parts[2]));
     // Flipping one character of the payload.
     let mut payload = parts[1].to_owned();
