@@ -1,0 +1,222 @@
+//! template.yaml against the code: every function's crate, build settings
+//! and environment, and its IAM actions equal to the DynamoDB operations
+//! its handler is seen to make. Keeps the two from drifting apart.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use serde_yaml_ng::Value;
+use sessionless_tests::{
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, event, repo_root, with_body, with_refresh_token, with_token,
+};
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    serde_yaml_ng::from_str(&text).expect("template.yaml is YAML")
+}
+
+fn functions(template: &Value) -> Vec<(String, Value)> {
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::Serverless::Function")
+        .map(|(name, resource)| (name.as_str().unwrap().to_owned(), resource.clone()))
+        .collect()
+}
+
+/// The crate a function resource builds.
+fn binary(resource: &Value) -> String {
+    resource["Metadata"]["BuildProperties"]["Binary"]
+        .as_str()
+        .expect("Binary")
+        .to_owned()
+}
+
+/// The DynamoDB actions a function's policies allow.
+fn allowed_actions(resource: &Value) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for policy in resource["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            assert_eq!(statement["Effect"], "Allow");
+            match &statement["Action"] {
+                Value::String(action) => {
+                    actions.insert(action.clone());
+                }
+                Value::Sequence(list) => {
+                    actions.extend(list.iter().map(|a| a.as_str().unwrap().to_owned()))
+                }
+                other => panic!("unexpected Action {other:?}"),
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
+    let template = template();
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Architectures"][0], "arm64");
+    assert_eq!(globals["Handler"], "bootstrap");
+    assert!(!globals["Environment"]["Variables"]["USERS_TABLE"].is_null());
+    let functions = functions(&template);
+    let mut binaries: Vec<String> = functions
+        .iter()
+        .map(|(_, resource)| binary(resource))
+        .collect();
+    binaries.sort();
+    let mut crates: Vec<String> = std::fs::read_dir(repo_root().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    crates.sort();
+    assert_eq!(
+        binaries, crates,
+        "one function resource per crate in functions/"
+    );
+    for (name, resource) in &functions {
+        let crate_name = binary(resource);
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"], "rust-cargolambda",
+            "{name}"
+        );
+        assert_eq!(
+            resource["Properties"]["CodeUri"],
+            format!("functions/{crate_name}").as_str(),
+            "{name}"
+        );
+        let manifest = std::fs::read_to_string(
+            repo_root()
+                .join("functions")
+                .join(&crate_name)
+                .join("Cargo.toml"),
+        )
+        .unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{crate_name}\"")),
+            "{name}: package {crate_name}"
+        );
+        // Every function but the example backend verifies tokens.
+        let has_secret =
+            !resource["Properties"]["Environment"]["Variables"]["JWT_SECRET"].is_null();
+        assert_eq!(
+            has_secret,
+            crate_name != "hello",
+            "{name}: JWT_SECRET where, and only where, needed"
+        );
+    }
+}
+
+/// The DynamoDB operations each handler makes over its main paths.
+async fn observed_operations(function: &str) -> BTreeSet<String> {
+    let stack = Stack::new().await;
+    let token = stack.demo_token();
+    match function {
+        "login" => {
+            let remember =
+                json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "remember": true})
+                    .to_string();
+            stack
+                .invoke(
+                    login::handle,
+                    &with_body(&event("http-api/login-ok.json"), &remember),
+                )
+                .await;
+            stack
+                .invoke(login::handle, &event("http-api/login-bad-password.json"))
+                .await;
+        }
+        "me" => {
+            stack
+                .invoke(
+                    me::handle,
+                    &with_token(&event("http-api/me-header-token.json"), &token),
+                )
+                .await;
+        }
+        "signup" => {
+            stack
+                .invoke(signup::handle, &event("http-api/signup-ok.json"))
+                .await;
+        }
+        "refresh" => {
+            let refresh = stack
+                .auth
+                .tokens
+                .issue_refresh(DEMO_EMAIL, 0, None)
+                .unwrap();
+            let user = stack.user(DEMO_EMAIL).await.unwrap();
+            let family = lambda_auth::users::RefreshFamily {
+                jti: refresh.jti.clone(),
+                exp: refresh.exp,
+            };
+            stack
+                .users
+                .add_refresh_family(&user, &refresh.fam, &family, 0)
+                .await
+                .unwrap();
+            stack.operations.take();
+            let request =
+                with_refresh_token(&event("http-api/refresh-body-token.json"), &refresh.token);
+            assert_eq!(stack.invoke(refresh::handle, &request).await.status, 200);
+        }
+        "logout" => {
+            stack
+                .invoke(
+                    logout::handle,
+                    &with_token(&event("http-api/logout.json"), &token),
+                )
+                .await;
+        }
+        "password" => {
+            stack
+                .invoke(
+                    password::handle,
+                    &with_token(&event("http-api/password-change.json"), &token),
+                )
+                .await;
+        }
+        "authorizer" => {
+            stack
+                .authorize(&with_token(
+                    &event("authorizer/http-api-request.json"),
+                    &token,
+                ))
+                .await
+                .unwrap();
+        }
+        "hello" => {
+            stack
+                .invoke(
+                    |_, request| hello::handle(request),
+                    &event("http-api/hello-authorized.json"),
+                )
+                .await;
+        }
+        other => panic!("no flows for {other}: add them here"),
+    }
+    stack
+        .operations
+        .take()
+        .into_iter()
+        .map(|operation| format!("dynamodb:{operation}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn iam_actions_are_exactly_the_dynamodb_calls_each_handler_makes() {
+    for (name, resource) in functions(&template()) {
+        let function = binary(&resource);
+        let allowed = allowed_actions(&resource);
+        let observed = observed_operations(&function).await;
+        assert_eq!(
+            allowed, observed,
+            "{name}: template actions against the calls seen"
+        );
+    }
+}
