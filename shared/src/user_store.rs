@@ -43,7 +43,10 @@ impl UserStore {
     /// refused on the very next request. A login-throttling placeholder is
     /// no user. Needs `dynamodb:GetItem`.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        Ok(self.find_for_login(email).await?.0)
+        match self.get_item(email).await? {
+            Some(item) if item.contains_key("password_hash") => user_from(email, item).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// [`UserStore::find_by_email`], plus the email's login-throttling
@@ -53,6 +56,21 @@ impl UserStore {
         &self,
         email: &str,
     ) -> Result<(Option<User>, LoginThrottle), Error> {
+        let Some(item) = self.get_item(email).await? else {
+            return Ok((None, LoginThrottle::default()));
+        };
+        let throttle =
+            serde_dynamo::from_item(item.clone()).map_err(|error| malformed(email, error))?;
+        if !item.contains_key("password_hash") {
+            return Ok((None, throttle));
+        }
+        Ok((Some(user_from(email, item)?), throttle))
+    }
+
+    async fn get_item(
+        &self,
+        email: &str,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, Error> {
         let output = self
             .client
             .get_item()
@@ -62,17 +80,7 @@ impl UserStore {
             .send()
             .await
             .map_err(|error| store_error("GetItem", error))?;
-        let Some(item) = output.item else {
-            return Ok((None, LoginThrottle::default()));
-        };
-        let malformed =
-            |error| Error::StoreFailure(format!("user item for {email} is malformed: {error}"));
-        let throttle: LoginThrottle = serde_dynamo::from_item(item.clone()).map_err(malformed)?;
-        if !item.contains_key("password_hash") {
-            return Ok((None, throttle));
-        }
-        let user = serde_dynamo::from_item(item).map_err(malformed)?;
-        Ok((Some(user), throttle))
+        Ok(output.item)
     }
 
     /// Writes a new user; never overwrites an existing one
@@ -422,6 +430,14 @@ impl Update {
         self.values.insert(placeholder.to_owned(), value);
         self
     }
+}
+
+fn user_from(email: &str, item: HashMap<String, AttributeValue>) -> Result<User, Error> {
+    serde_dynamo::from_item(item).map_err(|error| malformed(email, error))
+}
+
+fn malformed(email: &str, error: serde_dynamo::Error) -> Error {
+    Error::StoreFailure(format!("user item for {email} is malformed: {error}"))
 }
 
 fn key(email: &str) -> Result<HashMap<String, AttributeValue>, Error> {
