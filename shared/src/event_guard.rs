@@ -105,27 +105,20 @@ fn check(
         Some(stage) if !path.starts_with(&format!("/{stage}/")) => format!("/{stage}{path}"),
         _ => path.to_owned(),
     };
-    let mut url = match host {
-        Some(host) => format!("{scheme}://{host}{path}"),
-        None => format!("http://localhost{path}"),
-    };
-    if let Some(query) = raw_query.filter(|query| !query.is_empty()) {
-        url.push('?');
-        url.push_str(query);
-    }
-    let buildable = url::Url::parse(&url).is_ok_and(|parsed| {
-        // lambda_http appends the raw query after normalising the rest.
-        let mut normalised = parsed
-            .as_str()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(query) = raw_query.filter(|query| !query.is_empty()) {
-            normalised.push('?');
-            normalised.push_str(query);
+    // The URI exactly as lambda_http builds it: the whole normalised URL
+    // with a host, only its path without one, then the raw query appended.
+    let built = match host {
+        Some(host) => url::Url::parse(&format!("{scheme}://{host}{path}")).map(String::from),
+        None => {
+            url::Url::parse(&format!("http://localhost{path}")).map(|url| url.path().to_owned())
         }
-        normalised.parse::<Uri>().is_ok()
+    };
+    let buildable = built.is_ok_and(|mut uri| {
+        if let Some(query) = raw_query.filter(|query| !query.is_empty()) {
+            uri.push('?');
+            uri.push_str(query);
+        }
+        uri.parse::<Uri>().is_ok()
     });
     (!buildable).then_some(Rejection::UnbuildableUrl)
 }
