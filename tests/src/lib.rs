@@ -39,6 +39,19 @@ pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWI
 /// The expired sample refresh token in the `events/*refresh*` files.
 pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjczMTIwMDAsImp0aSI6IlJrOHZZUTJjVzFuVDVtWnAwc0x4RWciLCJ2ZXIiOjAsImZhbSI6IkZoM2tQOXFMbTJWdFl3N3haYzFySkEifQ.GQDz8viACqqO98cBpd5HZmbUNisVZB5mqEOsE-KE2ZU";
 
+/// DynamoDB timeouts for test stacks. The local server answers one request
+/// at a time, and a loaded CI machine can queue a request past the
+/// production attempt timeout; the SDK then retries while the first attempt
+/// still waits in the queue, and that stale write may land after the test's
+/// next step. Generous timeouts keep the tests about the code; the fault
+/// tests use the production ones ([`Stack::with_production_timeouts`]).
+pub const TEST_DYNAMODB: DynamoDbSettings = DynamoDbSettings {
+    connect_timeout: std::time::Duration::from_secs(5),
+    attempt_timeout: std::time::Duration::from_secs(20),
+    operation_timeout: std::time::Duration::from_secs(60),
+    max_attempts: 3,
+};
+
 /// The signing key of every test stack.
 pub const TEST_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
 
@@ -162,9 +175,30 @@ impl Reply {
 }
 
 impl Stack {
-    /// A stack with the default configuration.
+    /// A stack with the default configuration (but generous DynamoDB
+    /// timeouts, see [`Stack::with_env`]).
     pub async fn new() -> Self {
         Self::with_env(&[]).await
+    }
+
+    /// A stack with the production DynamoDB timeouts and retries, for the
+    /// tests of how failures are bounded.
+    pub async fn with_production_timeouts() -> Self {
+        let defaults = DynamoDbSettings::DEFAULT;
+        let millis = |duration: std::time::Duration| duration.as_millis().to_string();
+        let (connect, attempt, operation) = (
+            millis(defaults.connect_timeout),
+            millis(defaults.attempt_timeout),
+            millis(defaults.operation_timeout),
+        );
+        let attempts = defaults.max_attempts.to_string();
+        Self::with_env(&[
+            ("DYNAMODB_CONNECT_TIMEOUT_MS", &connect),
+            ("DYNAMODB_ATTEMPT_TIMEOUT_MS", &attempt),
+            ("DYNAMODB_OPERATION_TIMEOUT_MS", &operation),
+            ("DYNAMODB_MAX_ATTEMPTS", &attempts),
+        ])
+        .await
     }
 
     /// A stack whose configuration has `overrides` on top of the defaults.
@@ -173,15 +207,23 @@ impl Stack {
         let mut env: HashMap<String, String> = HashMap::from([
             ("USERS_TABLE".into(), table.clone()),
             ("JWT_SECRET".into(), TEST_SECRET.into()),
+            (
+                "DYNAMODB_ATTEMPT_TIMEOUT_MS".into(),
+                TEST_DYNAMODB.attempt_timeout.as_millis().to_string(),
+            ),
+            (
+                "DYNAMODB_OPERATION_TIMEOUT_MS".into(),
+                TEST_DYNAMODB.operation_timeout.as_millis().to_string(),
+            ),
         ]);
         for (name, value) in overrides {
             env.insert((*name).into(), (*value).into());
         }
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
-        // Setup and inspection use their own client with the default
-        // timeouts, so a test's short timeouts only apply to the handlers,
-        // and the operation log only sees what the handlers do.
-        let client = dynamodb::client(&DynamoDbSettings::DEFAULT).await;
+        // Setup and inspection use their own client, so a test's short
+        // timeouts only apply to the handlers, and the operation log only
+        // sees what the handlers do.
+        let client = dynamodb::client(&TEST_DYNAMODB).await;
         create_table(&client, &table).await.expect(
             "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
         );

@@ -58,7 +58,7 @@ async fn both_endpoints(stack: &Stack, endpoint: &str, what: &str) {
 
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_prompt_503() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_production_timeouts().await;
     // Bound to nothing: connections are refused.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -69,14 +69,14 @@ async fn unreachable_dynamodb_is_a_prompt_503() {
 
 #[tokio::test]
 async fn hanging_dynamodb_is_a_503_within_the_bound() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_production_timeouts().await;
     let server = FaultServer::start(Fault::Hang, moto());
     both_endpoints(&stack, &server.endpoint(), "hanging listener").await;
 }
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_503s_within_the_bound() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_production_timeouts().await;
     let server = FaultServer::start(Fault::Throttle, moto());
     both_endpoints(&stack, &server.endpoint(), "throttled").await;
     server.set(Fault::ServerError);
@@ -85,7 +85,7 @@ async fn throttling_and_server_errors_are_503s_within_the_bound() {
 
 #[tokio::test]
 async fn the_function_recovers_when_dynamodb_comes_back() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_production_timeouts().await;
     let server = FaultServer::start(Fault::Hang, moto());
     let flaky = stack.with_dynamodb_endpoint(&server.endpoint()).await;
     let login = event("http-api/login-ok.json");
