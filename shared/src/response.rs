@@ -66,7 +66,7 @@ pub fn error_response(error: &Error) -> Response<Body> {
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
         }
     };
-    let mut response = json_response(status, &Message { msg: message });
+    let mut response = message_response(status, message);
     let headers = response.headers_mut();
     match error {
         // RFC 6750 section 3: a request without credentials gets the bare
@@ -98,10 +98,14 @@ pub fn error_response(error: &Error) -> Response<Body> {
     response
 }
 
-/// The body of every error and of plain confirmations.
+/// `{"msg": ...}`: the body of every error and of plain confirmations.
+pub fn message_response(status: StatusCode, msg: &str) -> Response<Body> {
+    json_response(status, &Message { msg })
+}
+
 #[derive(Debug, Serialize)]
-pub struct Message<'a> {
-    pub msg: &'a str,
+struct Message<'a> {
+    msg: &'a str,
 }
 
 fn response(status: StatusCode, body: Body) -> Response<Body> {

@@ -4,7 +4,7 @@
 //! the version costs no extra read.
 
 use lambda_auth::request::{json_body, require_method};
-use lambda_auth::response::{Message, json_response};
+use lambda_auth::response::message_response;
 use lambda_auth::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -17,10 +17,5 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let current = auth.current_user(&request, body.as_ref()).await?;
     auth.users.retire_tokens(&current.user.email).await?;
     tracing::info!(email = %current.user.email, "logged out everywhere");
-    Ok(json_response(
-        StatusCode::OK,
-        &Message {
-            msg: "Logged out everywhere",
-        },
-    ))
+    Ok(message_response(StatusCode::OK, "Logged out everywhere"))
 }

@@ -4,7 +4,7 @@
 
 use lambda_auth::password::{check_new_password, check_password_length};
 use lambda_auth::request::{json_body, require_method};
-use lambda_auth::response::{Message, json_response};
+use lambda_auth::response::message_response;
 use lambda_auth::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -50,10 +50,8 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
         ));
     }
     tracing::info!(email = %user.email, "password changed; every token retired");
-    Ok(json_response(
+    Ok(message_response(
         StatusCode::OK,
-        &Message {
-            msg: "Password changed; log in again",
-        },
+        "Password changed; log in again",
     ))
 }
