@@ -5,17 +5,19 @@
 use std::sync::LazyLock;
 
 use lambda_auth::Config;
+use lambda_auth::signing_keys::SigningKeys;
 use lambda_auth::token::Tokens;
 use libfuzzer_sys::fuzz_target;
 
 static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
+    const SECRET: &str = "fuzzing-secret-of-at-least-32-bytes!!";
     let config = Config::from_lookup(|name| match name {
         "USERS_TABLE" => Some("users".into()),
-        "JWT_SECRET" => Some("fuzzing-secret-of-at-least-32-bytes!!".into()),
+        "JWT_SECRET" => Some(SECRET.into()),
         _ => None,
     })
     .expect("config");
-    Tokens::new(&config).expect("tokens")
+    Tokens::new(&config, &SigningKeys::single(SECRET).expect("key")).expect("tokens")
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::dynamodb;
 use crate::error::Error;
 use crate::request::JsonObject;
+use crate::signing_keys::SigningKeys;
 use crate::token::{AccessClaims, RefreshClaims, Tokens};
 use crate::user_store::UserStore;
 use crate::users::User;
@@ -46,16 +47,22 @@ pub struct RefreshingUser {
 }
 
 impl Auth {
-    /// Reads the environment and builds the DynamoDB client.
+    /// Reads the environment, loads the signing keys (from Secrets Manager
+    /// when configured so) and builds the DynamoDB client.
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
-        let client = dynamodb::client(&config.dynamodb).await;
-        Self::new(config, client)
+        let sdk_config = dynamodb::sdk_config(&config.dynamodb).await;
+        let keys = config.signing_keys.load(&sdk_config).await?;
+        Self::new(config, &keys, aws_sdk_dynamodb::Client::new(&sdk_config))
     }
 
-    pub fn new(config: Config, client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
+    pub fn new(
+        config: Config,
+        keys: &SigningKeys,
+        client: aws_sdk_dynamodb::Client,
+    ) -> Result<Self, Error> {
         Ok(Self {
-            tokens: Tokens::new(&config)?,
+            tokens: Tokens::new(&config, keys)?,
             users: UserStore::new(client, config.users_table.clone()),
             config,
         })

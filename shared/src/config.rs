@@ -10,9 +10,7 @@ use std::time::Duration;
 use crate::error::Error;
 use crate::lockout::DEFAULT_LOCK_AFTER;
 use crate::password::PasswordPolicy;
-
-/// The shortest signing key accepted: 256 bits, the output size of HS256.
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
+use crate::signing_keys::{KeySource, SigningKeys};
 
 const DEFAULT_ISSUER: &str = "sessionless";
 const DEFAULT_AUDIENCE: &str = "sessionless";
@@ -24,8 +22,9 @@ const DEFAULT_LEEWAY_SECS: u64 = 5;
 pub struct Config {
     /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
     pub users_table: String,
-    /// `JWT_SECRET`: the HS256 signing key.
-    pub jwt_secret: JwtSecret,
+    /// `JWT_SECRET`, `JWT_SIGNING_KEYS` or `JWT_SIGNING_KEYS_SECRET`: the
+    /// HS256 keys, or the secret that holds them.
+    pub signing_keys: KeySource,
     /// `JWT_ISSUER`: written to and required in `iss`.
     pub jwt_issuer: String,
     /// `JWT_AUDIENCE`: written to and required in `aud`.
@@ -72,35 +71,6 @@ pub struct DynamoDbSettings {
     pub max_attempts: u32,
 }
 
-/// The HMAC signing key. Its `Debug` never prints the key.
-#[derive(Clone)]
-pub struct JwtSecret(Vec<u8>);
-
-impl JwtSecret {
-    /// Refuses keys shorter than [`MIN_JWT_SECRET_BYTES`].
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, Error> {
-        let bytes = bytes.into();
-        if bytes.len() < MIN_JWT_SECRET_BYTES {
-            return Err(Error::Config(format!(
-                "JWT_SECRET is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required \
-                 (generate one with `openssl rand -base64 48`)",
-                bytes.len()
-            )));
-        }
-        Ok(Self(bytes))
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for JwtSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JwtSecret(<redacted>)")
-    }
-}
-
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, Error> {
@@ -113,7 +83,7 @@ impl Config {
         let env = Env(lookup);
         Ok(Self {
             users_table: env.required("USERS_TABLE")?,
-            jwt_secret: JwtSecret::new(env.required("JWT_SECRET")?)?,
+            signing_keys: key_source(&env)?,
             jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
             access_token_ttl: Duration::from_secs(env.number_or(
@@ -202,6 +172,40 @@ impl DynamoDbSettings {
             )?,
         })
     }
+}
+
+/// Exactly one of the three places a signing key can be given: two would
+/// leave it unclear which one signs.
+fn key_source<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<KeySource, Error> {
+    let given = [
+        ("JWT_SECRET", env.get("JWT_SECRET")),
+        ("JWT_SIGNING_KEYS", env.get("JWT_SIGNING_KEYS")),
+        (
+            "JWT_SIGNING_KEYS_SECRET",
+            env.get("JWT_SIGNING_KEYS_SECRET"),
+        ),
+    ];
+    let mut set = given
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)));
+    let source = match set.next() {
+        Some(("JWT_SECRET", secret)) => KeySource::Environment(SigningKeys::single(secret)?),
+        Some(("JWT_SIGNING_KEYS", text)) => {
+            KeySource::Environment(SigningKeys::from_json(&text, "JWT_SIGNING_KEYS")?)
+        }
+        Some((_, secret_id)) => KeySource::SecretsManager { secret_id },
+        None => {
+            return Err(Error::Config(
+                "JWT_SECRET must be set (or JWT_SIGNING_KEYS, or JWT_SIGNING_KEYS_SECRET)".into(),
+            ));
+        }
+    };
+    if let Some((second, _)) = set.next() {
+        return Err(Error::Config(format!(
+            "set only one of JWT_SECRET, JWT_SIGNING_KEYS and JWT_SIGNING_KEYS_SECRET; {second} is set too"
+        )));
+    }
+    Ok(source)
 }
 
 /// OWASP's minimum is the floor: a deployment may raise the cost, never
@@ -360,6 +364,34 @@ mod tests {
         assert!(short.to_string().contains("at least 32"));
         let empty = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", "")]).unwrap_err();
         assert!(empty.to_string().contains("JWT_SECRET must be set"));
+    }
+
+    #[test]
+    fn the_key_comes_from_exactly_one_place() {
+        let keys = format!(r#"{{"current": "k2", "k2": "{SECRET}"}}"#);
+        let from_set = config(&[("USERS_TABLE", "u"), ("JWT_SIGNING_KEYS", &keys)]).unwrap();
+        match from_set.signing_keys {
+            KeySource::Environment(keys) => assert_eq!(keys.current().kid(), "k2"),
+            other => panic!("{other:?}"),
+        }
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:keys";
+        let from_secret =
+            config(&[("USERS_TABLE", "u"), ("JWT_SIGNING_KEYS_SECRET", arn)]).unwrap();
+        assert!(matches!(
+            from_secret.signing_keys,
+            KeySource::SecretsManager { secret_id } if secret_id == arn
+        ));
+        let both = config(&[
+            ("USERS_TABLE", "u"),
+            ("JWT_SECRET", SECRET),
+            ("JWT_SIGNING_KEYS_SECRET", arn),
+        ])
+        .unwrap_err();
+        assert!(
+            both.to_string()
+                .contains("JWT_SIGNING_KEYS_SECRET is set too"),
+            "{both}"
+        );
     }
 
     #[test]

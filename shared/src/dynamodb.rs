@@ -1,9 +1,9 @@
-//! The DynamoDB client, built once per cold start, and the translation of
-//! SDK failures into [`Error`].
+//! The AWS SDK configuration and DynamoDB client, built once per cold
+//! start, and the translation of SDK failures into [`Error`].
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::config::DynamoDbSettings;
@@ -13,17 +13,22 @@ use crate::error::Error;
 /// credentials and `AWS_ENDPOINT_URL_DYNAMODB` come from the usual AWS
 /// environment, which Lambda sets.
 pub async fn client(settings: &DynamoDbSettings) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config(settings).await)
+}
+
+/// The configuration every AWS client is built from: DynamoDB's, and
+/// Secrets Manager's for the signing keys at cold start.
+pub async fn sdk_config(settings: &DynamoDbSettings) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(settings.connect_timeout)
         .operation_attempt_timeout(settings.attempt_timeout)
         .operation_timeout(settings.operation_timeout)
         .build();
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
         .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&sdk_config)
+        .await
 }
 
 /// Error codes after which a later retry may succeed.

@@ -17,6 +17,7 @@ pub mod password;
 pub mod request;
 pub mod response;
 pub mod runtime;
+pub mod signing_keys;
 pub mod token;
 pub mod user_store;
 pub mod users;

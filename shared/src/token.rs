@@ -3,7 +3,8 @@
 //! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068) and
 //! `rt+jwt` for refresh tokens, so one kind is never accepted as the other.
 //! Every token carries the user's token version (`ver`); bumping the version
-//! on the user's item retires every token issued before.
+//! on the user's item retires every token issued before. Every token names
+//! its signing key in `kid`, so keys can rotate (see `signing_keys`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::signing_keys::SigningKeys;
 
 /// The `typ` header of every access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -103,8 +105,10 @@ impl Kind {
 /// Signs and verifies tokens with the configured key and policy. Built once
 /// per cold start.
 pub struct Tokens {
+    signing_kid: String,
     encoding_key: EncodingKey,
-    decoding_key: DecodingKey,
+    /// Every listed key by `kid`; a handful at most, so a list.
+    decoding_keys: Vec<(String, DecodingKey)>,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -114,11 +118,22 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn new(config: &Config) -> Result<Self, Error> {
-        let secret = config.jwt_secret.as_bytes();
-        let unusable = |error| Error::Config(format!("JWT_SECRET is not a usable key: {error}"));
-        let encoding_key = EncodingKey::from_secret(secret).map_err(unusable)?;
-        let decoding_key = DecodingKey::from_secret(secret).map_err(unusable)?;
+    /// Signs with `keys`' current key; verifies with any of them.
+    pub fn new(config: &Config, keys: &SigningKeys) -> Result<Self, Error> {
+        let unusable = |kid: &str, error| {
+            Error::Config(format!("signing key {kid:?} is not a usable key: {error}"))
+        };
+        let current = keys.current();
+        let encoding_key = EncodingKey::from_secret(current.secret())
+            .map_err(|error| unusable(current.kid(), error))?;
+        let decoding_keys = keys
+            .all()
+            .map(|key| {
+                DecodingKey::from_secret(key.secret())
+                    .map(|decoding| (key.kid().to_owned(), decoding))
+                    .map_err(|error| unusable(key.kid(), error))
+            })
+            .collect::<Result<_, _>>()?;
 
         let mut validation = Validation::new(ALGORITHM);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
@@ -130,8 +145,9 @@ impl Tokens {
         validation.leeway = config.jwt_leeway.as_secs();
 
         Ok(Self {
+            signing_kid: current.kid().to_owned(),
             encoding_key,
-            decoding_key,
+            decoding_keys,
             validation,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
@@ -224,6 +240,7 @@ impl Tokens {
     fn sign(&self, kind: Kind, claims: &WireClaims) -> Result<String, Error> {
         let mut header = Header::new(ALGORITHM);
         header.typ = Some(kind.typ().to_owned());
+        header.kid = Some(self.signing_kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding_key)
             .map_err(|error| Error::Internal(format!("signing a token failed: {error}")))
     }
@@ -233,11 +250,28 @@ impl Tokens {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::invalid_token("token over the size limit"));
         }
-        let data = jsonwebtoken::decode::<WireClaims>(token, &self.decoding_key, &self.validation)
-            .map_err(|error| Error::invalid_token(format!("{:?}", error.kind())))?;
+        let invalid = |error: jsonwebtoken::errors::Error| {
+            Error::invalid_token(format!("{:?}", error.kind()))
+        };
+        // The unverified header only picks which of our own keys to try.
+        let unverified = jsonwebtoken::decode_header(token).map_err(invalid)?;
+        let key = unverified
+            .kid
+            .as_deref()
+            .and_then(|kid| self.decoding_key(kid))
+            .ok_or_else(|| Error::invalid_token("kid missing or not a listed key"))?;
+        let data =
+            jsonwebtoken::decode::<WireClaims>(token, key, &self.validation).map_err(invalid)?;
         check_header(&data.header, kind)?;
         self.check_lifetime(&data.claims, kind)?;
         Ok(data.claims)
+    }
+
+    fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
+        self.decoding_keys
+            .iter()
+            .find(|(listed, _)| listed == kid)
+            .map(|(_, key)| key)
     }
 
     /// Refuses tokens whose `iat` lies in the future, or whose lifetime is
@@ -259,16 +293,16 @@ impl Tokens {
     }
 }
 
-/// Only `alg` (checked by jsonwebtoken) and `typ` are expected. Headers that
-/// point at other keys are refused outright: they are never fetched or used,
-/// and a token that carries one was not made here.
+/// Only `alg` (checked by jsonwebtoken), `typ` and `kid` (one of our own key
+/// ids) are expected. Headers that point at keys elsewhere are refused
+/// outright: they are never fetched or used, and a token that carries one
+/// was not made here.
 fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
     if header.typ.as_deref() != Some(kind.typ()) {
         return Err(Error::invalid_token(format!("not a {kind:?} token (typ)")));
     }
     let names_a_key = header.jku.is_some()
         || header.jwk.is_some()
-        || header.kid.is_some()
         || header.x5u.is_some()
         || header.x5c.is_some()
         || header.x5t.is_some()

@@ -19,9 +19,12 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The `kid` of the test stacks' one key (`JWT_SECRET`).
+pub const TEST_KID: &str = "default";
+
 /// The header of a genuine access token.
 pub fn access_header() -> Value {
-    json!({"alg": "HS256", "typ": "at+jwt"})
+    json!({"alg": "HS256", "typ": "at+jwt", "kid": TEST_KID})
 }
 
 /// The claims of a genuine, current access token of the demo user.

@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::config::DynamoDbSettings;
 use lambda_auth::runtime::event_service;
+use lambda_auth::signing_keys::SigningKeys;
 use lambda_auth::user_store::{UserStore, create_table};
 use lambda_auth::users::User;
 use lambda_auth::{Auth, Config, Error, dynamodb};
@@ -34,10 +35,10 @@ pub const DEMO_NAME: &str = "Demo User";
 
 /// The expired sample token in the `events/*me*` files, signed with a key
 /// used nowhere. Tests swap it for a fresh one with [`with_token`].
-pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IkQxcTJ0VnczUms2Y1h5OXpQYkxtTkEiLCJ2ZXIiOjAsImZyZXNoIjp0cnVlfQ.N7Bb9zwCSOWUQwFkmy6xa-IYbYBx9fQYKwN6UJcLD3g";
+pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IkQxcTJ0VnczUms2Y1h5OXpQYkxtTkEiLCJ2ZXIiOjAsImZyZXNoIjp0cnVlfQ.2NswrMA1ZRwGypl8ZE0tCfL39DwFauE2mvkCwL1232g";
 
 /// The expired sample refresh token in the `events/*refresh*` files.
-pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjczMTIwMDAsImp0aSI6IlJrOHZZUTJjVzFuVDVtWnAwc0x4RWciLCJ2ZXIiOjAsImZhbSI6IkZoM2tQOXFMbTJWdFl3N3haYzFySkEifQ.GQDz8viACqqO98cBpd5HZmbUNisVZB5mqEOsE-KE2ZU";
+pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjczMTIwMDAsImp0aSI6IlJrOHZZUTJjVzFuVDVtWnAwc0x4RWciLCJ2ZXIiOjAsImZhbSI6IkZoM2tQOXFMbTJWdFl3N3haYzFySkEifQ.0_HcMlmGdD5UZX59H9lbavES7aUz-EOLAc1UiVFqDDE";
 
 /// DynamoDB timeouts for test stacks. The local server answers one request
 /// at a time, and a loaded CI machine can queue a request past the
@@ -134,6 +135,8 @@ pub struct Stack {
     pub users: UserStore,
     pub operations: OperationLog,
     client: aws_sdk_dynamodb::Client,
+    /// The environment `auth` was configured from.
+    env: HashMap<String, String>,
 }
 
 /// What a function returned, read back from the Lambda response JSON.
@@ -216,10 +219,7 @@ impl Stack {
                 TEST_DYNAMODB.operation_timeout.as_millis().to_string(),
             ),
         ]);
-        for (name, value) in overrides {
-            env.insert((*name).into(), (*value).into());
-        }
-        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
+        apply(&mut env, overrides);
         // Setup and inspection use their own client, so a test's short
         // timeouts only apply to the handlers, and the operation log only
         // sees what the handlers do.
@@ -227,18 +227,40 @@ impl Stack {
         create_table(&client, &table).await.expect(
             "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
         );
-        let operations = OperationLog::default();
+        let stack = Self::configured(env, client, OperationLog::default()).await;
+        stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+        stack
+    }
+
+    /// The same table after a new cold start with `overrides` on top of this
+    /// stack's environment, as after a configuration change.
+    pub async fn restarted_with(&self, overrides: &[(&str, &str)]) -> Self {
+        let mut env = self.env.clone();
+        apply(&mut env, overrides);
+        Self::configured(env, self.client.clone(), self.operations.clone()).await
+    }
+
+    /// Builds the `Auth` a function would from `env`, on the table `env`
+    /// names, with handler calls logged to `operations`.
+    async fn configured(
+        env: HashMap<String, String>,
+        client: aws_sdk_dynamodb::Client,
+        operations: OperationLog,
+    ) -> Self {
+        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
         let handler_client = logged_client(&config.dynamodb, operations.clone()).await;
-        let auth: &'static Auth =
-            Box::leak(Box::new(Auth::new(config, handler_client).expect("auth")));
-        let stack = Self {
+        let keys = load_keys(&config).await;
+        let table = config.users_table.clone();
+        let auth: &'static Auth = Box::leak(Box::new(
+            Auth::new(config, &keys, handler_client).expect("auth"),
+        ));
+        Self {
             auth,
             users: UserStore::new(client.clone(), table),
             operations,
             client,
-        };
-        stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
-        stack
+            env,
+        }
     }
 
     /// The same stack, but with the handlers' DynamoDB at `endpoint`: for
@@ -251,12 +273,14 @@ impl Stack {
             .endpoint_url(endpoint)
             .build();
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
-        let auth = Auth::new(self.auth.config.clone(), handler_client).expect("auth");
+        let keys = load_keys(&self.auth.config).await;
+        let auth = Auth::new(self.auth.config.clone(), &keys, handler_client).expect("auth");
         Self {
             auth: Box::leak(Box::new(auth)),
             users: self.users.clone(),
             operations: self.operations.clone(),
             client: self.client.clone(),
+            env: self.env.clone(),
         }
     }
 
@@ -417,5 +441,28 @@ pub fn reply_from_lambda_response(response: Value) -> Reply {
         status,
         headers,
         body,
+    }
+}
+
+/// The signing keys `config` names, read as a cold start would: from the
+/// environment, or from Secrets Manager on the local server.
+pub async fn load_keys(config: &Config) -> SigningKeys {
+    load_keys_from(config).await.expect("signing keys")
+}
+
+/// [`load_keys`], for tests of how loading fails.
+pub async fn load_keys_from(config: &Config) -> Result<SigningKeys, Error> {
+    let sdk_config = dynamodb::sdk_config(&TEST_DYNAMODB).await;
+    config.signing_keys.load(&sdk_config).await
+}
+
+/// A Secrets Manager client for the local server.
+pub async fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&dynamodb::sdk_config(&TEST_DYNAMODB).await)
+}
+
+fn apply(env: &mut HashMap<String, String>, overrides: &[(&str, &str)]) {
+    for (name, value) in overrides {
+        env.insert((*name).into(), (*value).into());
     }
 }

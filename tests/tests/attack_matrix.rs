@@ -10,7 +10,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use serde_json::{Value, json};
 use sessionless_tests::forge::{
-    access_claims, access_header, b64, now, sign_text, signed, with, without,
+    TEST_KID, access_claims, access_header, b64, now, sign_text, signed, with, without,
 };
 use sessionless_tests::{DEMO_EMAIL, Reply, Stack, TEST_SECRET, event, with_body, with_token};
 
@@ -30,7 +30,7 @@ fn sign_raw(header: &str, payload: &str, secret: &[u8]) -> String {
 
 /// Signed for real with another algorithm and a key of its own.
 fn signed_with(alg: &str) -> String {
-    let header = json!({"alg": alg, "typ": "at+jwt"}).to_string();
+    let header = json!({"alg": alg, "typ": "at+jwt", "kid": TEST_KID}).to_string();
     let message = format!("{}.{}", b64(header), b64(claims().to_string()));
     let rng = SystemRandom::new();
     let signature = match alg {
@@ -80,7 +80,7 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
     let mut case = |name: &str, token: String| cases.push((name.to_owned(), token));
 
     for alg in ["none", "None", "NONE", "nOnE"] {
-        let header = b64(json!({"alg": alg, "typ": "at+jwt"}).to_string());
+        let header = b64(json!({"alg": alg, "typ": "at+jwt", "kid": TEST_KID}).to_string());
         case(
             &format!("alg {alg}, empty signature"),
             format!("{header}.{p}."),
@@ -124,8 +124,11 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
             signed(with(header(), name, value), claims()),
         );
     }
+    case("kid missing", signed(without(header(), "kid"), claims()));
     for kid in [
         "",
+        "Default",
+        "default ",
         "../../../../dev/null",
         "/dev/null",
         "|sleep 10",

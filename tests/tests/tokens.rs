@@ -5,12 +5,14 @@ use aws_lc_rs::hmac::{HMAC_SHA256, HMAC_SHA384, HMAC_SHA512};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
+use lambda_auth::signing_keys::SigningKeys;
 use lambda_auth::token::{MAX_TOKEN_BYTES, Tokens};
 use lambda_auth::{Config, Error};
 use serde_json::{Value, json};
 use sessionless_tests::TEST_SECRET;
 use sessionless_tests::forge::{
-    ACCESS_TTL as TTL, access_claims, access_header, b64, now, sign_text, signed, with, without,
+    ACCESS_TTL as TTL, TEST_KID, access_claims, access_header, b64, now, sign_text, signed, with,
+    without,
 };
 const REFRESH_TTL: u64 = 86_400;
 const LEEWAY: u64 = 5;
@@ -29,7 +31,7 @@ fn tokens_with(secret: &str) -> Tokens {
         _ => None,
     })
     .expect("config");
-    Tokens::new(&config).expect("tokens")
+    Tokens::new(&config, &SigningKeys::single(secret).expect("key")).expect("tokens")
 }
 
 fn good_header() -> Value {
@@ -168,7 +170,7 @@ fn one_kind_is_never_accepted_as_the_other() {
     claims.as_object_mut().unwrap().remove("fresh");
     claims["fam"] = json!("family");
     assert_refused(&signed(good_header(), claims.clone()));
-    let refresh_header = json!({"alg": "HS256", "typ": "rt+jwt"});
+    let refresh_header = json!({"alg": "HS256", "typ": "rt+jwt", "kid": TEST_KID});
     assert!(
         tokens
             .verify_refresh(&signed(refresh_header.clone(), claims))
@@ -247,7 +249,7 @@ fn wrong_key() {
 #[test]
 fn wrong_algorithm_with_the_same_secret() {
     for (algorithm, name) in [(HMAC_SHA384, "HS384"), (HMAC_SHA512, "HS512")] {
-        let header = json!({"alg": name, "typ": "at+jwt"});
+        let header = json!({"alg": name, "typ": "at+jwt", "kid": TEST_KID});
         assert_refused(&sign(
             &header,
             &good_claims(),
@@ -260,7 +262,7 @@ fn wrong_algorithm_with_the_same_secret() {
 #[test]
 fn alg_none_in_any_spelling() {
     for alg in ["none", "None", "NONE", "nOnE"] {
-        let header = json!({"alg": alg, "typ": "at+jwt"});
+        let header = json!({"alg": alg, "typ": "at+jwt", "kid": TEST_KID});
         let unsigned = format!(
             "{}.{}.",
             b64(header.to_string()),
@@ -306,10 +308,10 @@ fn tampered_payload() {
 #[test]
 fn wrong_or_missing_token_type() {
     for header in [
-        json!({"alg": "HS256"}),
-        json!({"alg": "HS256", "typ": "JWT"}),
-        json!({"alg": "HS256", "typ": "rt+jwt"}),
-        json!({"alg": "HS256", "typ": "AT+JWT "}),
+        json!({"alg": "HS256", "kid": TEST_KID}),
+        json!({"alg": "HS256", "typ": "JWT", "kid": TEST_KID}),
+        json!({"alg": "HS256", "typ": "rt+jwt", "kid": TEST_KID}),
+        json!({"alg": "HS256", "typ": "AT+JWT ", "kid": TEST_KID}),
     ] {
         assert_refused(&signed(header, good_claims()));
     }
@@ -358,11 +360,11 @@ fn required_claims_missing() {
 #[test]
 fn crit_header() {
     assert_refused(&signed(
-        json!({"alg": "HS256", "typ": "at+jwt", "crit": ["exp"]}),
+        json!({"alg": "HS256", "typ": "at+jwt", "crit": ["exp"], "kid": TEST_KID}),
         good_claims(),
     ));
     assert_refused(&signed(
-        json!({"alg": "HS256", "typ": "at+jwt", "crit": []}),
+        json!({"alg": "HS256", "typ": "at+jwt", "crit": [], "kid": TEST_KID}),
         good_claims(),
     ));
 }

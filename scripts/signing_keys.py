@@ -1,0 +1,102 @@
+"""The rotation steps of scripts/signing-keys, on a key set in Secrets Manager.
+
+A key set is {"current": KID, KID: KEY, ...} (shared/src/signing_keys.rs).
+Each step reads the secret, checks the change keeps the set valid, and
+writes a new version. Keys are never printed.
+"""
+
+import json
+import re
+import secrets
+import string
+import sys
+
+import boto3
+
+CURRENT = "current"
+KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# 64 letters and digits: 381 random bits, as the template generates.
+KEY_ALPHABET = string.ascii_letters + string.digits
+KEY_LENGTH = 64
+
+USAGE = """usage: scripts/signing-keys SECRET show
+       scripts/signing-keys SECRET add KID
+       scripts/signing-keys SECRET promote KID
+       scripts/signing-keys SECRET retire KID"""
+
+
+class RefusedStep(Exception):
+    """A step that would leave the key set unusable or lose the signing key."""
+
+
+def read(client, secret_id):
+    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
+    try:
+        keys = json.loads(value)
+    except json.JSONDecodeError:
+        raise RefusedStep("the secret is not a JSON key set") from None
+    if not isinstance(keys, dict) or keys.get(CURRENT) not in keys:
+        raise RefusedStep('the secret is not a key set: "current" must name a listed key')
+    return keys
+
+
+def add(keys, kid):
+    if not KID_PATTERN.match(kid) or kid == CURRENT:
+        raise RefusedStep(f"{kid!r}: a key id is 1 to 64 letters, digits, '-', '_' or '.'")
+    if kid in keys:
+        raise RefusedStep(f"{kid!r} is already listed")
+    keys[kid] = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def promote(keys, kid):
+    if kid == CURRENT or kid not in keys:
+        raise RefusedStep(f"{kid!r} is not listed; add it first")
+    keys[CURRENT] = kid
+
+
+def retire(keys, kid):
+    if kid == CURRENT or kid not in keys:
+        raise RefusedStep(f"{kid!r} is not listed")
+    if keys[CURRENT] == kid:
+        raise RefusedStep(f"{kid!r} signs new tokens; promote another key first")
+    del keys[kid]
+
+
+STEPS = {"add": add, "promote": promote, "retire": retire}
+
+
+def describe(keys):
+    kids = sorted(kid for kid in keys if kid != CURRENT)
+    listed = ", ".join(kids)
+    return f"signing with {keys[CURRENT]!r}; verifying {listed}"
+
+
+def main(args):
+    if len(args) == 2 and args[1] == "show":
+        step, kid = None, None
+    elif len(args) == 3 and args[1] in STEPS:
+        step, kid = STEPS[args[1]], args[2]
+    else:
+        print(USAGE, file=sys.stderr)
+        return 2
+    secret_id = args[0]
+    client = boto3.client("secretsmanager")
+    try:
+        keys = read(client, secret_id)
+        if step is not None:
+            step(keys, kid)
+            client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(keys))
+    except RefusedStep as refused:
+        print(f"signing-keys: {refused}; the secret is unchanged", file=sys.stderr)
+        return 1
+    print(describe(keys))
+    if step is not None:
+        print(
+            "Functions read the keys at cold start: start fresh environments with\n"
+            "  sam deploy --parameter-overrides SigningKeysRevision=<a new value>"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,293 @@
+//! Signing-key rotation: tokens name their key in `kid`, are signed with the
+//! current key and verified with any listed one, so a rotation done in the
+//! README's order logs nobody out, and a removed key rejects its tokens.
+//! Each stage is a new cold start on the same table, as after a
+//! configuration change.
+
+use aws_lc_rs::hmac;
+use lambda_auth::Config;
+use lambda_auth::signing_keys::SigningKeys;
+use serde_json::json;
+use sessionless_tests::forge::{access_claims, access_header, sign_text, with};
+use sessionless_tests::{
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, event, load_keys_from, repo_root, with_refresh_token,
+    with_token,
+};
+
+const KEY_1: &str = "rotation-key-one-of-at-least-32-bytes-long";
+const KEY_2: &str = "rotation-key-two-of-at-least-32-bytes-long";
+
+/// A key set in the form `JWT_SIGNING_KEYS` and the secret take.
+fn key_set(current: &str, keys: &[(&str, &str)]) -> String {
+    let mut set = json!({ "current": current });
+    for (kid, key) in keys {
+        set[*kid] = json!(key);
+    }
+    set.to_string()
+}
+
+/// Configuration with the key set `set` in place of the default `JWT_SECRET`.
+fn keys_env(set: &str) -> [(&'static str, &str); 2] {
+    [("JWT_SECRET", ""), ("JWT_SIGNING_KEYS", set)]
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token)
+        .expect("header")
+        .kid
+        .expect("every token names its key")
+}
+
+async fn me_status(stack: &Stack, token: &str) -> u16 {
+    let event = with_token(&event("http-api/me-header-token.json"), token);
+    stack.invoke(me::handle, &event).await.status
+}
+
+async fn refresh_status(stack: &Stack, token: &str) -> u16 {
+    let event = with_refresh_token(&event("http-api/refresh-header-token.json"), token);
+    stack.invoke(refresh::handle, &event).await.status
+}
+
+#[tokio::test]
+async fn a_rotation_logs_nobody_out_and_removing_the_old_key_rejects_its_tokens() {
+    let only_1 = key_set("k1", &[("k1", KEY_1)]);
+    let before = Stack::with_env(&keys_env(&only_1)).await;
+    let (old_access, old_refresh) = before.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let old_refresh = old_refresh.expect("remembered");
+    assert_eq!(kid_of(&old_access), "k1");
+
+    // Step 1: the new key is listed everywhere before anything signs with it.
+    let listed = before
+        .restarted_with(&keys_env(&key_set("k1", &[("k1", KEY_1), ("k2", KEY_2)])))
+        .await;
+    let (access, _) = listed.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&access), "k1", "a listed key does not sign");
+    assert_eq!(me_status(&listed, &old_access).await, 200);
+
+    // Step 2: it becomes current. Old tokens still verify; new ones name k2,
+    // and environments still at step 1 accept them.
+    let current = before
+        .restarted_with(&keys_env(&key_set("k2", &[("k1", KEY_1), ("k2", KEY_2)])))
+        .await;
+    let (new_access, _) = current.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&new_access), "k2");
+    assert_eq!(me_status(&current, &old_access).await, 200);
+    assert_eq!(me_status(&listed, &new_access).await, 200);
+    assert_eq!(
+        me_status(&before, &new_access).await,
+        401,
+        "k2 is unknown there"
+    );
+
+    // Step 3: the old key is removed; what it signed is refused.
+    let removed = before
+        .restarted_with(&keys_env(&key_set("k2", &[("k2", KEY_2)])))
+        .await;
+    assert_eq!(me_status(&removed, &new_access).await, 200);
+    assert_eq!(me_status(&removed, &old_access).await, 401);
+    assert_eq!(refresh_status(&removed, &old_refresh).await, 401);
+}
+
+#[tokio::test]
+async fn refresh_tokens_outlive_a_rotation_and_come_back_under_the_new_key() {
+    let both = [("k1", KEY_1), ("k2", KEY_2)];
+    let before = Stack::with_env(&keys_env(&key_set("k1", &both))).await;
+    let (_, refresh_token) = before.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let after = before
+        .restarted_with(&keys_env(&key_set("k2", &both)))
+        .await;
+    let event = with_refresh_token(
+        &event("http-api/refresh-header-token.json"),
+        &refresh_token.expect("remembered"),
+    );
+    let reply = after.invoke(refresh::handle, &event).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let body = reply.json();
+    assert_eq!(kid_of(body["access_token"].as_str().unwrap()), "k2");
+    assert_eq!(kid_of(body["refresh_token"].as_str().unwrap()), "k2");
+}
+
+#[tokio::test]
+async fn a_kid_must_name_the_key_that_signed() {
+    let set = key_set("k1", &[("k1", KEY_1), ("k2", KEY_2)]);
+    let stack = Stack::with_env(&keys_env(&set)).await;
+    let sign = |kid: &str, key: &str| {
+        let header = with(access_header(), "kid", json!(kid)).to_string();
+        sign_text(
+            &header,
+            &access_claims().to_string(),
+            key.as_bytes(),
+            hmac::HMAC_SHA256,
+        )
+    };
+    assert_eq!(me_status(&stack, &sign("k1", KEY_1)).await, 200);
+    assert_eq!(me_status(&stack, &sign("k2", KEY_2)).await, 200);
+    assert_eq!(me_status(&stack, &sign("k1", KEY_2)).await, 401);
+    assert_eq!(me_status(&stack, &sign("k2", KEY_1)).await, 401);
+    assert_eq!(me_status(&stack, &sign("k3", KEY_1)).await, 401);
+}
+
+/// A secret on the local server, named for this test.
+async fn create_secret(value: &str) -> String {
+    let name = format!("signing-keys-{}", uuid::Uuid::new_v4().simple());
+    sessionless_tests::secrets_client()
+        .await
+        .create_secret()
+        .name(&name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create secret; is the local server running? Run the tests with scripts/test");
+    name
+}
+
+#[tokio::test]
+async fn keys_come_from_secrets_manager_once_per_cold_start() {
+    let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
+    let env = [
+        ("JWT_SECRET", ""),
+        ("JWT_SIGNING_KEYS_SECRET", secret.as_str()),
+    ];
+    let warm = Stack::with_env(&env).await;
+    let (old_access, _) = warm.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&old_access), "initial");
+
+    sessionless_tests::secrets_client()
+        .await
+        .put_secret_value()
+        .secret_id(&secret)
+        .secret_string(key_set("next", &[("initial", KEY_1), ("next", KEY_2)]))
+        .send()
+        .await
+        .expect("put secret value");
+    // A warm environment keeps the keys it started with...
+    let (access, _) = warm.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&access), "initial");
+    // ...and the next cold start reads the new ones.
+    let cold = warm.restarted_with(&env).await;
+    let (new_access, _) = cold.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&new_access), "next");
+    assert_eq!(me_status(&cold, &old_access).await, 200);
+}
+
+#[tokio::test]
+async fn an_unusable_key_secret_fails_the_cold_start_without_quoting_it() {
+    let config_for = |secret: &str| {
+        let secret = secret.to_owned();
+        Config::from_lookup(move |name| match name {
+            "USERS_TABLE" => Some("users".into()),
+            "JWT_SIGNING_KEYS_SECRET" => Some(secret.clone()),
+            _ => None,
+        })
+        .expect("config")
+    };
+    let missing = load_keys_from(&config_for("no-such-secret"))
+        .await
+        .unwrap_err();
+    let message = missing.to_string();
+    assert!(
+        message.contains("no-such-secret") && message.contains("reading the secret failed"),
+        "{message}"
+    );
+
+    // A typo in the JSON: the error says so, and does not repeat the key.
+    let garbled = create_secret(&format!(r#"{{"current": "a", "a": "{KEY_1}""#)).await;
+    let message = load_keys_from(&config_for(&garbled))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("truncated JSON"), "{message}");
+    assert!(!message.contains(KEY_1), "{message}");
+
+    let short = create_secret(r#"{"current": "a", "a": "too-short"}"#).await;
+    let message = load_keys_from(&config_for(&short))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("at least 32"), "{message}");
+    assert!(!message.contains("too-short"), "{message}");
+}
+
+#[test]
+fn a_single_jwt_secret_is_the_key_named_default() {
+    let keys = SigningKeys::single(KEY_1).unwrap();
+    assert_eq!(keys.current().kid(), "default");
+}
+
+/// Runs `scripts/signing-keys` against the local server: (success, stdout
+/// and stderr).
+fn signing_keys(args: &[&str]) -> (bool, String) {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let output = std::process::Command::new(repo_root().join("scripts/signing-keys"))
+        .args(args)
+        .env("AWS_DEFAULT_REGION", region)
+        .output()
+        .expect("scripts/signing-keys runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_runbook_rotates_with_scripts_signing_keys() {
+    let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
+    let env = [
+        ("JWT_SECRET", ""),
+        ("JWT_SIGNING_KEYS_SECRET", secret.as_str()),
+    ];
+    let before = Stack::with_env(&env).await;
+    let (old_access, _) = before.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+
+    let (ok, out) = signing_keys(&[&secret, "add", "next"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("signing with 'initial'; verifying initial, next"),
+        "{out}"
+    );
+    let listed = before.restarted_with(&env).await;
+    let (access, _) = listed.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&access), "initial");
+
+    let (ok, out) = signing_keys(&[&secret, "promote", "next"]);
+    assert!(ok, "{out}");
+    let current = before.restarted_with(&env).await;
+    let (new_access, _) = current.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&new_access), "next");
+    assert_eq!(me_status(&current, &old_access).await, 200);
+    assert_eq!(me_status(&listed, &new_access).await, 200);
+
+    // The signing key cannot be retired, and a refused step changes nothing.
+    let (ok, out) = signing_keys(&[&secret, "retire", "next"]);
+    assert!(
+        !ok && out.contains("signs new tokens") && out.contains("unchanged"),
+        "{out}"
+    );
+    let (ok, out) = signing_keys(&[&secret, "add", "next"]);
+    assert!(!ok && out.contains("already listed"), "{out}");
+
+    let (ok, out) = signing_keys(&[&secret, "retire", "initial"]);
+    assert!(ok, "{out}");
+    let removed = before.restarted_with(&env).await;
+    assert_eq!(me_status(&removed, &old_access).await, 401);
+    assert_eq!(me_status(&removed, &new_access).await, 200);
+
+    let (ok, out) = signing_keys(&[&secret, "show"]);
+    assert!(
+        ok && out.contains("signing with 'next'; verifying next"),
+        "{out}"
+    );
+    let value = sessionless_tests::secrets_client()
+        .await
+        .get_secret_value()
+        .secret_id(&secret)
+        .send()
+        .await
+        .unwrap();
+    let keys: serde_json::Value = serde_json::from_str(value.secret_string().unwrap()).unwrap();
+    let next_key = keys["next"].as_str().unwrap();
+    assert_eq!(next_key.len(), 64);
+    assert!(!out.contains(next_key), "keys are never printed");
+}
