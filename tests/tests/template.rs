@@ -32,28 +32,65 @@ fn binary(resource: &Value) -> String {
         .to_owned()
 }
 
-/// The DynamoDB actions a function's policies allow.
-fn allowed_actions(resource: &Value) -> BTreeSet<String> {
-    let mut actions = BTreeSet::new();
+/// `!Ref name` as the name.
+fn reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+/// `!GetAtt resource.attribute` as its text.
+fn attribute(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+/// What a function's policies allow: the DynamoDB actions, all on the
+/// users table, and whether it may read the signing-key secret. Anything
+/// else fails the test.
+fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, bool) {
+    let mut dynamodb = BTreeSet::new();
+    let mut reads_secret = false;
     for policy in resource["Properties"]["Policies"]
         .as_sequence()
         .into_iter()
         .flatten()
     {
         for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            assert_eq!(statement["Effect"], "Allow");
-            match &statement["Action"] {
-                Value::String(action) => {
-                    actions.insert(action.clone());
+            assert_eq!(statement["Effect"], "Allow", "{name}");
+            let actions: Vec<String> = match &statement["Action"] {
+                Value::String(action) => vec![action.clone()],
+                Value::Sequence(list) => list
+                    .iter()
+                    .map(|action| action.as_str().unwrap().to_owned())
+                    .collect(),
+                other => panic!("{name}: unexpected Action {other:?}"),
+            };
+            for action in actions {
+                if action.starts_with("dynamodb:") {
+                    assert_eq!(
+                        attribute(&statement["Resource"]),
+                        Some("UsersTable.Arn"),
+                        "{name}: {action} on the users table alone"
+                    );
+                    dynamodb.insert(action);
+                } else if action == "secretsmanager:GetSecretValue" {
+                    assert_eq!(
+                        reference(&statement["Resource"]),
+                        Some("JwtSigningKey"),
+                        "{name}: {action} on the signing-key secret alone"
+                    );
+                    reads_secret = true;
+                } else {
+                    panic!("{name}: unexpected action {action}");
                 }
-                Value::Sequence(list) => {
-                    actions.extend(list.iter().map(|a| a.as_str().unwrap().to_owned()))
-                }
-                other => panic!("unexpected Action {other:?}"),
             }
         }
     }
-    actions
+    (dynamodb, reads_secret)
 }
 
 #[test]
@@ -63,7 +100,13 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"][0], "arm64");
     assert_eq!(globals["Handler"], "bootstrap");
-    assert!(!globals["Environment"]["Variables"]["USERS_TABLE"].is_null());
+    let variables = &globals["Environment"]["Variables"];
+    assert_eq!(reference(&variables["USERS_TABLE"]), Some("UsersTable"));
+    assert_eq!(
+        reference(&variables["JWT_SIGNING_KEYS_SECRET"]),
+        Some("JwtSigningKey")
+    );
+    assert!(variables["JWT_SECRET"].is_null(), "no key in the template");
     let functions = functions(&template);
     let mut binaries: Vec<String> = functions
         .iter()
@@ -102,12 +145,24 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
             "{name}: package {crate_name}"
         );
         // Every function but the example backend verifies tokens.
-        let has_secret =
-            !resource["Properties"]["Environment"]["Variables"]["JWT_SECRET"].is_null();
+        let (_, reads_secret) = permissions(name, resource);
         assert_eq!(
-            has_secret,
+            reads_secret,
             crate_name != "hello",
-            "{name}: JWT_SECRET where, and only where, needed"
+            "{name}: reads the signing keys where, and only where, needed"
+        );
+        let log_group = reference(&resource["Properties"]["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{name}: a log group of its own"));
+        let log_group = &template["Resources"][log_group];
+        assert_eq!(log_group["Type"], "AWS::Logs::LogGroup", "{name}");
+        assert_eq!(
+            reference(&log_group["Properties"]["RetentionInDays"]),
+            Some("LogRetentionDays"),
+            "{name}: retention from the parameter"
+        );
+        assert!(
+            resource["Properties"]["MemorySize"].as_u64().is_some(),
+            "{name}: a measured MemorySize"
         );
     }
 }
@@ -212,7 +267,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
 async fn iam_actions_are_exactly_the_dynamodb_calls_each_handler_makes() {
     for (name, resource) in functions(&template()) {
         let function = binary(&resource);
-        let allowed = allowed_actions(&resource);
+        let (allowed, _) = permissions(&name, &resource);
         let observed = observed_operations(&function).await;
         assert_eq!(
             allowed, observed,
