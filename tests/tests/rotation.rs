@@ -31,6 +31,11 @@ fn keys_env(set: &str) -> [(&'static str, &str); 2] {
     [("JWT_SECRET", ""), ("JWT_SIGNING_KEYS", set)]
 }
 
+/// Configuration with the key set in the Secrets Manager secret `secret`.
+fn secret_env(secret: &str) -> [(&'static str, &str); 2] {
+    [("JWT_SECRET", ""), ("JWT_SIGNING_KEYS_SECRET", secret)]
+}
+
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token)
         .expect("header")
@@ -144,10 +149,7 @@ async fn create_secret(value: &str) -> String {
 #[tokio::test]
 async fn keys_come_from_secrets_manager_once_per_cold_start() {
     let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
-    let env = [
-        ("JWT_SECRET", ""),
-        ("JWT_SIGNING_KEYS_SECRET", secret.as_str()),
-    ];
+    let env = secret_env(&secret);
     let warm = Stack::with_env(&env).await;
     let (old_access, _) = warm.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
     assert_eq!(kid_of(&old_access), "initial");
@@ -234,10 +236,7 @@ fn signing_keys(args: &[&str]) -> (bool, String) {
 #[tokio::test]
 async fn the_runbook_rotates_with_scripts_signing_keys() {
     let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
-    let env = [
-        ("JWT_SECRET", ""),
-        ("JWT_SIGNING_KEYS_SECRET", secret.as_str()),
-    ];
+    let env = secret_env(&secret);
     let before = Stack::with_env(&env).await;
     let (old_access, _) = before.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
 
