@@ -1,0 +1,25 @@
+//! The floor for the password functions: lambda_runtime and one argon2id
+//! verify per event at the default policy, through the same code and on the
+//! same blocking pool as login. Its CPU per call, less `floor: hello`'s, is
+//! what one verify costs.
+
+use lambda_auth::password::PasswordPolicy;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "floor-password";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let policy = PasswordPolicy::OWASP_MINIMUM;
+    let hash = policy.hash(PASSWORD.to_owned()).await?;
+    let hash = &hash;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        let check = policy
+            .check(PASSWORD.to_owned(), Some(hash.clone()))
+            .await?;
+        let status = if check.matches { 200 } else { 401 };
+        Ok::<_, Error>(json!({ "statusCode": status, "body": "" }))
+    }))
+    .await
+}

@@ -1,0 +1,256 @@
+//! The functions' runs: cold starts, a first call, then warm calls in
+//! rounds (one call to each function per round, so drift in the shared
+//! DynamoDB server touches every function alike), with wall time seen from
+//! the Runtime API and CPU time read from the kernel.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::process::{FunctionProcess, Measured};
+use crate::runtime_api::{RuntimeApi, WaitingFunction};
+use crate::scenario::{Context, Role, Subject};
+use crate::{BenchError, Options};
+
+/// Lambda's own default init limit.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the template gives most functions; lambda_runtime reads it.
+const MEMORY_SIZE: &str = "128";
+
+pub struct Measurement {
+    pub name: &'static str,
+    pub binary: &'static str,
+    pub role: Role,
+    /// From spawn to the first call for an event, Lambda's Init Duration:
+    /// one per cold start.
+    pub inits: Vec<Duration>,
+    pub first_call: Duration,
+    pub warm_calls: Vec<Duration>,
+    /// CPU per warm call, from handing over the event until the function
+    /// asks for the next one.
+    pub warm_cpu: Vec<Duration>,
+    /// The DynamoDB server's CPU per warm call, when its pid is known.
+    pub database_cpu: Vec<Duration>,
+    pub peak_rss_kib: u64,
+    /// The arm64 `bootstrap` and the zip Lambda would load, when built.
+    pub binary_bytes: Option<u64>,
+    pub zip_bytes: Option<u64>,
+}
+
+/// Measures every subject: `options.cold_starts` rounds of one cold start
+/// each, the last one kept running, then `options.calls + 1` rounds of one
+/// call each.
+pub fn measure_all(
+    subjects: Vec<Subject>,
+    context: &Context,
+    options: &Options,
+    database: Option<&Measured>,
+) -> Result<Vec<Measurement>, BenchError> {
+    eprintln!(
+        "{} rounds of one cold start each, then {} rounds of one call each",
+        options.cold_starts,
+        options.calls + 1
+    );
+    let mut cold: Vec<ColdStarts> = subjects
+        .into_iter()
+        .map(|subject| ColdStarts::new(subject, options))
+        .collect::<Result<_, _>>()?;
+    for _ in 1..options.cold_starts {
+        for function in &mut cold {
+            drop(function.cold_start()?);
+        }
+    }
+    let mut running = Vec::with_capacity(cold.len());
+    for mut function in cold {
+        let (process, waiting) = function.cold_start()?;
+        running.push(Running::new(function, process, waiting, options)?);
+    }
+    for round in 0..=options.calls {
+        for function in &mut running {
+            function.call(round, context, database)?;
+        }
+    }
+    running
+        .into_iter()
+        .map(|function| function.finish(options))
+        .collect()
+}
+
+/// A subject's Runtime API and environment, and its init durations so far.
+struct ColdStarts {
+    subject: Subject,
+    api: RuntimeApi,
+    env: Vec<(String, String)>,
+    binary: PathBuf,
+    log: PathBuf,
+    inits: Vec<Duration>,
+}
+
+impl ColdStarts {
+    fn new(subject: Subject, options: &Options) -> Result<Self, BenchError> {
+        let api = RuntimeApi::start()?;
+        let mut env: Vec<(String, String)> = [
+            ("AWS_LAMBDA_RUNTIME_API", api.address()),
+            ("AWS_LAMBDA_FUNCTION_NAME", subject.binary),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_SIZE),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            // What the template's LoggingConfig makes Lambda set.
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+            ("USERS_TABLE", &options.table),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+        env.extend(subject.env.iter().cloned());
+        Ok(Self {
+            binary: options.bin_dir.join(subject.binary),
+            log: options.logs_dir.join(format!("{}.log", subject.binary)),
+            subject,
+            api,
+            env,
+            inits: Vec::with_capacity(options.cold_starts),
+        })
+    }
+
+    /// Starts the function and waits until it asks for its first event.
+    fn cold_start(&mut self) -> Result<(FunctionProcess, WaitingFunction), BenchError> {
+        let spawned = Instant::now();
+        let process = FunctionProcess::spawn(&self.binary, &self.env, &self.log)?;
+        let waiting = self
+            .api
+            .wait_for_next(INIT_TIMEOUT)
+            .map_err(|error| with_log(error, &self.log))?;
+        self.inits.push(waiting.arrived - spawned);
+        Ok((process, waiting))
+    }
+}
+
+/// A function process between calls, with its figures so far.
+struct Running {
+    subject: Subject,
+    api: RuntimeApi,
+    process: FunctionProcess,
+    /// The function's pending call for its next event.
+    waiting: Option<WaitingFunction>,
+    log: PathBuf,
+    inits: Vec<Duration>,
+    cpu_before: Duration,
+    durations: Vec<Duration>,
+    cpu: Vec<Duration>,
+    database_cpu: Vec<Duration>,
+}
+
+impl Running {
+    fn new(
+        cold: ColdStarts,
+        process: FunctionProcess,
+        waiting: WaitingFunction,
+        options: &Options,
+    ) -> Result<Self, BenchError> {
+        Ok(Self {
+            cpu_before: process.measured.cpu_time()?,
+            subject: cold.subject,
+            api: cold.api,
+            process,
+            waiting: Some(waiting),
+            log: cold.log,
+            inits: cold.inits,
+            durations: Vec::with_capacity(options.calls + 1),
+            cpu: Vec::with_capacity(options.calls + 1),
+            database_cpu: Vec::with_capacity(options.calls + 1),
+        })
+    }
+
+    /// One invocation, and the figures it leaves.
+    fn call(
+        &mut self,
+        round: usize,
+        context: &Context,
+        database: Option<&Measured>,
+    ) -> Result<(), BenchError> {
+        let event = self.subject.next_event(context)?;
+        let waiting = self
+            .waiting
+            .take()
+            .ok_or_else(|| BenchError::new(format!("{}: not waiting", self.subject.name)))?;
+        let database_before = database.map(Measured::cpu_time).transpose()?;
+        let request_id = format!("bench-{}-{round}", self.subject.binary);
+        let sent = self.api.invoke(waiting, &request_id, &event);
+        let (response, answered) = self
+            .api
+            .wait_for_response(&request_id, CALL_TIMEOUT)
+            .map_err(|error| with_log(error, &self.log))?;
+        let waiting = self
+            .api
+            .wait_for_next(CALL_TIMEOUT)
+            .map_err(|error| with_log(error, &self.log))?;
+        let cpu_after = self.process.measured.cpu_time()?;
+        if let (Some(database), Some(before)) = (database, database_before) {
+            self.database_cpu
+                .push(database.cpu_time()?.saturating_sub(before));
+        }
+        self.waiting = Some(waiting);
+        self.subject.accept(&response)?;
+        self.durations.push(answered - sent);
+        self.cpu.push(cpu_after.saturating_sub(self.cpu_before));
+        self.cpu_before = cpu_after;
+        Ok(())
+    }
+
+    fn finish(mut self, options: &Options) -> Result<Measurement, BenchError> {
+        let peak_rss_kib = self.process.measured.peak_rss_kib()?;
+        let (binary_bytes, zip_bytes) = arm64_sizes(&options.zip_dir.join(self.subject.binary))?;
+        if self.durations.is_empty() {
+            return Err(BenchError::new(format!("{}: no calls", self.subject.name)));
+        }
+        // The first call is reported apart from the warm ones.
+        let first_call = self.durations.remove(0);
+        self.cpu.remove(0);
+        if !self.database_cpu.is_empty() {
+            self.database_cpu.remove(0);
+        }
+        Ok(Measurement {
+            name: self.subject.name,
+            binary: self.subject.binary,
+            role: self.subject.role,
+            inits: self.inits,
+            first_call,
+            warm_calls: self.durations,
+            warm_cpu: self.cpu,
+            database_cpu: self.database_cpu,
+            peak_rss_kib,
+            binary_bytes,
+            zip_bytes,
+        })
+    }
+}
+
+/// The sizes of the stripped arm64 `bootstrap` in the zip that
+/// `cargo lambda build --arm64 --output-format zip` left in `dir`, and of the
+/// zip itself; none when it was not built.
+fn arm64_sizes(dir: &Path) -> Result<(Option<u64>, Option<u64>), BenchError> {
+    let path = dir.join("bootstrap.zip");
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Ok((None, None));
+    };
+    let unreadable = |error: zip::result::ZipError| BenchError::new(format!("{path:?}: {error}"));
+    let zip_bytes = file
+        .metadata()
+        .map_err(|error| BenchError::new(format!("{path:?}: {error}")))?
+        .len();
+    let mut archive = zip::ZipArchive::new(file).map_err(unreadable)?;
+    let index = archive
+        .index_for_name("bootstrap")
+        .ok_or_else(|| BenchError::new(format!("{path:?} has no bootstrap")))?;
+    let binary_bytes = archive.by_index_raw(index).map_err(unreadable)?.size();
+    Ok((Some(binary_bytes), Some(zip_bytes)))
+}
+
+/// Adds where the function's own output is, since that says why it failed.
+fn with_log(error: BenchError, log: &Path) -> BenchError {
+    BenchError::new(format!(
+        "{error} (the function's output: {})",
+        log.display()
+    ))
+}

@@ -1,0 +1,386 @@
+//! What each benchmarked binary is sent, call after call, and how its
+//! answers are checked: every measured call must take the success path.
+
+use std::path::Path;
+
+use lambda_auth::config::Config;
+use lambda_auth::signing_keys::SINGLE_KEY_ID;
+use lambda_auth::token::unix_now;
+use lambda_auth::user_store::create_table;
+use lambda_auth::users::{RefreshFamily, User};
+use lambda_auth::{Auth, dynamodb};
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+
+use crate::BenchError;
+
+/// The seeded user every read-only function acts for.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+const DEMO_PASSWORD: &str = "demo-password-1234";
+/// Users whose state each call changes get their own, so no function's
+/// calls disturb another's.
+const REFRESH_EMAIL: &str = "bench-refresh@example.com";
+const LOGOUT_EMAIL: &str = "bench-logout@example.com";
+const PASSWORD_EMAIL: &str = "bench-password@example.com";
+const PASSWORD_TURNS: [&str; 2] = ["bench-password-first", "bench-password-second"];
+
+/// A floor sets the bar; a function is measured against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Floor,
+    Function,
+}
+
+/// The database and signing keys the bench shares with the functions, to
+/// seed users and to mint the tokens its events carry.
+pub struct Context {
+    pub runtime: Runtime,
+    pub auth: Auth,
+}
+
+impl Context {
+    /// Reads the same environment as the functions, except for the table:
+    /// each run creates its own, `table`, and seeds the users the
+    /// scenarios act for.
+    pub fn seed(table: &str) -> Result<Self, BenchError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| BenchError::new(format!("tokio: {error}")))?;
+        let config = Config::from_lookup(|name| match name {
+            "USERS_TABLE" => Some(table.to_owned()),
+            _ => std::env::var(name).ok(),
+        })?;
+        let auth = runtime.block_on(async {
+            let sdk_config = dynamodb::sdk_config(&config.dynamodb).await;
+            let keys = config.signing_keys.load(&sdk_config).await?;
+            let client = aws_sdk_dynamodb::Client::new(&sdk_config);
+            create_table(&client, table).await?;
+            let auth = Auth::new(config, &keys, client)?;
+            for (email, password) in [
+                (DEMO_EMAIL, DEMO_PASSWORD),
+                (REFRESH_EMAIL, DEMO_PASSWORD),
+                (LOGOUT_EMAIL, DEMO_PASSWORD),
+                (PASSWORD_EMAIL, PASSWORD_TURNS[0]),
+            ] {
+                let hash = auth
+                    .config
+                    .password_policy
+                    .hash(password.to_owned())
+                    .await?;
+                let user = User::new(email.to_owned(), "Bench".to_owned(), hash)?;
+                auth.users.create(&user).await?;
+            }
+            Ok::<_, BenchError>(auth)
+        })?;
+        Ok(Self { runtime, auth })
+    }
+
+    fn user(&self, email: &str) -> Result<User, BenchError> {
+        self.runtime
+            .block_on(self.auth.users.find_by_email(email))?
+            .ok_or_else(|| BenchError::new(format!("seeded user {email} is gone")))
+    }
+
+    /// An access token for `email` at the user's current token version.
+    fn access_token(&self, email: &str, fresh: bool) -> Result<String, BenchError> {
+        let user = self.user(email)?;
+        Ok(self
+            .auth
+            .tokens
+            .issue_access(email, user.token_version(), fresh)?
+            .token)
+    }
+
+    /// A Secrets Manager secret holding the bench's signing key as a key
+    /// set, as the template's secret does; its name.
+    fn signing_keys_secret(&self) -> Result<String, BenchError> {
+        let key = std::env::var("JWT_SECRET")
+            .map_err(|_| BenchError::new("JWT_SECRET must be set for the bench"))?;
+        let name = format!("sessionless-bench-keys-{}", std::process::id());
+        let value = json!({ "current": SINGLE_KEY_ID, SINGLE_KEY_ID: key }).to_string();
+        self.runtime.block_on(async {
+            let sdk_config = dynamodb::sdk_config(&self.auth.config.dynamodb).await;
+            aws_sdk_secretsmanager::Client::new(&sdk_config)
+                .create_secret()
+                .name(&name)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|error| {
+                    BenchError::new(format!(
+                        "creating the key secret: {}",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
+                    ))
+                })
+        })?;
+        Ok(name)
+    }
+
+    /// A refresh token recorded on the user's item, as a login would.
+    fn refresh_token(&self, email: &str) -> Result<String, BenchError> {
+        let user = self.user(email)?;
+        let refresh = self
+            .auth
+            .tokens
+            .issue_refresh(email, user.token_version(), None)?;
+        let family = RefreshFamily {
+            jti: refresh.jti.clone(),
+            exp: refresh.exp,
+        };
+        self.runtime.block_on(self.auth.users.add_refresh_family(
+            &user,
+            &refresh.fam,
+            &family,
+            unix_now()?,
+        ))?;
+        Ok(refresh.token)
+    }
+}
+
+/// How the next event is made.
+enum Events {
+    /// The same event every call.
+    Fixed(Value),
+    /// A new email each call.
+    Signup { template: Value, calls: u64 },
+    /// Each call presents the refresh token the previous call returned.
+    Refresh { template: Value, token: String },
+    /// Each call retires every token of its user, so each needs a new one.
+    Logout { template: Value },
+    /// Each call changes the password back and forth, with a fresh token.
+    Password { template: Value, turn: usize },
+}
+
+/// What a successful answer looks like.
+#[derive(Clone, Copy)]
+enum Success {
+    Status(u16),
+    Authorized,
+}
+
+/// One binary the bench runs, and its scenario.
+pub struct Subject {
+    pub name: &'static str,
+    pub binary: &'static str,
+    pub role: Role,
+    pub env: Vec<(String, String)>,
+    events: Events,
+    success: Success,
+}
+
+impl Subject {
+    /// The floors, then every function, in the order they are run.
+    pub fn all(context: &Context, events_dir: &Path) -> Result<Vec<Self>, BenchError> {
+        let event = |name: &str| read_event(&events_dir.join(name));
+        let demo_token = context.access_token(DEMO_EMAIL, true)?;
+        let me_event = with_bearer(event("http-api/me-header-token.json")?, &demo_token);
+        let subject = |name, binary, role, events, success| Self {
+            name,
+            binary,
+            role,
+            env: Vec::new(),
+            events,
+            success,
+        };
+        let mut floor_getitem = subject(
+            "floor: GetItem",
+            "floor-getitem",
+            Role::Floor,
+            Events::Fixed(me_event.clone()),
+            Success::Status(200),
+        );
+        floor_getitem
+            .env
+            .push(("BENCH_EMAIL".to_owned(), DEMO_EMAIL.to_owned()));
+        let mut me_keys_from_secret = subject(
+            "me, keys from Secrets Manager",
+            "me",
+            Role::Function,
+            Events::Fixed(me_event.clone()),
+            Success::Status(200),
+        );
+        me_keys_from_secret.env = vec![
+            ("JWT_SECRET".to_owned(), String::new()),
+            (
+                "JWT_SIGNING_KEYS_SECRET".to_owned(),
+                context.signing_keys_secret()?,
+            ),
+        ];
+        Ok(vec![
+            subject(
+                "floor: hello",
+                "floor-hello",
+                Role::Floor,
+                Events::Fixed(me_event.clone()),
+                Success::Status(200),
+            ),
+            floor_getitem,
+            subject(
+                "floor: argon2",
+                "floor-argon2",
+                Role::Floor,
+                Events::Fixed(me_event.clone()),
+                Success::Status(200),
+            ),
+            subject(
+                "me",
+                "me",
+                Role::Function,
+                Events::Fixed(me_event),
+                Success::Status(200),
+            ),
+            me_keys_from_secret,
+            subject(
+                "authorizer",
+                "authorizer",
+                Role::Function,
+                Events::Fixed(with_bearer(
+                    event("authorizer/http-api-request.json")?,
+                    &demo_token,
+                )),
+                Success::Authorized,
+            ),
+            subject(
+                "hello",
+                "hello",
+                Role::Function,
+                Events::Fixed(event("http-api/hello-authorized.json")?),
+                Success::Status(200),
+            ),
+            subject(
+                "login",
+                "login",
+                Role::Function,
+                Events::Fixed(event("http-api/login-ok.json")?),
+                Success::Status(200),
+            ),
+            subject(
+                "signup",
+                "signup",
+                Role::Function,
+                Events::Signup {
+                    template: event("http-api/signup-ok.json")?,
+                    calls: 0,
+                },
+                Success::Status(201),
+            ),
+            subject(
+                "refresh",
+                "refresh",
+                Role::Function,
+                Events::Refresh {
+                    template: event("http-api/refresh-header-token.json")?,
+                    token: context.refresh_token(REFRESH_EMAIL)?,
+                },
+                Success::Status(200),
+            ),
+            subject(
+                "logout",
+                "logout",
+                Role::Function,
+                Events::Logout {
+                    template: event("http-api/logout.json")?,
+                },
+                Success::Status(200),
+            ),
+            subject(
+                "password",
+                "password",
+                Role::Function,
+                Events::Password {
+                    template: event("http-api/password-change.json")?,
+                    turn: 0,
+                },
+                Success::Status(200),
+            ),
+        ])
+    }
+
+    /// The event for the next call.
+    pub fn next_event(&mut self, context: &Context) -> Result<Value, BenchError> {
+        match &mut self.events {
+            Events::Fixed(event) => Ok(event.clone()),
+            Events::Signup { template, calls } => {
+                *calls += 1;
+                let body = json!({
+                    "email": format!("bench-signup-{}-{calls}@example.com", std::process::id()),
+                    "password": "a-new-password-5678",
+                    "name": "Bench",
+                });
+                Ok(with_body(template.clone(), &body))
+            }
+            Events::Refresh { template, token } => Ok(with_bearer(template.clone(), token)),
+            Events::Logout { template } => {
+                let token = context.access_token(LOGOUT_EMAIL, true)?;
+                Ok(with_bearer(template.clone(), &token))
+            }
+            Events::Password { template, turn } => {
+                let token = context.access_token(PASSWORD_EMAIL, true)?;
+                let old = PASSWORD_TURNS.get(*turn % 2).copied().unwrap_or_default();
+                let new = PASSWORD_TURNS
+                    .get((*turn + 1) % 2)
+                    .copied()
+                    .unwrap_or_default();
+                *turn += 1;
+                let body = json!({ "old_password": old, "new_password": new });
+                Ok(with_body(with_bearer(template.clone(), &token), &body))
+            }
+        }
+    }
+
+    /// Checks that `response` is a success, and keeps what the next call needs.
+    pub fn accept(&mut self, response: &Value) -> Result<(), BenchError> {
+        let failure = || BenchError::new(format!("{}: not a success: {response}", self.name));
+        match self.success {
+            Success::Status(status) => {
+                if response.get("statusCode").and_then(Value::as_u64) != Some(u64::from(status)) {
+                    return Err(failure());
+                }
+            }
+            Success::Authorized => {
+                if response.get("isAuthorized") != Some(&Value::Bool(true)) {
+                    return Err(failure());
+                }
+            }
+        }
+        if let Events::Refresh { token, .. } = &mut self.events {
+            let body: Value = response
+                .get("body")
+                .and_then(Value::as_str)
+                .and_then(|body| serde_json::from_str(body).ok())
+                .unwrap_or_default();
+            match body.get("refresh_token").and_then(Value::as_str) {
+                Some(next) => *token = next.to_owned(),
+                None => return Err(failure()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_event(path: &Path) -> Result<Value, BenchError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| BenchError::new(format!("{path:?}: {error}")))?;
+    serde_json::from_str(&text).map_err(|error| BenchError::new(format!("{path:?}: {error}")))
+}
+
+/// `event` with `token` wherever the sample carried its expired one.
+fn with_bearer(mut event: Value, token: &str) -> Value {
+    let bearer = Value::String(format!("Bearer {token}"));
+    if let Some(headers) = event.get_mut("headers").and_then(Value::as_object_mut) {
+        headers.insert("authorization".to_owned(), bearer.clone());
+    }
+    if let Some(source) = event.get_mut("identitySource") {
+        *source = Value::Array(vec![bearer]);
+    }
+    event
+}
+
+fn with_body(mut event: Value, body: &Value) -> Value {
+    if let Some(fields) = event.as_object_mut() {
+        fields.insert("body".to_owned(), Value::String(body.to_string()));
+        fields.insert("isBase64Encoded".to_owned(), Value::Bool(false));
+    }
+    event
+}
