@@ -82,18 +82,18 @@ static SPARE_WORK_AREAS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 /// Hashes `password` with `salt` into `output`, in reused working memory.
 fn hash_into(
     argon2: &Argon2<'_>,
-    params: &Params,
     password: &[u8],
     salt: &[u8],
     output: &mut [u8],
 ) -> Result<(), argon2::Error> {
+    let block_count = argon2.params().block_count();
     let spare = SPARE_WORK_AREAS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .pop();
     let mut memory = spare.unwrap_or_default();
-    if memory.len() < params.block_count() {
-        memory.resize(params.block_count(), Block::default());
+    if memory.len() < block_count {
+        memory.resize(block_count, Block::default());
     }
     let result =
         argon2.hash_password_into_with_memory(password, salt, output, memory.as_mut_slice());
@@ -114,9 +114,9 @@ fn verify(password: &[u8], hash: &PasswordHash) -> Result<bool, String> {
     let version = Version::try_from(hash.version.unwrap_or(Version::V0x13.into()))
         .map_err(|e| e.to_string())?;
     let params = Params::try_from(hash).map_err(|e| e.to_string())?;
-    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let argon2 = Argon2::new(algorithm, version, params);
     let mut computed = vec![0u8; expected.len()];
-    hash_into(&argon2, &params, password, salt, &mut computed).map_err(|e| e.to_string())?;
+    hash_into(&argon2, password, salt, &mut computed).map_err(|e| e.to_string())?;
     let computed = Output::new(&computed).map_err(|e| e.to_string())?;
     // Output's equality is constant-time.
     Ok(&computed == expected)
@@ -131,19 +131,21 @@ impl PasswordPolicy {
         parallelism: 1,
     };
 
-    fn params(self) -> Result<Params, Error> {
-        Params::new(
+    /// argon2id v1.3 at this policy's cost.
+    fn argon2(self) -> Result<Argon2<'static>, Error> {
+        let params = Params::new(
             self.memory_kib,
             self.iterations,
             self.parallelism,
             Some(OUTPUT_BYTES),
         )
-        .map_err(|error| Error::Config(format!("argon2 parameters: {error}")))
+        .map_err(|error| Error::Config(format!("argon2 parameters: {error}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
     /// Checks that argon2 accepts these parameters; for the cold start.
     pub fn validate(self) -> Result<Self, Error> {
-        self.params().map(|_| self)
+        self.argon2().map(|_| self)
     }
 
     /// Hashes `password` with a fresh random salt into a PHC string
@@ -153,18 +155,17 @@ impl PasswordPolicy {
             let failed = |error: &dyn std::fmt::Display| {
                 Error::Internal(format!("argon2 hashing failed: {error}"))
             };
-            let params = self.params()?;
-            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+            let argon2 = self.argon2()?;
             let mut salt = [0u8; SALT_BYTES];
             getrandom::fill(&mut salt)
                 .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
             let mut output = [0u8; OUTPUT_BYTES];
-            hash_into(&argon2, &params, password.as_bytes(), &salt, &mut output)
+            hash_into(&argon2, password.as_bytes(), &salt, &mut output)
                 .map_err(|error| failed(&error))?;
             let hash = PasswordHash {
                 algorithm: Algorithm::Argon2id.ident(),
                 version: Some(Version::V0x13.into()),
-                params: ParamsString::try_from(&params).map_err(|error| failed(&error))?,
+                params: ParamsString::try_from(argon2.params()).map_err(|error| failed(&error))?,
                 salt: Some(Salt::new(&salt).map_err(|error| failed(&error))?),
                 hash: Some(Output::new(&output).map_err(|error| failed(&error))?),
             };
@@ -182,7 +183,7 @@ impl PasswordPolicy {
         stored_hash: Option<String>,
     ) -> Result<PasswordCheck, Error> {
         run_blocking(move || {
-            let params = self.params()?;
+            let argon2 = self.argon2()?;
             let parsed = stored_hash.as_deref().map(PasswordHash::new);
             let hash = match parsed {
                 Some(Ok(hash)) => hash,
@@ -190,9 +191,8 @@ impl PasswordPolicy {
                     if let Some(Err(error)) = unknown_or_unreadable {
                         tracing::error!(%error, "stored password hash is unreadable; refusing the login");
                     }
-                    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
                     let mut output = [0u8; OUTPUT_BYTES];
-                    let _ = hash_into(&argon2, &params, password.as_bytes(), DUMMY_SALT, &mut output);
+                    let _ = hash_into(&argon2, password.as_bytes(), DUMMY_SALT, &mut output);
                     return Ok(PasswordCheck {
                         matches: false,
                         outdated: false,
