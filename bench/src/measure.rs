@@ -39,7 +39,7 @@ pub struct Measurement {
 
 /// Measures every subject: `options.cold_starts` rounds of one cold start
 /// each, the last one kept running, then `options.calls + 1` rounds of one
-/// call each.
+/// call each, in a shuffled order.
 pub fn measure_all(
     subjects: Vec<Subject>,
     context: &Context,
@@ -55,9 +55,14 @@ pub fn measure_all(
         .into_iter()
         .map(|subject| ColdStarts::new(subject, options))
         .collect::<Result<_, _>>()?;
+    let mut order: Vec<usize> = (0..cold.len()).collect();
+    let mut shuffle = Shuffle(0x9E37_79B9_7F4A_7C15);
     for _ in 1..options.cold_starts {
-        for function in &mut cold {
-            drop(function.cold_start()?);
+        shuffle.apply(&mut order);
+        for &index in &order {
+            if let Some(function) = cold.get_mut(index) {
+                drop(function.cold_start()?);
+            }
         }
     }
     let mut running = Vec::with_capacity(cold.len());
@@ -66,14 +71,40 @@ pub fn measure_all(
         running.push(Running::new(function, process, waiting, options)?);
     }
     for round in 0..=options.calls {
-        for function in &mut running {
-            function.call(round, context, database)?;
+        // A new order each round: a call right after an argon2 one finds
+        // the caches (its own and the database's) cold, and no function
+        // should always be the one that pays for that.
+        shuffle.apply(&mut order);
+        for &index in &order {
+            if let Some(function) = running.get_mut(index) {
+                function.call(round, context, database)?;
+            }
         }
     }
     running
         .into_iter()
         .map(|function| function.finish(options))
         .collect()
+}
+
+/// A fixed-seed xorshift shuffle, so runs are repeatable.
+struct Shuffle(u64);
+
+impl Shuffle {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Fisher-Yates.
+    fn apply(&mut self, items: &mut [usize]) {
+        for last in (1..items.len()).rev() {
+            let pick = (self.next() % (last as u64 + 1)) as usize;
+            items.swap(last, pick);
+        }
+    }
 }
 
 /// A subject's Runtime API and environment, and its init durations so far.

@@ -92,6 +92,14 @@ impl Context {
             .token)
     }
 
+    /// The hash `floor: argon2` verifies `floor-password` against.
+    fn floor_argon2_hash(&self) -> Result<String, BenchError> {
+        let policy = self.auth.config.password_policy;
+        Ok(self
+            .runtime
+            .block_on(policy.hash("floor-password".to_owned()))?)
+    }
+
     /// A Secrets Manager secret holding the bench's signing key as a key
     /// set, as the template's secret does; its name.
     fn signing_keys_secret(&self) -> Result<String, BenchError> {
@@ -193,6 +201,16 @@ impl Subject {
         floor_getitem
             .env
             .push(("BENCH_EMAIL".to_owned(), DEMO_EMAIL.to_owned()));
+        let mut floor_argon2 = subject(
+            "floor: argon2",
+            "floor-argon2",
+            Role::Floor,
+            Events::Fixed(me_event.clone()),
+            Success::Status(200),
+        );
+        floor_argon2
+            .env
+            .push(("BENCH_ARGON2_HASH".to_owned(), context.floor_argon2_hash()?));
         let mut me_keys_from_secret = subject(
             "me, keys from Secrets Manager",
             "me",
@@ -216,13 +234,7 @@ impl Subject {
                 Success::Status(200),
             ),
             floor_getitem,
-            subject(
-                "floor: argon2",
-                "floor-argon2",
-                Role::Floor,
-                Events::Fixed(me_event.clone()),
-                Success::Status(200),
-            ),
+            floor_argon2,
             subject(
                 "me",
                 "me",
