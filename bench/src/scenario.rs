@@ -52,11 +52,8 @@ impl Context {
             _ => std::env::var(name).ok(),
         })?;
         let auth = runtime.block_on(async {
-            let sdk_config = dynamodb::sdk_config(&config.dynamodb).await;
-            let keys = config.signing_keys.load(&sdk_config).await?;
-            let client = aws_sdk_dynamodb::Client::new(&sdk_config);
-            create_table(&client, table).await?;
-            let auth = Auth::new(config, &keys, client)?;
+            create_table(&dynamodb::client(&config.dynamodb).await, table).await?;
+            let auth = Auth::from_config(config).await?;
             for (email, password) in [
                 (DEMO_EMAIL, DEMO_PASSWORD),
                 (REFRESH_EMAIL, DEMO_PASSWORD),

@@ -50,7 +50,11 @@ impl Auth {
     /// Reads the environment, loads the signing keys (from Secrets Manager
     /// when configured so) and builds the DynamoDB client.
     pub async fn from_env() -> Result<Self, Error> {
-        let config = Config::from_env()?;
+        Self::from_config(Config::from_env()?).await
+    }
+
+    /// [`Auth::from_env`] for a configuration read some other way.
+    pub async fn from_config(config: Config) -> Result<Self, Error> {
         let sdk_config = dynamodb::sdk_config(&config.dynamodb).await;
         let keys = config.signing_keys.load(&sdk_config).await?;
         Self::new(config, &keys, aws_sdk_dynamodb::Client::new(&sdk_config))
