@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use lambda_auth::config::Config;
-use lambda_auth::signing_keys::SINGLE_KEY_ID;
-use lambda_auth::token::unix_now;
-use lambda_auth::user_store::create_table;
-use lambda_auth::users::{RefreshFamily, User};
-use lambda_auth::{Auth, dynamodb};
+use lambda_auth::Config;
+use lambda_auth::accounts::User;
+use lambda_auth::accounts::create_table;
+use lambda_auth::tokens::SINGLE_KEY_ID;
+use lambda_auth::unix_now;
+use lambda_auth::{Auth, Registration, aws};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
@@ -52,7 +52,7 @@ impl Context {
             _ => std::env::var(name).ok(),
         })?;
         let auth = runtime.block_on(async {
-            create_table(&dynamodb::client(&config.dynamodb).await, table).await?;
+            create_table(&aws::dynamodb_client(&config.dynamodb).await, table).await?;
             let auth = Auth::from_config(config).await?;
             for (email, password) in [
                 (DEMO_EMAIL, DEMO_PASSWORD),
@@ -60,13 +60,15 @@ impl Context {
                 (LOGOUT_EMAIL, DEMO_PASSWORD),
                 (PASSWORD_EMAIL, PASSWORD_TURNS[0]),
             ] {
-                let hash = auth
-                    .config
-                    .password_policy
-                    .hash(password.to_owned())
+                let registration = Registration {
+                    email,
+                    password,
+                    name: "Bench",
+                    active: true,
+                };
+                registration
+                    .register(&auth.users, auth.config.password_policy)
                     .await?;
-                let user = User::new(email.to_owned(), "Bench".to_owned(), hash)?;
-                auth.users.create(&user).await?;
             }
             Ok::<_, BenchError>(auth)
         })?;
@@ -105,7 +107,7 @@ impl Context {
         let name = format!("sessionless-bench-keys-{}", std::process::id());
         let value = json!({ "current": SINGLE_KEY_ID, SINGLE_KEY_ID: key }).to_string();
         self.runtime.block_on(async {
-            let sdk_config = dynamodb::sdk_config(&self.auth.config.dynamodb).await;
+            let sdk_config = aws::sdk_config(&self.auth.config.dynamodb).await;
             aws_sdk_secretsmanager::Client::new(&sdk_config)
                 .create_secret()
                 .name(&name)
@@ -129,16 +131,11 @@ impl Context {
             .auth
             .tokens
             .issue_refresh(email, user.token_version(), None)?;
-        let family = RefreshFamily {
-            jti: refresh.jti.clone(),
-            exp: refresh.exp,
-        };
-        self.runtime.block_on(self.auth.users.add_refresh_family(
-            &user,
-            &refresh.fam,
-            &family,
-            unix_now()?,
-        ))?;
+        self.runtime.block_on(
+            self.auth
+                .users
+                .add_refresh_family(&user, &refresh, unix_now()?),
+        )?;
         Ok(refresh.token)
     }
 }

@@ -3,10 +3,10 @@
 //! must answer or refuse, never panic.
 #![no_main]
 
-use lambda_auth::bearer::{ACCESS_TOKEN_FIELD, find_token};
-use lambda_auth::config::TokenLocations;
-use lambda_auth::event_guard::guard;
-use lambda_auth::request::json_body;
+use lambda_auth::http::{ACCESS_TOKEN_FIELD, find_token};
+use lambda_auth::TokenLocations;
+use lambda_auth::http::guard;
+use lambda_auth::http::json_body;
 use lambda_http::Request;
 use lambda_http::request::LambdaRequest;
 use libfuzzer_sys::fuzz_target;

@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use lambda_auth::Config;
-use lambda_auth::signing_keys::SigningKeys;
-use lambda_auth::token::Tokens;
+use lambda_auth::tokens::SigningKeys;
+use lambda_auth::tokens::Tokens;
 use libfuzzer_sys::fuzz_target;
 
 static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {

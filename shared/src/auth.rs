@@ -1,49 +1,57 @@
-//! What every function holds for its lifetime, and the request loaders that
-//! turn a request into the user it acts for.
+//! What every function holds for its lifetime, and the loader that turns a
+//! request into the user it acts for. The use cases are methods on [`Auth`]
+//! too, one file each under `use_cases/`.
 
 use lambda_http::Request;
 
-use crate::bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, find_token};
+use crate::accounts::{User, UserStore};
+use crate::aws;
 use crate::config::Config;
-use crate::dynamodb;
 use crate::error::Error;
-use crate::request::JsonObject;
-use crate::signing_keys::SigningKeys;
-use crate::token::{AccessClaims, RefreshClaims, Tokens};
-use crate::user_store::UserStore;
-use crate::users::User;
+use crate::http::{ACCESS_TOKEN_FIELD, JsonObject, find_token};
+use crate::tokens::{AccessClaims, SigningKeys, Tokens};
 
 /// Config, signing keys and the users table: built once per cold start and
 /// borrowed by every request.
 pub struct Auth {
+    /// The configuration the function was started with.
     pub config: Config,
+    /// Signs and verifies tokens.
     pub tokens: Tokens,
+    /// The users table.
     pub users: UserStore,
 }
 
 /// The user a request acts for, and the access token that proved it.
 #[derive(Debug)]
 pub struct CurrentUser {
+    /// The user's item, as loaded for this request.
     pub user: User,
+    /// What the access token said.
     pub claims: AccessClaims,
 }
 
+/// A [`CurrentUser`] whose token came straight from a password login, as
+/// sensitive operations require ([`CurrentUser::require_fresh`]).
+#[derive(Debug)]
+pub struct FreshUser(CurrentUser);
+
 impl CurrentUser {
     /// Refuses tokens that did not come straight from a password login.
-    pub fn require_fresh(&self) -> Result<(), Error> {
+    pub fn require_fresh(self) -> Result<FreshUser, Error> {
         if self.claims.fresh {
-            Ok(())
+            Ok(FreshUser(self))
         } else {
             Err(Error::FreshTokenRequired)
         }
     }
 }
 
-/// The user a refresh request acts for, and its refresh token.
-#[derive(Debug)]
-pub struct RefreshingUser {
-    pub user: User,
-    pub claims: RefreshClaims,
+impl FreshUser {
+    /// The user's item, as loaded for this request.
+    pub fn user(&self) -> &User {
+        &self.0.user
+    }
 }
 
 impl Auth {
@@ -55,11 +63,12 @@ impl Auth {
 
     /// [`Auth::from_env`] for a configuration read some other way.
     pub async fn from_config(config: Config) -> Result<Self, Error> {
-        let sdk_config = dynamodb::sdk_config(&config.dynamodb).await;
+        let sdk_config = aws::sdk_config(&config.dynamodb).await;
         let keys = config.signing_keys.load(&sdk_config).await?;
         Self::new(config, &keys, aws_sdk_dynamodb::Client::new(&sdk_config))
     }
 
+    /// Builds the state from parts made elsewhere, such as a test's client.
     pub fn new(
         config: Config,
         keys: &SigningKeys,
@@ -96,28 +105,10 @@ impl Auth {
         Ok(CurrentUser { user, claims })
     }
 
-    /// The refresh-token loader: like [`Auth::current_user`], for the
-    /// `refresh_token` field and refresh tokens only.
-    pub async fn refreshing_user(
-        &self,
-        request: &Request,
-        body: Option<&JsonObject>,
-    ) -> Result<RefreshingUser, Error> {
-        let token = find_token(
-            request,
-            body,
-            REFRESH_TOKEN_FIELD,
-            self.config.token_locations,
-        )?;
-        let claims = self.tokens.verify_refresh(token)?;
-        let user = self.live_user(&claims.sub, claims.ver).await?;
-        Ok(RefreshingUser { user, claims })
-    }
-
     /// Loads the user a token names and checks that the token still speaks
     /// for them: the user exists, is active, and has not retired tokens of
     /// this version (logout, password change) since.
-    async fn live_user(&self, email: &str, token_version: u64) -> Result<User, Error> {
+    pub(crate) async fn live_user(&self, email: &str, token_version: u64) -> Result<User, Error> {
         let user = self
             .users
             .find_by_email(email)

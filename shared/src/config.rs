@@ -7,10 +7,9 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use crate::accounts::{DEFAULT_LOCK_AFTER, PasswordPolicy};
 use crate::error::Error;
-use crate::lockout::DEFAULT_LOCK_AFTER;
-use crate::password::PasswordPolicy;
-use crate::signing_keys::{KeySource, SigningKeys};
+use crate::tokens::{KeySource, SigningKeys};
 
 const DEFAULT_ISSUER: &str = "sessionless";
 const DEFAULT_AUDIENCE: &str = "sessionless";
@@ -18,6 +17,7 @@ const DEFAULT_ACCESS_TOKEN_TTL_SECS: u64 = 900;
 const DEFAULT_REFRESH_TOKEN_TTL_SECS: u64 = 30 * 86_400;
 const DEFAULT_LEEWAY_SECS: u64 = 5;
 
+/// Everything a function is configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
@@ -117,12 +117,16 @@ impl Config {
 /// read from the same variables as [`Config`], but no signing key.
 #[derive(Debug, Clone)]
 pub struct ToolConfig {
+    /// `USERS_TABLE`.
     pub users_table: String,
+    /// `ARGON2_*`.
     pub password_policy: PasswordPolicy,
+    /// `DYNAMODB_*`.
     pub dynamodb: DynamoDbSettings,
 }
 
 impl ToolConfig {
+    /// Reads the process environment.
     pub fn from_env() -> Result<Self, Error> {
         let env = Env(|name: &str| std::env::var(name).ok());
         Ok(Self {
@@ -233,6 +237,7 @@ fn millis_of(duration: Duration) -> u64 {
 }
 
 impl TokenLocations {
+    /// The header and the body, the default.
     pub const BOTH: Self = Self {
         headers: true,
         json: true,

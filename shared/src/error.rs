@@ -1,13 +1,16 @@
-//! The one error type of Sessionless. How each variant becomes an HTTP
-//! response lives in [`crate::response`], and nowhere else.
+//! The one error type of Sessionless, and its one classification:
+//! [`Error::status`]. The HTTP response, the log level and the
+//! authorizer's "deny or fail" decision all follow from it.
 
 use std::borrow::Cow;
 
+use lambda_http::http::StatusCode;
+
 /// Everything that can stop a request, or a cold start.
 ///
-/// The `Display` text is for logs. What a client sees is decided by
-/// [`crate::response::error_response`], which never sends this text for
-/// token, credential or store problems.
+/// The `Display` text is for logs. What a client sees is decided in
+/// `http::response`, which never sends this text for token, credential or
+/// store problems.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request itself is malformed. The message is safe to show the client
@@ -17,12 +20,17 @@ pub enum Error {
 
     /// The request body is larger than any valid request needs.
     #[error("request body over {limit} bytes")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        /// The largest body accepted, in bytes.
+        limit: usize,
+    },
 
     /// The route exists but not for this HTTP method.
     #[error("method {method} not allowed (allowed: {allowed:?})")]
     MethodNotAllowed {
+        /// The method the request used.
         method: lambda_http::http::Method,
+        /// The methods the route serves, for the `Allow` header.
         allowed: &'static [lambda_http::http::Method],
     },
 
@@ -34,7 +42,10 @@ pub enum Error {
     /// Too many failed logins for this email: locked for `retry_after`
     /// seconds, whether or not the account exists.
     #[error("login locked for {retry_after} s after repeated failures")]
-    TooManyAttempts { retry_after: u64 },
+    TooManyAttempts {
+        /// Seconds until the lock ends, for the `Retry-After` header.
+        retry_after: u64,
+    },
 
     /// No token in any accepted location.
     #[error("no access token in the accepted locations")]
@@ -81,11 +92,69 @@ pub enum Error {
 }
 
 impl Error {
+    /// A [`Error::BadRequest`] with a message safe to show the client.
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
         Self::BadRequest(message.into())
     }
 
+    /// An [`Error::InvalidToken`] with the reason for the logs.
     pub fn invalid_token(reason: impl Into<Cow<'static, str>>) -> Self {
         Self::InvalidToken(reason.into())
+    }
+
+    /// The HTTP status this error answers with: the one classification of
+    /// every variant. A 5xx is our fault (see [`Error::is_server_fault`]);
+    /// anything else is the caller's.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Error::BadCredentials
+            | Error::MissingToken
+            | Error::InvalidToken(_)
+            | Error::FreshTokenRequired
+            | Error::WrongPassword => StatusCode::UNAUTHORIZED,
+            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::SignupDisabled => StatusCode::FORBIDDEN,
+            Error::UserExists => StatusCode::CONFLICT,
+            Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// True when the failure is ours (an outage, a bug, a broken
+    /// configuration), not the caller's: logged as an error, and an
+    /// authorizer fails the invocation rather than deny the caller.
+    pub fn is_server_fault(&self) -> bool {
+        self.status().is_server_error()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_bugs_and_configuration_are_server_faults() {
+        for error in [
+            Error::StoreUnavailable("timeout".into()),
+            Error::StoreFailure("no table".into()),
+            Error::Internal("bug".into()),
+            Error::Config("unset".into()),
+        ] {
+            assert!(error.is_server_fault(), "{error}");
+        }
+        for error in [
+            Error::MissingToken,
+            Error::invalid_token("expired"),
+            Error::BadCredentials,
+            Error::TooManyAttempts { retry_after: 1 },
+            Error::bad_request("no body"),
+        ] {
+            assert!(!error.is_server_fault(), "{error}");
+        }
     }
 }

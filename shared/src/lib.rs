@@ -1,27 +1,32 @@
 //! Login and protected endpoints for AWS Lambda with no session storage.
 //!
-//! Every function builds an [`Auth`] once per cold start and hands requests
-//! to its handler through [`runtime::run`]. Errors are one type, [`Error`],
-//! turned into HTTP responses in one place, [`response::error_response`].
+//! A function builds an [`Auth`] once per cold start and hands requests to
+//! its handler through [`http::run`]. A handler parses the request, makes
+//! one call to a use case on [`Auth`] ([`Auth::authenticate`],
+//! [`Auth::register`], [`Auth::refresh`], [`Auth::logout_everywhere`],
+//! [`Auth::change_password`]) and answers. Errors are one type, [`Error`],
+//! classified once by [`Error::status`].
+//!
+//! - [`http`]: the Lambda entry points, reading requests, writing responses;
+//! - [`tokens`]: signing and verifying tokens, and the keys for it;
+//! - [`accounts`]: the user item, its table, passwords and login lockout;
+//! - [`aws`]: the AWS SDK configuration every client is built from.
+#![warn(missing_docs)]
 
-pub mod auth;
-pub mod bearer;
-pub mod config;
-pub mod dynamodb;
-pub mod error;
-pub mod event_guard;
-pub mod grant;
-pub mod lockout;
-pub mod logging;
-pub mod password;
-pub mod request;
-pub mod response;
-pub mod runtime;
-pub mod signing_keys;
-pub mod token;
-pub mod user_store;
-pub mod users;
+pub mod accounts;
+pub mod aws;
+pub mod http;
+pub mod tokens;
 
-pub use auth::{Auth, CurrentUser, RefreshingUser};
-pub use config::Config;
+mod auth;
+mod clock;
+mod config;
+mod error;
+mod logging;
+mod use_cases;
+
+pub use auth::{Auth, CurrentUser, FreshUser};
+pub use clock::unix_now;
+pub use config::{Config, DynamoDbSettings, TokenLocations, ToolConfig};
 pub use error::Error;
+pub use use_cases::{Login, PasswordChange, Registration};

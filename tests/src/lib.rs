@@ -18,12 +18,12 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_auth::config::DynamoDbSettings;
-use lambda_auth::runtime::event_service;
-use lambda_auth::signing_keys::SigningKeys;
-use lambda_auth::user_store::{UserStore, create_table};
-use lambda_auth::users::User;
-use lambda_auth::{Auth, Config, Error, dynamodb};
+use lambda_auth::DynamoDbSettings;
+use lambda_auth::accounts::User;
+use lambda_auth::accounts::{UserStore, create_table};
+use lambda_auth::http::event_service;
+use lambda_auth::tokens::SigningKeys;
+use lambda_auth::{Auth, Config, Error, Registration, aws};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
 use serde_json::{Map, Value};
@@ -223,7 +223,7 @@ impl Stack {
         // Setup and inspection use their own client, so a test's short
         // timeouts only apply to the handlers, and the operation log only
         // sees what the handlers do.
-        let client = dynamodb::client(&TEST_DYNAMODB).await;
+        let client = aws::dynamodb_client(&TEST_DYNAMODB).await;
         create_table(&client, &table).await.expect(
             "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
         );
@@ -266,7 +266,7 @@ impl Stack {
     /// The same stack, but with the handlers' DynamoDB at `endpoint`: for
     /// failure tests. Setup and inspection still reach the real table.
     pub async fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
-        let handler_client = dynamodb::client(&self.auth.config.dynamodb).await;
+        let handler_client = aws::dynamodb_client(&self.auth.config.dynamodb).await;
         let config = handler_client
             .config()
             .to_builder()
@@ -284,19 +284,18 @@ impl Stack {
         }
     }
 
-    /// Writes a user with `password` hashed the production way.
+    /// Writes a user the way signup and the admin tool do.
     pub async fn add_user(&self, email: &str, password: &str, active: bool) -> User {
-        let hash = self
-            .auth
-            .config
-            .password_policy
-            .hash(password.to_owned())
+        let registration = Registration {
+            email,
+            password,
+            name: DEMO_NAME,
+            active,
+        };
+        registration
+            .register(&self.users, self.auth.config.password_policy)
             .await
-            .expect("hash");
-        let mut user = User::new(email.to_owned(), DEMO_NAME.to_owned(), hash).expect("user");
-        user.active = active;
-        self.users.create(&user).await.expect("create user");
-        user
+            .expect("create user")
     }
 
     /// Sets `active = false` on a user's item, as an operator's tool would.
@@ -388,15 +387,17 @@ impl Stack {
         reply_from_lambda_response(serde_json::to_value(&response).expect("response serialises"))
     }
 
-    /// Sends an authorizer event (JSON text) to the authorizer's handler.
+    /// Sends an authorizer event (JSON text) to the authorizer's handler;
+    /// its answer as the JSON Lambda would return.
     pub async fn authorize(&self, event: &str) -> Result<Value, Error> {
         let event: Value = serde_json::from_str(event).expect("an authorizer event");
-        authorizer::handle(self.auth, event).await
+        let response = authorizer::handle(self.auth, event).await?;
+        Ok(serde_json::to_value(response).expect("the answer serialises"))
     }
 }
 
 async fn logged_client(settings: &DynamoDbSettings, log: OperationLog) -> aws_sdk_dynamodb::Client {
-    let client = dynamodb::client(settings).await;
+    let client = aws::dynamodb_client(settings).await;
     let config = client.config().to_builder().interceptor(log).build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
@@ -452,13 +453,13 @@ pub async fn load_keys(config: &Config) -> SigningKeys {
 
 /// [`load_keys`], for tests of how loading fails.
 pub async fn load_keys_from(config: &Config) -> Result<SigningKeys, Error> {
-    let sdk_config = dynamodb::sdk_config(&TEST_DYNAMODB).await;
+    let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
     config.signing_keys.load(&sdk_config).await
 }
 
 /// A Secrets Manager client for the local server.
 pub async fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&dynamodb::sdk_config(&TEST_DYNAMODB).await)
+    aws_sdk_secretsmanager::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await)
 }
 
 fn apply(env: &mut HashMap<String, String>, overrides: &[(&str, &str)]) {

@@ -16,8 +16,8 @@ fn assert_allowed(response: &Value, what: &str) {
         assert_eq!(response["principalId"], DEMO_EMAIL, "{what}: {response}");
         let statement = &response["policyDocument"]["Statement"][0];
         assert_eq!(statement["Effect"], "Allow", "{what}: {response}");
-        assert_eq!(statement["Action"], "execute-api:Invoke");
-        assert_eq!(statement["Resource"], STAGE_WIDE);
+        assert_eq!(statement["Action"], json!(["execute-api:Invoke"]));
+        assert_eq!(statement["Resource"], json!([STAGE_WIDE]));
         assert_eq!(response["policyDocument"]["Version"], "2012-10-17");
     }
     let context = &response["context"];
@@ -34,7 +34,7 @@ fn assert_denied(response: &Value, what: &str) {
         assert_eq!(response["principalId"], "anonymous", "{what}: {response}");
         let statement = &response["policyDocument"]["Statement"][0];
         assert_eq!(statement["Effect"], "Deny", "{what}: {response}");
-        assert_eq!(statement["Resource"], STAGE_WIDE);
+        assert_eq!(statement["Resource"], json!([STAGE_WIDE]));
     }
     assert_eq!(response["context"], json!({}), "{what}: nothing leaks");
 }

@@ -2,8 +2,8 @@
 //! refresh with rotation and replay detection, logout everywhere, password
 //! change with fresh tokens, inactive users and re-hashing.
 
-use lambda_auth::password::PasswordPolicy;
-use lambda_auth::users::User;
+use lambda_auth::accounts::PasswordPolicy;
+use lambda_auth::accounts::User;
 use serde_json::json;
 use sessionless_tests::{
     DEMO_EMAIL, DEMO_PASSWORD, EVENT_KINDS, Reply, Stack, event, with_body, with_refresh_token,
@@ -191,7 +191,7 @@ async fn refresh_families_are_per_login_and_bounded() {
     // Past the cap, the least recently used families are dropped, so the
     // item stays small. Expiry times have whole seconds: wait one out so
     // that `oldest` is unambiguously the oldest.
-    let cap = lambda_auth::user_store::MAX_REFRESH_FAMILIES;
+    let cap = lambda_auth::accounts::MAX_REFRESH_FAMILIES;
     let (_, oldest) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     std::thread::sleep(std::time::Duration::from_millis(1100));
     for _ in 0..cap {

@@ -3,8 +3,8 @@
 //! all counted, and unknown emails lock exactly like real ones.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_auth::lockout::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
-use lambda_auth::token::unix_now;
+use lambda_auth::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
+use lambda_auth::unix_now;
 use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body};
 

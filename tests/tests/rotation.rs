@@ -6,7 +6,7 @@
 
 use aws_lc_rs::hmac;
 use lambda_auth::Config;
-use lambda_auth::signing_keys::SigningKeys;
+use lambda_auth::tokens::SigningKeys;
 use serde_json::json;
 use sessionless_tests::forge::{access_claims, access_header, sign_text, with};
 use sessionless_tests::{

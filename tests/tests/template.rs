@@ -206,13 +206,9 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .issue_refresh(DEMO_EMAIL, 0, None)
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
-            let family = lambda_auth::users::RefreshFamily {
-                jti: refresh.jti.clone(),
-                exp: refresh.exp,
-            };
             stack
                 .users
-                .add_refresh_family(&user, &refresh.fam, &family, 0)
+                .add_refresh_family(&user, &refresh, 0)
                 .await
                 .unwrap();
             stack.operations.take();

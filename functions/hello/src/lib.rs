@@ -3,9 +3,8 @@
 //! function the caller's identity in the request context.
 
 use lambda_auth::Error;
-use lambda_auth::response::json_response;
+use lambda_auth::http::json_response;
 use lambda_http::http::StatusCode;
-use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
@@ -17,13 +16,9 @@ struct Greeting<'a> {
 
 pub async fn handle(request: Request) -> Result<Response<Body>, Error> {
     let context = request.request_context_ref();
-    let fields = match context {
-        Some(RequestContext::ApiGatewayV2(context)) => context
-            .authorizer
-            .as_ref()
-            .map(|authorizer| &authorizer.fields),
-        _ => None,
-    };
+    let fields = context
+        .and_then(|context| context.authorizer())
+        .map(|authorizer| &authorizer.fields);
     // Without the authorizer's context the route was deployed unprotected:
     // refuse rather than greet nobody.
     let field = |name: &str| {

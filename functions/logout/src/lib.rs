@@ -1,10 +1,7 @@
-//! `POST /logout`: logs the user out everywhere. Bumping the token version
-//! on the user's item retires every access and refresh token issued
-//! before, at once: protected requests load the item anyway, so checking
-//! the version costs no extra read.
+//! `POST /logout`: logs the user out everywhere: every access and refresh
+//! token issued before is refused from now on ([`Auth::logout_everywhere`]).
 
-use lambda_auth::request::{json_body, require_method};
-use lambda_auth::response::message_response;
+use lambda_auth::http::{json_body, message_response, require_method};
 use lambda_auth::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -15,7 +12,6 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     require_method(&request, ALLOWED_METHODS)?;
     let body = json_body(&request)?;
     let current = auth.current_user(&request, body.as_ref()).await?;
-    auth.users.retire_tokens(&current.user.email).await?;
-    tracing::info!(email = %current.user.email, "logged out everywhere");
+    auth.logout_everywhere(&current).await?;
     Ok(message_response(StatusCode::OK, "Logged out everywhere"))
 }

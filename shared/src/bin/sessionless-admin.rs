@@ -1,10 +1,6 @@
 //! Operator tool for the users table: create it, and add users without
-//! anyone writing a password hash by hand.
-//!
-//! ```text
-//! sessionless-admin create-table
-//! printf '%s' "$PASSWORD" | sessionless-admin add-user --email EMAIL --name NAME [--inactive]
-//! ```
+//! anyone writing a password hash by hand. `sessionless-admin --help` lists
+//! the commands.
 //!
 //! The table is `USERS_TABLE` and the hash cost `ARGON2_*`, as for the
 //! functions; DynamoDB is reached through the usual AWS environment
@@ -13,37 +9,45 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use lambda_auth::config::ToolConfig;
-use lambda_auth::password::check_new_password;
-use lambda_auth::user_store::{UserStore, create_table};
-use lambda_auth::users::{User, normalize_email};
-use lambda_auth::{Error, dynamodb};
+use clap::{Parser, Subcommand};
+use lambda_auth::accounts::{UserStore, create_table};
+use lambda_auth::{Registration, ToolConfig, aws};
 
-const USAGE: &str = "usage:
-  sessionless-admin create-table
-  sessionless-admin add-user --email EMAIL --name NAME [--inactive]   (password on stdin)
+/// Manage the Sessionless users table (USERS_TABLE).
+#[derive(Debug, Parser)]
+#[command(name = "sessionless-admin", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-Both read the table name from USERS_TABLE.";
-
+#[derive(Debug, Subcommand)]
 enum Command {
+    /// Create the users table (hash key `email`, on-demand billing), unless
+    /// it exists.
     CreateTable,
+    /// Add a user, with the same checks as signup. The password is the
+    /// first line of standard input, so it never shows in a process list.
     AddUser {
+        /// The user's email; trimmed and lower-cased.
+        #[arg(long)]
         email: String,
+        /// The display name; trimmed.
+        #[arg(long)]
         name: String,
-        active: bool,
+        /// Create the account deactivated: it cannot log in.
+        #[arg(long)]
+        inactive: bool,
     },
 }
 
+/// A failed command: what went wrong, for standard error.
+type Failure = Box<dyn std::error::Error>;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let command = match parse(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("{message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(command).await {
+    let cli = Cli::parse();
+    match run(cli.command).await {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS
@@ -55,38 +59,10 @@ async fn main() -> ExitCode {
     }
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
-    let command = match args.next().as_deref() {
-        Some("create-table") => Command::CreateTable,
-        Some("add-user") => {
-            let (mut email, mut name, mut active) = (None, None, true);
-            while let Some(flag) = args.next() {
-                match flag.as_str() {
-                    "--email" => email = args.next(),
-                    "--name" => name = args.next(),
-                    "--inactive" => active = false,
-                    other => return Err(format!("unknown argument {other:?}")),
-                }
-            }
-            Command::AddUser {
-                email: email.ok_or("add-user needs --email EMAIL")?,
-                name: name.ok_or("add-user needs --name NAME")?,
-                active,
-            }
-        }
-        Some(other) => return Err(format!("unknown command {other:?}")),
-        None => return Err("no command given".into()),
-    };
-    match args.next() {
-        Some(extra) => Err(format!("unexpected argument {extra:?}")),
-        None => Ok(command),
-    }
-}
-
-async fn run(command: Command) -> Result<String, Error> {
+async fn run(command: Command) -> Result<String, Failure> {
     let config = ToolConfig::from_env()?;
     let table = config.users_table;
-    let client = dynamodb::client(&config.dynamodb).await;
+    let client = aws::dynamodb_client(&config.dynamodb).await;
     match command {
         Command::CreateTable => Ok(if create_table(&client, &table).await? {
             format!("created table {table}")
@@ -96,26 +72,30 @@ async fn run(command: Command) -> Result<String, Error> {
         Command::AddUser {
             email,
             name,
-            active,
+            inactive,
         } => {
-            let email = normalize_email(&email)?;
             let password = read_password()?;
-            check_new_password(&password)?;
-            let hash = config.password_policy.hash(password).await?;
-            let mut user = User::new(email, name, hash)?;
-            user.active = active;
-            UserStore::new(client, table).create(&user).await?;
+            let registration = Registration {
+                email: &email,
+                password: &password,
+                name: &name,
+                active: !inactive,
+            };
+            let users = UserStore::new(client, table);
+            let user = registration
+                .register(&users, config.password_policy)
+                .await?;
             Ok(format!("added {} to the users table", user.email))
         }
     }
 }
 
 /// The first line of stdin, without its line ending.
-fn read_password() -> Result<String, Error> {
+fn read_password() -> Result<String, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|error| Error::bad_request(format!("reading the password from stdin: {error}")))?;
+        .map_err(|error| format!("reading the password from standard input: {error}"))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -22,11 +22,11 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 
 /// The shortest key accepted: 256 bits, the output size of HS256.
-pub const MIN_KEY_BYTES: usize = 32;
+const MIN_KEY_BYTES: usize = 32;
 /// The `kid` of the key given alone in `JWT_SECRET`.
 pub const SINGLE_KEY_ID: &str = "default";
 /// The field of a key set that names the signing key.
-pub const CURRENT_FIELD: &str = "current";
+const CURRENT_FIELD: &str = "current";
 const MAX_KID_CHARS: usize = 64;
 
 /// One HMAC key and its id. `Debug` never prints the key.
@@ -37,7 +37,7 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// Refuses empty or unusual ids and keys under [`MIN_KEY_BYTES`].
+    /// Refuses empty or unusual ids, and keys under 32 bytes.
     pub fn new(kid: impl Into<String>, secret: impl Into<Vec<u8>>) -> Result<Self, Error> {
         let (kid, secret) = (kid.into(), secret.into());
         let kid_is_plain = !kid.is_empty()
@@ -60,10 +60,12 @@ impl SigningKey {
         Ok(Self { kid, secret })
     }
 
+    /// The key's id, which tokens carry in their `kid` header.
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
+    /// The HMAC key itself.
     pub fn secret(&self) -> &[u8] {
         &self.secret
     }
@@ -153,7 +155,10 @@ pub enum KeySource {
     /// Given in the environment: `JWT_SECRET` or `JWT_SIGNING_KEYS`.
     Environment(SigningKeys),
     /// `JWT_SIGNING_KEYS_SECRET`: a Secrets Manager secret's name or ARN.
-    SecretsManager { secret_id: String },
+    SecretsManager {
+        /// The secret's name or ARN.
+        secret_id: String,
+    },
 }
 
 impl KeySource {

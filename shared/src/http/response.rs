@@ -1,4 +1,5 @@
-//! The one place where results become HTTP responses.
+//! The one place where results become HTTP responses: JSON bodies, the
+//! headers every response carries, and the answer to each [`Error`].
 
 use lambda_http::Body;
 use lambda_http::http::header::{
@@ -39,33 +40,27 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
     }
 }
 
-/// The client's view of an [`Error`]: a status, a `{"msg": ...}` body and the
-/// headers that status calls for. Token, credential and store problems get
-/// fixed messages, so no internal detail reaches the client.
-pub fn error_response(error: &Error) -> Response<Body> {
-    let (status, message): (StatusCode, &str) = match error {
-        Error::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
-        Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
-        Error::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
-        Error::BadCredentials => (StatusCode::UNAUTHORIZED, "Bad email or password"),
-        Error::TooManyAttempts { .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed logins, try again later",
-        ),
-        Error::MissingToken => (StatusCode::UNAUTHORIZED, "Missing access token"),
-        Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "Invalid or expired token"),
-        Error::FreshTokenRequired => (StatusCode::UNAUTHORIZED, "Fresh token required"),
-        Error::WrongPassword => (StatusCode::UNAUTHORIZED, "Wrong password"),
-        Error::SignupDisabled => (StatusCode::FORBIDDEN, "Signup is disabled"),
-        Error::UserExists => (StatusCode::CONFLICT, "User already exists"),
-        Error::StoreUnavailable(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Service temporarily unavailable, try again",
-        ),
-        Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-        }
+/// The client's view of an [`Error`]: its status ([`Error::status`]), a
+/// `{"msg": ...}` body and the headers that status calls for. Token,
+/// credential and store problems get fixed messages, so no internal detail
+/// reaches the client.
+pub(crate) fn error_response(error: &Error) -> Response<Body> {
+    let message: &str = match error {
+        Error::BadRequest(message) => message,
+        Error::PayloadTooLarge { .. } => "Request body too large",
+        Error::MethodNotAllowed { .. } => "Method not allowed",
+        Error::BadCredentials => "Bad email or password",
+        Error::TooManyAttempts { .. } => "Too many failed logins, try again later",
+        Error::MissingToken => "Missing access token",
+        Error::InvalidToken(_) => "Invalid or expired token",
+        Error::FreshTokenRequired => "Fresh token required",
+        Error::WrongPassword => "Wrong password",
+        Error::SignupDisabled => "Signup is disabled",
+        Error::UserExists => "User already exists",
+        Error::StoreUnavailable(_) => "Service temporarily unavailable, try again",
+        Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
     };
+    let status = error.status();
     let mut response = message_response(status, message);
     let headers = response.headers_mut();
     match error {

@@ -1,4 +1,6 @@
-//! The Lambda entry point every function's `main` calls.
+//! The Lambda entry points a function's `main` calls: [`run`] for HTTP
+//! functions that act for a user, [`run_without_auth`] for HTTP functions
+//! that need no configuration, and [`run_json`] for other events.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -7,12 +9,12 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Request, Response, Service, service_fn};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use crate::auth::Auth;
 use crate::error::Error;
-use crate::event_guard::{Rejection, guard};
-use crate::response::error_response;
+use crate::http::event_guard::{Rejection, guard};
+use crate::http::response::error_response;
 
 /// Builds the shared state once, then serves events with `handler` until
 /// the execution environment is shut down. A configuration error ends the
@@ -38,15 +40,18 @@ where
 }
 
 /// [`run`] for functions whose events are not HTTP requests, such as API
-/// Gateway authorizers: `handler` gets the raw event and returns the raw
-/// response. An error fails the invocation, with its message in the logs.
-pub async fn run_json<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+/// Gateway authorizers: `handler` gets the event as `E` and answers with
+/// `R`. An event that is not an `E`, or an error, fails the invocation,
+/// with its message in the logs.
+pub async fn run_json<E, R, H, F>(handler: H) -> Result<(), lambda_runtime::Error>
 where
-    H: Fn(&'static Auth, Value) -> F + Copy + Send + 'static,
-    F: Future<Output = Result<Value, Error>> + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    H: Fn(&'static Auth, E) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<R, Error>> + Send + 'static,
 {
     let auth = cold_start().await?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| async move {
         handler(auth, event.payload).await.map_err(|error| {
             tracing::error!(%error, "invocation failed");
             lambda_runtime::Error::from(error)
@@ -114,13 +119,13 @@ fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
     match result {
         Ok(response) => response,
         Err(error) => {
-            let response = error_response(&error);
-            if response.status().is_server_error() {
-                tracing::error!(%error, status = %response.status(), "request failed");
+            let status = error.status();
+            if error.is_server_fault() {
+                tracing::error!(%error, %status, "request failed");
             } else {
-                tracing::info!(%error, status = %response.status(), "request refused");
+                tracing::info!(%error, %status, "request refused");
             }
-            response
+            error_response(&error)
         }
     }
 }

@@ -1,12 +1,11 @@
-//! What login and refresh answer: an access token, and a refresh token when
-//! one was asked for (login) or rotated (refresh).
+//! The answer of login and refresh: the [`Grant`] as a token response.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-use crate::response::json_response;
-use crate::token::{IssuedRefreshToken, IssuedToken};
+use crate::http::json_response;
+use crate::tokens::Grant;
 
 #[derive(Debug, Serialize)]
 struct TokenGrant<'a> {
@@ -20,19 +19,15 @@ struct TokenGrant<'a> {
 
 /// `200` with the tokens, in the shape of an OAuth 2.0 token response
 /// (RFC 6749 section 5.1) plus the human-readable `msg`.
-pub fn grant_response(
-    msg: &str,
-    access: &IssuedToken,
-    refresh: Option<&IssuedRefreshToken>,
-) -> Response<Body> {
+pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
     json_response(
         StatusCode::OK,
         &TokenGrant {
             msg,
-            access_token: &access.token,
+            access_token: &grant.access.token,
             token_type: "Bearer",
-            expires_in: access.expires_in,
-            refresh_token: refresh.map(|refresh| refresh.token.as_str()),
+            expires_in: grant.access.expires_in,
+            refresh_token: grant.refresh.as_ref().map(|refresh| refresh.token.as_str()),
         },
     )
 }

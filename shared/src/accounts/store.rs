@@ -2,22 +2,20 @@
 //! operation names the one IAM action it needs, so that a function's policy
 //! can list exactly the operations its handler calls.
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::Serialize;
 
-use crate::dynamodb::store_error;
+use crate::accounts::lockout::{LoginThrottle, PLACEHOLDER_TTL_SECS};
+use crate::accounts::update::{Target, Update};
+use crate::accounts::{RefreshFamily, User};
+use crate::aws::store_error;
 use crate::error::Error;
-use crate::lockout::PLACEHOLDER_TTL_SECS;
-use crate::users::{LoginThrottle, RefreshFamily, User};
+use crate::tokens::IssuedRefreshToken;
 
 #[derive(Serialize)]
 struct UserKey<'a> {
@@ -32,6 +30,7 @@ pub struct UserStore {
 }
 
 impl UserStore {
+    /// The table `table`, through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -52,7 +51,7 @@ impl UserStore {
     /// [`UserStore::find_by_email`], plus the email's login-throttling
     /// state, which placeholders for emails without account carry too.
     /// One GetItem. Needs `dynamodb:GetItem`.
-    pub async fn find_for_login(
+    pub(crate) async fn find_for_login(
         &self,
         email: &str,
     ) -> Result<(Option<User>, LoginThrottle), Error> {
@@ -103,18 +102,18 @@ impl UserStore {
         Ok(())
     }
 
-    /// Records a new refresh-token family (a login with `remember`), and
+    /// Records the new family of `refresh` (a login with `remember`), and
     /// prunes expired families and the oldest beyond
     /// [`MAX_REFRESH_FAMILIES`]. `user` is the item as loaded for the login.
     /// Needs `dynamodb:UpdateItem`.
     pub async fn add_refresh_family(
         &self,
         user: &User,
-        fam: &str,
-        family: &RefreshFamily,
+        refresh: &IssuedRefreshToken,
         now: u64,
     ) -> Result<(), Error> {
-        let family = to_value(family)?;
+        let fam = refresh.fam.as_str();
+        let family = to_value(&RefreshFamily::current(refresh))?;
         let nested = || {
             let mut update = Update::new("SET refresh_families.#fam = :family")
                 .condition("attribute_exists(refresh_families)")
@@ -160,21 +159,20 @@ impl UserStore {
         )))
     }
 
-    /// Moves a family on to its next token, if `current_jti` is still its
-    /// current one. False when another refresh got there first, or the
+    /// Moves `next`'s family on to `next`, if `current_jti` is still its
+    /// current token. False when another refresh got there first, or the
     /// family is gone. Needs `dynamodb:UpdateItem`.
     pub async fn rotate_refresh_family(
         &self,
         email: &str,
-        fam: &str,
         current_jti: &str,
-        next: &RefreshFamily,
+        next: &IssuedRefreshToken,
     ) -> Result<bool, Error> {
         let update = Update::new("SET refresh_families.#fam = :next")
             .condition("refresh_families.#fam.jti = :current")
-            .name("#fam", fam)
+            .name("#fam", &next.fam)
             .value(":current", AttributeValue::S(current_jti.to_owned()))
-            .value(":next", to_value(next)?);
+            .value(":next", to_value(&RefreshFamily::current(next))?);
         self.update(email, update).await
     }
 
@@ -368,70 +366,6 @@ fn stale_families(live: Option<&HashMap<String, RefreshFamily>>, now: u64) -> Ve
         .collect()
 }
 
-/// An update expression with its condition and placeholders.
-struct Update {
-    expression: String,
-    target: Target,
-    condition: Option<String>,
-    names: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
-    return_new: bool,
-}
-
-/// Which items an update may touch.
-#[derive(Debug, Clone, Copy)]
-enum Target {
-    /// An account: the item exists and has a password hash.
-    Account,
-    /// No account: a login-throttling placeholder, created if missing.
-    Placeholder,
-    /// Whatever the update's own condition allows.
-    Anywhere,
-}
-
-impl Update {
-    fn new(expression: &str) -> Self {
-        Self {
-            expression: expression.to_owned(),
-            target: Target::Account,
-            condition: None,
-            names: HashMap::new(),
-            values: HashMap::new(),
-            return_new: false,
-        }
-    }
-
-    fn on_placeholder(mut self) -> Self {
-        self.target = Target::Placeholder;
-        self
-    }
-
-    fn anywhere(mut self) -> Self {
-        self.target = Target::Anywhere;
-        self
-    }
-
-    fn returning_new(mut self) -> Self {
-        self.return_new = true;
-        self
-    }
-
-    fn condition(mut self, condition: &str) -> Self {
-        self.condition = Some(condition.to_owned());
-        self
-    }
-
-    fn name(mut self, placeholder: &str, name: &str) -> Self {
-        self.names.insert(placeholder.to_owned(), name.to_owned());
-        self
-    }
-
-    fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
-        self.values.insert(placeholder.to_owned(), value);
-        self
-    }
-}
-
 fn user_from(email: &str, item: HashMap<String, AttributeValue>) -> Result<User, Error> {
     serde_dynamo::from_item(item).map_err(|error| malformed(email, error))
 }
@@ -452,40 +386,4 @@ fn to_value(value: &impl Serialize) -> Result<AttributeValue, Error> {
 
 fn number(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-/// Creates the users table with the key schema of `template.yaml`: hash key
-/// `email` (S), on-demand billing. For the local stack, tests and tools;
-/// in AWS the template creates the table. Returns false if it already existed.
-pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
-    let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
-        Error::Internal(format!("users table definition: {error}"))
-    };
-    let result = client
-        .create_table()
-        .table_name(table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("email")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(invalid)?,
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("email")
-                .key_type(KeyType::Hash)
-                .build()
-                .map_err(invalid)?,
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(error) => match error.as_service_error() {
-            Some(CreateTableError::ResourceInUseException(_)) => Ok(false),
-            _ => Err(store_error("CreateTable", error)),
-        },
-    }
 }

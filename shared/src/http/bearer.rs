@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::config::TokenLocations;
 use crate::error::Error;
-use crate::request::JsonObject;
+use crate::http::JsonObject;
 
 /// The JSON body field of an access token, as in Flask-JWT-Extended.
 pub const ACCESS_TOKEN_FIELD: &str = "access_token";

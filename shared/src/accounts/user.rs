@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::tokens::IssuedRefreshToken;
 
 /// The longest address SMTP can deliver to (RFC 5321 path limit).
 const MAX_EMAIL_BYTES: usize = 254;
@@ -21,9 +22,11 @@ const MAX_EMAIL_BYTES: usize = 254;
 /// A user item.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct User {
+    /// The key: trimmed and lower-cased ([`normalize_email`]).
     pub email: String,
     /// An argon2id PHC string.
     pub password_hash: String,
+    /// The display name ([`normalize_name`]).
     pub name: String,
     /// RFC 3339.
     pub created_at: String,
@@ -42,22 +45,11 @@ pub struct User {
     pub refresh_families: Option<HashMap<String, RefreshFamily>>,
 }
 
-/// The login-throttling state of an email: on the user's item, or on a
-/// placeholder item for an email without account. See [`crate::lockout`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct LoginThrottle {
-    /// Failed logins in a row.
-    #[serde(default)]
-    pub failed_logins: u64,
-    /// No login before this time (Unix seconds).
-    #[serde(default)]
-    pub locked_until: Option<u64>,
-}
-
 /// The current refresh token of one family. A refresh token of the family
 /// with another `jti` has already been rotated: presenting it is a replay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshFamily {
+    /// The id of the family's current refresh token.
     pub jti: String,
     /// When the current token expires (Unix seconds); expired families are
     /// pruned on the next login.
@@ -66,6 +58,16 @@ pub struct RefreshFamily {
 
 fn active_by_default() -> bool {
     true
+}
+
+impl RefreshFamily {
+    /// What the user's item records for a refresh token just issued.
+    pub fn current(refresh: &IssuedRefreshToken) -> Self {
+        Self {
+            jti: refresh.jti.clone(),
+            exp: refresh.exp,
+        }
+    }
 }
 
 impl fmt::Debug for User {
@@ -88,8 +90,11 @@ impl fmt::Debug for User {
 /// What a user may see of their own account.
 #[derive(Debug, Serialize)]
 pub struct PublicProfile<'a> {
+    /// The user's email.
     pub email: &'a str,
+    /// The display name.
     pub name: &'a str,
+    /// When the account was created (RFC 3339).
     pub created_at: &'a str,
 }
 
@@ -120,6 +125,7 @@ impl User {
         self.refresh_families.as_ref()?.get(fam)
     }
 
+    /// What the user may see of their own account.
     pub fn public_profile(&self) -> PublicProfile<'_> {
         PublicProfile {
             email: &self.email,
@@ -130,7 +136,7 @@ impl User {
 }
 
 /// The longest display name accepted, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
+const MAX_NAME_CHARS: usize = 200;
 
 /// Trims a display name and checks it is printable text of sensible length.
 pub fn normalize_name(raw: &str) -> Result<String, Error> {

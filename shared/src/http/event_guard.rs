@@ -24,12 +24,16 @@ use crate::error::Error;
 /// Why an event was refused before reaching the handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
+    /// The body is marked base64 but is not.
     InvalidBase64Body,
+    /// Host, X-Forwarded-Proto, path or query string do not form a URL.
     UnbuildableUrl,
+    /// A REST API event with more than one `Authorization` header.
     RepeatedAuthorization,
 }
 
 impl Rejection {
+    /// The error the client gets for this event.
     pub fn error(self) -> Error {
         match self {
             Rejection::InvalidBase64Body => {

@@ -1,5 +1,5 @@
-//! The AWS SDK configuration and DynamoDB client, built once per cold
-//! start, and the translation of SDK failures into [`Error`].
+//! Talking to AWS: the SDK configuration every client is built from, once
+//! per cold start, and the sorting of SDK failures into [`Error`]s.
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -9,15 +9,16 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use crate::config::DynamoDbSettings;
 use crate::error::Error;
 
-/// Builds a client with explicit timeouts and standard retries. Region,
-/// credentials and `AWS_ENDPOINT_URL_DYNAMODB` come from the usual AWS
-/// environment, which Lambda sets.
-pub async fn client(settings: &DynamoDbSettings) -> aws_sdk_dynamodb::Client {
+/// A DynamoDB client on [`sdk_config`]. Region, credentials and
+/// `AWS_ENDPOINT_URL_DYNAMODB` come from the usual AWS environment, which
+/// Lambda sets.
+pub async fn dynamodb_client(settings: &DynamoDbSettings) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&sdk_config(settings).await)
 }
 
-/// The configuration every AWS client is built from: DynamoDB's, and
-/// Secrets Manager's for the signing keys at cold start.
+/// The configuration every AWS client is built from (DynamoDB's, and
+/// Secrets Manager's for the signing keys at cold start): explicit
+/// timeouts and standard retries, from the `DYNAMODB_*` settings.
 pub async fn sdk_config(settings: &DynamoDbSettings) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(settings.connect_timeout)
@@ -43,7 +44,7 @@ const TRANSIENT_CODES: [&str; 5] = [
 /// Sorts an SDK failure into "unavailable" (timeouts, connection failures,
 /// throttling, 5xx: the client may retry) or a plain failure. The SDK's text
 /// goes into the error for the logs only.
-pub fn store_error<E, R>(operation: &str, error: SdkError<E, R>) -> Error
+pub(crate) fn store_error<E, R>(operation: &str, error: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -6,16 +6,17 @@
 //! on the user's item retires every token issued before. Every token names
 //! its signing key in `kid`, so keys can rotate (see `signing_keys`).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::unix_now;
 use crate::config::Config;
 use crate::error::Error;
-use crate::signing_keys::SigningKeys;
+use crate::tokens::SigningKeys;
 
 /// The `typ` header of every access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -33,7 +34,9 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 pub struct AccessClaims {
     /// The user's email, the key of the users table.
     pub sub: String,
+    /// The token's id.
     pub jti: String,
+    /// When it expires (Unix seconds).
     pub exp: u64,
     /// The user's token version when the token was issued.
     pub ver: u64,
@@ -44,10 +47,11 @@ pub struct AccessClaims {
 /// What a verified refresh token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshClaims {
+    /// The user's email.
     pub sub: String,
     /// This token's id; the user's item records the current one per family.
     pub jti: String,
-    pub exp: u64,
+    /// The user's token version when the token was issued.
     pub ver: u64,
     /// The family: every token rotated from one login shares it.
     pub fam: String,
@@ -74,16 +78,22 @@ struct WireClaims {
 /// A freshly signed token and its lifetime in seconds.
 #[derive(Debug)]
 pub struct IssuedToken {
+    /// The signed JWT.
     pub token: String,
+    /// Its lifetime in seconds.
     pub expires_in: u64,
 }
 
 /// A freshly signed refresh token, with what the user's item must record.
 #[derive(Debug)]
 pub struct IssuedRefreshToken {
+    /// The signed JWT.
     pub token: String,
+    /// Its id, which the family records as current.
     pub jti: String,
+    /// Its family.
     pub fam: String,
+    /// When it expires (Unix seconds).
     pub exp: u64,
 }
 
@@ -215,7 +225,6 @@ impl Tokens {
         Ok(RefreshClaims {
             sub: claims.sub,
             jti: claims.jti,
-            exp: claims.exp,
             ver: claims.ver,
             fam,
         })
@@ -315,17 +324,9 @@ fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
 
 /// 128 random bits, base64url: unique without coordination. Unlike
 /// `uuid::Uuid::new_v4`, an RNG failure is an error, not a panic.
-pub fn random_id() -> Result<String, Error> {
+fn random_id() -> Result<String, Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> Result<u64, Error> {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .map_err(|_| Error::Internal("system clock is before 1970".into()))
 }

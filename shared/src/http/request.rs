@@ -10,7 +10,7 @@ use crate::error::Error;
 
 /// No valid request comes close: a login body is about 100 bytes and the
 /// largest accepted token is 8 KiB.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Refuses methods the route does not serve. API Gateway routes by method
 /// already; this covers direct invocations and the local stack.
@@ -60,6 +60,7 @@ impl JsonObject {
         self.0.get(field)
     }
 
+    /// The string field `field`; a bad request when missing or not a string.
     pub fn required_str(&self, field: &'static str) -> Result<&str, Error> {
         match self.0.get(field) {
             Some(Value::String(text)) => Ok(text),
@@ -70,6 +71,7 @@ impl JsonObject {
         }
     }
 
+    /// The boolean field `field`, if given (null counts as not given).
     pub fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, Error> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),

@@ -4,10 +4,9 @@
 //! tokio's blocking pool and never stall the async executor.
 //!
 //! argon2's working memory (19 MiB at the default cost) is allocated once
-//! and reused by every later hash and verify. Allocated per call, it cost
-//! thousands of page faults each time, and glibc kept freed copies in the
-//! blocking threads' arenas: a login function measured a 124 MiB peak after
-//! 300 logins (the README's performance section has the figures).
+//! and reused by every later hash and verify: allocated per call, it costs
+//! thousands of page faults each time, and glibc keeps freed copies in the
+//! blocking threads' arenas, which multiplies a function's peak memory.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -18,10 +17,10 @@ use crate::error::Error;
 
 /// Longer passwords are refused before hashing: argon2 hashes the whole
 /// input, so an unbounded password is a cheap way to burn our CPU.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// The shortest password a new account may have (NIST SP 800-63B's minimum).
-pub const MIN_NEW_PASSWORD_CHARS: usize = 8;
+const MIN_NEW_PASSWORD_CHARS: usize = 8;
 
 /// Checks a password chosen for a new account or a password change.
 /// Nothing is trimmed or truncated: the password is hashed as given.
@@ -34,7 +33,7 @@ pub fn check_new_password(password: &str) -> Result<(), Error> {
     check_password_length(password)
 }
 
-/// Refuses passwords over [`MAX_PASSWORD_BYTES`] before any hashing.
+/// Refuses passwords over 1024 bytes before any hashing.
 pub fn check_password_length(password: &str) -> Result<(), Error> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(Error::bad_request(format!(
@@ -59,6 +58,7 @@ pub struct PasswordPolicy {
 /// What checking a password found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PasswordCheck {
+    /// The password is the stored one.
     pub matches: bool,
     /// The stored hash is weaker than the policy: re-hash it while the
     /// password is at hand.

@@ -1,0 +1,70 @@
+//! The shape of one conditional UpdateItem on a user item: its expression,
+//! condition and placeholders, and which kind of item it may touch.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// An update expression with its condition and placeholders.
+pub(super) struct Update {
+    pub(super) expression: String,
+    pub(super) target: Target,
+    pub(super) condition: Option<String>,
+    pub(super) names: HashMap<String, String>,
+    pub(super) values: HashMap<String, AttributeValue>,
+    pub(super) return_new: bool,
+}
+
+/// Which items an update may touch.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target {
+    /// An account: the item exists and has a password hash.
+    Account,
+    /// No account: a login-throttling placeholder, created if missing.
+    Placeholder,
+    /// Whatever the update's own condition allows.
+    Anywhere,
+}
+
+impl Update {
+    pub(super) fn new(expression: &str) -> Self {
+        Self {
+            expression: expression.to_owned(),
+            target: Target::Account,
+            condition: None,
+            names: HashMap::new(),
+            values: HashMap::new(),
+            return_new: false,
+        }
+    }
+
+    pub(super) fn on_placeholder(mut self) -> Self {
+        self.target = Target::Placeholder;
+        self
+    }
+
+    pub(super) fn anywhere(mut self) -> Self {
+        self.target = Target::Anywhere;
+        self
+    }
+
+    pub(super) fn returning_new(mut self) -> Self {
+        self.return_new = true;
+        self
+    }
+
+    pub(super) fn condition(mut self, condition: &str) -> Self {
+        self.condition = Some(condition.to_owned());
+        self
+    }
+
+    pub(super) fn name(mut self, placeholder: &str, name: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), name.to_owned());
+        self
+    }
+
+    pub(super) fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
+}

@@ -1,0 +1,16 @@
+//! Everything HTTP: the Lambda entry points, reading what a client sent
+//! (method, JSON body, token) and writing what it gets back.
+
+mod bearer;
+mod event_guard;
+mod grant;
+mod request;
+mod response;
+mod runtime;
+
+pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
+pub use event_guard::{Rejection, guard};
+pub use grant::grant_response;
+pub use request::{JsonObject, json_body, require_method};
+pub use response::{json_response, message_response};
+pub use runtime::{event_service, run, run_json, run_without_auth};

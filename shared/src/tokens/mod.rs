@@ -1,0 +1,13 @@
+//! Tokens: access and refresh JWTs, what they grant, and the keys they are
+//! signed with.
+
+mod grant;
+mod jwt;
+mod signing_keys;
+
+pub use grant::Grant;
+pub use jwt::{
+    ACCESS_TOKEN_TYPE, AccessClaims, IssuedRefreshToken, IssuedToken, MAX_TOKEN_BYTES,
+    REFRESH_TOKEN_TYPE, RefreshClaims, Tokens,
+};
+pub use signing_keys::{KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys};

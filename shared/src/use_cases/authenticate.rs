@@ -1,0 +1,106 @@
+//! Logging in with an email and a password.
+
+use std::fmt;
+
+use crate::accounts::{LoginThrottle, User, check_password_length, count_failure, normalize_email};
+use crate::auth::Auth;
+use crate::clock::unix_now;
+use crate::error::Error;
+use crate::tokens::Grant;
+
+/// What a login presents. `Debug` never prints the password.
+pub struct Login<'a> {
+    /// The email as typed; it is normalised here.
+    pub email: &'a str,
+    /// The password as typed.
+    pub password: &'a str,
+    /// Also hand out a refresh token, starting a new refresh family.
+    pub remember: bool,
+}
+
+impl fmt::Debug for Login<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("remember", &self.remember)
+            .finish()
+    }
+}
+
+impl Auth {
+    /// Checks an email and password, and grants a fresh access token, plus
+    /// a refresh token with `remember`.
+    ///
+    /// Owns everything a login involves: the lockout (a locked email is
+    /// refused before any hashing; failures are counted, and lock the email
+    /// once they pile up), the password check, re-hashing a hash below the
+    /// policy, and the new refresh family. Unknown, inactive and wrong
+    /// refusals are one answer, [`Error::BadCredentials`], in the same time.
+    pub async fn authenticate(&self, login: Login<'_>) -> Result<Grant, Error> {
+        let email = normalize_email(login.email)?;
+        check_password_length(login.password)?;
+
+        let (user, throttle): (Option<User>, LoginThrottle) =
+            self.users.find_for_login(&email).await?;
+        let now = unix_now()?;
+        throttle.check(now)?;
+        // The password is checked even for an unknown or inactive user, so the
+        // three refusals take the same time and give the same answer.
+        let policy = self.config.password_policy;
+        let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+        let check = policy.check(login.password.to_owned(), stored_hash).await?;
+        let user = match user {
+            Some(user) if check.matches && user.active => user,
+            other => {
+                let lock_after = self.config.login_lock_after;
+                return Err(
+                    count_failure(&self.users, &email, other.is_some(), now, lock_after).await,
+                );
+            }
+        };
+        if throttle.is_set() {
+            self.users.clear_failed_logins(&user.email).await?;
+        }
+        if check.outdated {
+            self.upgrade_hash(&user, login.password).await;
+        }
+
+        let version = user.token_version();
+        let access = self.tokens.issue_access(&user.email, version, true)?;
+        let refresh = if login.remember {
+            let refresh = self.tokens.issue_refresh(&user.email, version, None)?;
+            self.users.add_refresh_family(&user, &refresh, now).await?;
+            Some(refresh)
+        } else {
+            None
+        };
+        tracing::info!(email = %user.email, remember = login.remember, "logged in");
+        Ok(Grant { access, refresh })
+    }
+
+    /// Re-hashes a password whose stored hash is below the configured policy,
+    /// while the password is at hand. A failure costs nothing but a retry at
+    /// the next login, so it is logged, not returned.
+    async fn upgrade_hash(&self, user: &User, password: &str) {
+        let upgraded = match self.config.password_policy.hash(password.to_owned()).await {
+            Ok(new_hash) => {
+                self.users
+                    .upgrade_password_hash(&user.email, &user.password_hash, &new_hash)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        match upgraded {
+            Ok(true) => {
+                tracing::info!(email = %user.email, "re-hashed password to the current policy")
+            }
+            Ok(false) => {
+                tracing::info!(email = %user.email, "password changed meanwhile; no re-hash")
+            }
+            Err(error) => {
+                tracing::warn!(email = %user.email, %error, "re-hashing the password failed")
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Changing the password, with the current one and a fresh token.
+
+use std::fmt;
+
+use crate::accounts::{check_new_password, check_password_length};
+use crate::auth::{Auth, FreshUser};
+use crate::error::Error;
+
+/// The current password and the new one. `Debug` prints neither.
+pub struct PasswordChange<'a> {
+    /// The password the user has now.
+    pub old_password: &'a str,
+    /// The password they want; it must meet the rules for new passwords.
+    pub new_password: &'a str,
+}
+
+impl fmt::Debug for PasswordChange<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordChange(<redacted>)")
+    }
+}
+
+impl Auth {
+    /// Sets a new password, if `change.old_password` is the current one,
+    /// and retires every token the user holds, like a logout everywhere.
+    pub async fn change_password(
+        &self,
+        current: &FreshUser,
+        change: PasswordChange<'_>,
+    ) -> Result<(), Error> {
+        let PasswordChange {
+            old_password,
+            new_password,
+        } = change;
+        check_password_length(old_password)?;
+        check_new_password(new_password)?;
+        if old_password == new_password {
+            return Err(Error::bad_request(
+                "`new_password` must differ from `old_password`",
+            ));
+        }
+
+        let user = current.user();
+        let policy = self.config.password_policy;
+        let check = policy
+            .check(old_password.to_owned(), Some(user.password_hash.clone()))
+            .await?;
+        if !check.matches {
+            return Err(Error::WrongPassword);
+        }
+        let new_hash = policy.hash(new_password.to_owned()).await?;
+        if !self
+            .users
+            .change_password(&user.email, &user.password_hash, &new_hash)
+            .await?
+        {
+            return Err(Error::invalid_token(
+                "the password changed during this request",
+            ));
+        }
+        tracing::info!(email = %user.email, "password changed; every token retired");
+        Ok(())
+    }
+}

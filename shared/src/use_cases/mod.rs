@@ -1,0 +1,13 @@
+//! The use cases, one file each: what an endpoint does, from plain inputs
+//! to a plain result, with no HTTP in sight. Each is a method on
+//! [`crate::Auth`], so a handler parses, makes one call, and answers.
+
+mod authenticate;
+mod change_password;
+mod logout;
+mod refresh;
+mod register;
+
+pub use authenticate::Login;
+pub use change_password::PasswordChange;
+pub use register::Registration;

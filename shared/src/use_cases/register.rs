@@ -1,0 +1,73 @@
+//! Creating an account: self-service signup, and the admin tool.
+
+use std::fmt;
+
+use crate::accounts::{
+    PasswordPolicy, User, UserStore, check_new_password, normalize_email, normalize_name,
+};
+use crate::auth::Auth;
+use crate::error::Error;
+
+/// A new account as asked for. `Debug` never prints the password.
+pub struct Registration<'a> {
+    /// The email as typed; it is normalised here.
+    pub email: &'a str,
+    /// The chosen password; it must meet the rules for new passwords.
+    pub password: &'a str,
+    /// The display name as typed; it is trimmed here.
+    pub name: &'a str,
+    /// Whether the account may log in at once.
+    pub active: bool,
+}
+
+impl fmt::Debug for Registration<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("name", &self.name)
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+impl Registration<'_> {
+    /// The one path that creates a user, for signup and for operators:
+    /// normalises the email and name, checks the password, hashes it at
+    /// `policy`, and writes the item. Of any number of concurrent
+    /// registrations of one email, exactly one creates the user; the rest
+    /// get [`Error::UserExists`].
+    pub async fn register(self, users: &UserStore, policy: PasswordPolicy) -> Result<User, Error> {
+        let email = normalize_email(self.email)?;
+        let name = normalize_name(self.name)?;
+        check_new_password(self.password)?;
+        let hash = policy.hash(self.password.to_owned()).await?;
+        let mut user = User::new(email, name, hash)?;
+        user.active = self.active;
+        users.create(&user).await?;
+        Ok(user)
+    }
+}
+
+impl Auth {
+    /// Signup's gate: [`Error::SignupDisabled`] unless `SIGNUP_ENABLED`.
+    /// Checked before the request is read, so a disabled signup says so
+    /// whatever was sent.
+    pub fn require_signup_enabled(&self) -> Result<(), Error> {
+        if self.config.signup_enabled {
+            Ok(())
+        } else {
+            Err(Error::SignupDisabled)
+        }
+    }
+
+    /// Self-service signup: [`Registration::register`] on this deployment's
+    /// table and password policy.
+    pub async fn register(&self, registration: Registration<'_>) -> Result<User, Error> {
+        let user = registration
+            .register(&self.users, self.config.password_policy)
+            .await?;
+        tracing::info!(email = %user.email, "signed up");
+        Ok(user)
+    }
+}
