@@ -1,6 +1,6 @@
 //! Configuration, read from the environment once per cold start.
 //!
-//! Every variable is documented in the README. A value that is present but
+//! Every variable is documented in docs/configuration.md. A value that is present but
 //! wrong is an error, never a silent fallback to the default.
 
 use std::fmt;

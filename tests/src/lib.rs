@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::DynamoDbSettings;
-use lambda_auth::accounts::User;
+use lambda_auth::accounts::{Password, User};
 use lambda_auth::accounts::{UserStore, create_table};
 use lambda_auth::http::event_service;
 use lambda_auth::tokens::SigningKeys;
@@ -288,7 +288,7 @@ impl Stack {
     pub async fn add_user(&self, email: &str, password: &str, active: bool) -> User {
         let registration = Registration {
             email,
-            password,
+            password: Password(password),
             name: DEMO_NAME,
             active,
         };

@@ -9,7 +9,7 @@
 //!
 //! It loads the user on every call, so a logout, a password change or a
 //! deactivation takes effect at once (unless API Gateway caches the answer;
-//! see the README).
+//! docs/api.md).
 
 use lambda_auth::accounts::User;
 use lambda_auth::http::bearer_token;

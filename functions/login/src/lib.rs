@@ -2,7 +2,8 @@
 //! token, and with `"remember": true` a refresh token too. Repeated failures
 //! lock the email for a while ([`Auth::authenticate`] owns all of it).
 
-use lambda_auth::http::{grant_response, json_body, require_method};
+use lambda_auth::accounts::Password;
+use lambda_auth::http::{grant_response, json_body, require_method, required_json_body};
 use lambda_auth::{Auth, Error, Login};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -11,12 +12,10 @@ const ALLOWED_METHODS: &[Method] = &[Method::POST];
 
 pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
-    let body = json_body(&request)?.ok_or_else(|| {
-        Error::bad_request("Request body must be a JSON object with `email` and `password`")
-    })?;
+    let body = required_json_body(json_body(&request)?, "`email` and `password`")?;
     let login = Login {
         email: body.required_str("email")?,
-        password: body.required_str("password")?,
+        password: Password(body.required_str("password")?),
         remember: body.optional_bool("remember")?.unwrap_or(false),
     };
     let grant = auth.authenticate(login).await?;

@@ -2,7 +2,8 @@
 //! from a password login) and the current password; retires every token
 //! the user holds, like a logout ([`Auth::change_password`]).
 
-use lambda_auth::http::{json_body, message_response, require_method};
+use lambda_auth::accounts::Password;
+use lambda_auth::http::{json_body, message_response, require_method, required_json_body};
 use lambda_auth::{Auth, Error, PasswordChange};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -14,14 +15,10 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
     let body = json_body(&request)?;
     let current = auth.current_user(&request, body.as_ref()).await?;
     let fresh = current.require_fresh()?;
-    let body = body.ok_or_else(|| {
-        Error::bad_request(
-            "Request body must be a JSON object with `old_password` and `new_password`",
-        )
-    })?;
+    let body = required_json_body(body, "`old_password` and `new_password`")?;
     let change = PasswordChange {
-        old_password: body.required_str("old_password")?,
-        new_password: body.required_str("new_password")?,
+        old_password: Password(body.required_str("old_password")?),
+        new_password: Password(body.required_str("new_password")?),
     };
     auth.change_password(&fresh, change).await?;
     Ok(message_response(

@@ -1,6 +1,7 @@
 //! `POST /signup`: creates an account and returns its public profile.
 
-use lambda_auth::http::{json_body, json_response, require_method};
+use lambda_auth::accounts::Password;
+use lambda_auth::http::{json_body, json_response, require_method, required_json_body};
 use lambda_auth::{Auth, Error, Registration};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -10,12 +11,11 @@ const ALLOWED_METHODS: &[Method] = &[Method::POST];
 pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
     auth.require_signup_enabled()?;
-    let body = json_body(&request)?.ok_or_else(|| {
-        Error::bad_request("Request body must be a JSON object with `email`, `password` and `name`")
-    })?;
+    let fields = "`email`, `password` and `name`";
+    let body = required_json_body(json_body(&request)?, fields)?;
     let registration = Registration {
         email: body.required_str("email")?,
-        password: body.required_str("password")?,
+        password: Password(body.required_str("password")?),
         name: body.required_str("name")?,
         active: true,
     };

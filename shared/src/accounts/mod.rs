@@ -10,7 +10,9 @@ mod user;
 
 pub use lockout::{DEFAULT_LOCK_AFTER, FIRST_LOCK_SECS, MAX_LOCK_SECS, lock_secs};
 pub(crate) use lockout::{LoginThrottle, count_failure};
-pub use password::{PasswordCheck, PasswordPolicy, check_new_password, check_password_length};
+pub use password::{
+    Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
+};
 pub use store::{MAX_REFRESH_FAMILIES, UserStore};
 pub use table::create_table;
 pub use user::{PublicProfile, RefreshFamily, User, normalize_email, normalize_name};

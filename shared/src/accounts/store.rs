@@ -205,11 +205,9 @@ impl UserStore {
         current_hash: &str,
         new_hash: &str,
     ) -> Result<bool, Error> {
-        let update = retiring_tokens(", password_hash = :new")
-            .condition("password_hash = :current")
-            .value(":current", AttributeValue::S(current_hash.to_owned()))
-            .value(":new", AttributeValue::S(new_hash.to_owned()));
-        self.update(email, update).await
+        let update = retiring_tokens(", password_hash = :new");
+        self.update(email, replacing_hash(update, current_hash, new_hash))
+            .await
     }
 
     /// Replaces an outdated hash of the same password; tokens stay valid.
@@ -220,11 +218,9 @@ impl UserStore {
         current_hash: &str,
         new_hash: &str,
     ) -> Result<bool, Error> {
-        let update = Update::new("SET password_hash = :new")
-            .condition("password_hash = :current")
-            .value(":current", AttributeValue::S(current_hash.to_owned()))
-            .value(":new", AttributeValue::S(new_hash.to_owned()));
-        self.update(email, update).await
+        let update = Update::new("SET password_hash = :new");
+        self.update(email, replacing_hash(update, current_hash, new_hash))
+            .await
     }
 
     /// Counts one more failed login for `email`, atomically, on the
@@ -344,6 +340,16 @@ fn retiring_tokens(more_set: &str) -> Update {
     ))
     .value(":zero", number(0))
     .value(":one", number(1))
+}
+
+/// `update`, which sets `password_hash = :new`, made conditional on the
+/// stored hash still being `current_hash`: a password changed meanwhile
+/// is never overwritten.
+fn replacing_hash(update: Update, current_hash: &str, new_hash: &str) -> Update {
+    update
+        .condition("password_hash = :current")
+        .value(":current", AttributeValue::S(current_hash.to_owned()))
+        .value(":new", AttributeValue::S(new_hash.to_owned()))
 }
 
 /// The families to drop when one more is added: the expired ones, then the

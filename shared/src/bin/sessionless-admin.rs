@@ -10,7 +10,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use lambda_auth::accounts::{UserStore, create_table};
+use lambda_auth::accounts::{Password, UserStore, create_table};
 use lambda_auth::{Registration, ToolConfig, aws};
 
 /// Manage the Sessionless users table (USERS_TABLE).
@@ -77,7 +77,7 @@ async fn run(command: Command) -> Result<String, Failure> {
             let password = read_password()?;
             let registration = Registration {
                 email: &email,
-                password: &password,
+                password: Password(&password),
                 name: &name,
                 active: !inactive,
             };

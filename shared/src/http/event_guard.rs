@@ -49,6 +49,22 @@ impl Rejection {
     }
 }
 
+/// [`check`] on an API Gateway v1 or v2 request: the two share these
+/// field names, not a type.
+macro_rules! check_event {
+    ($request:expr, $path:expr, $raw_query:expr) => {
+        check(
+            $request.is_base64_encoded,
+            $request.body.as_deref(),
+            &$request.headers,
+            $request.request_context.domain_name.as_deref(),
+            $request.request_context.stage.as_deref(),
+            $path,
+            $raw_query,
+        )
+    };
+}
+
 /// Checks `event`; when it would make lambda_http panic, strips it down
 /// and says why. Events of other kinds pass untouched.
 pub fn guard(event: &mut LambdaRequest) -> Option<Rejection> {
@@ -63,24 +79,14 @@ pub fn guard(event: &mut LambdaRequest) -> Option<Rejection> {
         {
             Some(Rejection::RepeatedAuthorization)
         }
-        LambdaRequest::ApiGatewayV1(request) => check(
-            request.is_base64_encoded,
-            request.body.as_deref(),
-            &request.headers,
-            request.request_context.domain_name.as_deref(),
-            request.request_context.stage.as_deref(),
-            request.path.as_deref().unwrap_or_default(),
-            None,
-        ),
-        LambdaRequest::ApiGatewayV2(request) => check(
-            request.is_base64_encoded,
-            request.body.as_deref(),
-            &request.headers,
-            request.request_context.domain_name.as_deref(),
-            request.request_context.stage.as_deref(),
-            request.raw_path.as_deref().unwrap_or_default(),
-            request.raw_query_string.as_deref(),
-        ),
+        LambdaRequest::ApiGatewayV1(request) => {
+            let path = request.path.as_deref().unwrap_or_default();
+            check_event!(request, path, None)
+        }
+        LambdaRequest::ApiGatewayV2(request) => {
+            let path = request.raw_path.as_deref().unwrap_or_default();
+            check_event!(request, path, request.raw_query_string.as_deref())
+        }
         _ => None,
     }?;
     strip(event);

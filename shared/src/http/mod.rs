@@ -11,6 +11,6 @@ mod runtime;
 pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
 pub use event_guard::{Rejection, guard};
 pub use grant::grant_response;
-pub use request::{JsonObject, json_body, require_method};
+pub use request::{JsonObject, json_body, require_method, required_json_body};
 pub use response::{json_response, message_response};
 pub use runtime::{event_service, run, run_json, run_without_auth};

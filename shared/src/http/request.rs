@@ -49,6 +49,16 @@ pub fn json_body(request: &Request) -> Result<Option<JsonObject>, Error> {
     }
 }
 
+/// The body of a route that cannot do without one: a bad request naming
+/// `fields` (e.g. "`email` and `password`") when there is none.
+pub fn required_json_body(body: Option<JsonObject>, fields: &str) -> Result<JsonObject, Error> {
+    body.ok_or_else(|| {
+        Error::BadRequest(Cow::Owned(format!(
+            "Request body must be a JSON object with {fields}"
+        )))
+    })
+}
+
 /// A JSON object body with typed field access. Error messages name the
 /// field and the expected type, never the value the client sent.
 #[derive(Debug)]

@@ -203,31 +203,31 @@ impl Tokens {
     /// Verifies an access token. Every failure is [`Error::InvalidToken`]
     /// with the reason for the logs.
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, Error> {
-        let claims = self.verify(Kind::Access, token)?;
-        let fresh = claims
-            .fresh
-            .ok_or_else(|| Error::invalid_token("access token without `fresh`"))?;
+        let WireClaims {
+            sub,
+            jti,
+            exp,
+            ver,
+            fresh,
+            ..
+        } = self.verify(Kind::Access, token)?;
+        let fresh = required(fresh, "access token without `fresh`")?;
         Ok(AccessClaims {
-            sub: claims.sub,
-            jti: claims.jti,
-            exp: claims.exp,
-            ver: claims.ver,
+            sub,
+            jti,
+            exp,
+            ver,
             fresh,
         })
     }
 
     /// Verifies a refresh token.
     pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, Error> {
-        let claims = self.verify(Kind::Refresh, token)?;
-        let fam = claims
-            .fam
-            .ok_or_else(|| Error::invalid_token("refresh token without `fam`"))?;
-        Ok(RefreshClaims {
-            sub: claims.sub,
-            jti: claims.jti,
-            ver: claims.ver,
-            fam,
-        })
+        let WireClaims {
+            sub, jti, ver, fam, ..
+        } = self.verify(Kind::Refresh, token)?;
+        let fam = required(fam, "refresh token without `fam`")?;
+        Ok(RefreshClaims { sub, jti, ver, fam })
     }
 
     fn claims(&self, email: &str, ver: u64, ttl: Duration) -> Result<WireClaims, Error> {
@@ -320,6 +320,11 @@ fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
         return Err(Error::invalid_token("header names a key"));
     }
     Ok(())
+}
+
+/// A claim its kind of token must carry.
+fn required<T>(claim: Option<T>, missing: &'static str) -> Result<T, Error> {
+    claim.ok_or_else(|| Error::invalid_token(missing))
 }
 
 /// 128 random bits, base64url: unique without coordination. Unlike

@@ -12,7 +12,7 @@
 //!
 //! Tokens are verified with whichever listed key their `kid` names, so a
 //! rotation adds a key, then makes it current, then retires the old one,
-//! and nobody is logged out (README, "Rotating the signing key").
+//! and nobody is logged out (docs/deploying.md, "Rotating the signing key").
 
 use std::fmt;
 

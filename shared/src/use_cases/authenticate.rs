@@ -1,31 +1,22 @@
 //! Logging in with an email and a password.
 
-use std::fmt;
-
-use crate::accounts::{LoginThrottle, User, check_password_length, count_failure, normalize_email};
+use crate::accounts::{
+    LoginThrottle, Password, User, check_password_length, count_failure, normalize_email,
+};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::tokens::Grant;
 
-/// What a login presents. `Debug` never prints the password.
+/// What a login presents.
+#[derive(Debug)]
 pub struct Login<'a> {
     /// The email as typed; it is normalised here.
     pub email: &'a str,
     /// The password as typed.
-    pub password: &'a str,
+    pub password: Password<'a>,
     /// Also hand out a refresh token, starting a new refresh family.
     pub remember: bool,
-}
-
-impl fmt::Debug for Login<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .field("remember", &self.remember)
-            .finish()
-    }
 }
 
 impl Auth {
@@ -39,7 +30,8 @@ impl Auth {
     /// refusals are one answer, [`Error::BadCredentials`], in the same time.
     pub async fn authenticate(&self, login: Login<'_>) -> Result<Grant, Error> {
         let email = normalize_email(login.email)?;
-        check_password_length(login.password)?;
+        let Password(password) = login.password;
+        check_password_length(password)?;
 
         let (user, throttle): (Option<User>, LoginThrottle) =
             self.users.find_for_login(&email).await?;
@@ -49,7 +41,7 @@ impl Auth {
         // three refusals take the same time and give the same answer.
         let policy = self.config.password_policy;
         let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-        let check = policy.check(login.password.to_owned(), stored_hash).await?;
+        let check = policy.check(password.to_owned(), stored_hash).await?;
         let user = match user {
             Some(user) if check.matches && user.active => user,
             other => {
@@ -63,7 +55,7 @@ impl Auth {
             self.users.clear_failed_logins(&user.email).await?;
         }
         if check.outdated {
-            self.upgrade_hash(&user, login.password).await;
+            self.upgrade_hash(&user, password).await;
         }
 
         let version = user.token_version();

@@ -1,23 +1,16 @@
 //! Changing the password, with the current one and a fresh token.
 
-use std::fmt;
-
-use crate::accounts::{check_new_password, check_password_length};
+use crate::accounts::{Password, check_new_password, check_password_length};
 use crate::auth::{Auth, FreshUser};
 use crate::error::Error;
 
-/// The current password and the new one. `Debug` prints neither.
+/// The current password and the new one.
+#[derive(Debug)]
 pub struct PasswordChange<'a> {
     /// The password the user has now.
-    pub old_password: &'a str,
+    pub old_password: Password<'a>,
     /// The password they want; it must meet the rules for new passwords.
-    pub new_password: &'a str,
-}
-
-impl fmt::Debug for PasswordChange<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordChange(<redacted>)")
-    }
+    pub new_password: Password<'a>,
 }
 
 impl Auth {
@@ -29,8 +22,8 @@ impl Auth {
         change: PasswordChange<'_>,
     ) -> Result<(), Error> {
         let PasswordChange {
-            old_password,
-            new_password,
+            old_password: Password(old_password),
+            new_password: Password(new_password),
         } = change;
         check_password_length(old_password)?;
         check_new_password(new_password)?;

@@ -1,34 +1,22 @@
 //! Creating an account: self-service signup, and the admin tool.
 
-use std::fmt;
-
 use crate::accounts::{
-    PasswordPolicy, User, UserStore, check_new_password, normalize_email, normalize_name,
+    Password, PasswordPolicy, User, UserStore, check_new_password, normalize_email, normalize_name,
 };
 use crate::auth::Auth;
 use crate::error::Error;
 
-/// A new account as asked for. `Debug` never prints the password.
+/// A new account as asked for.
+#[derive(Debug)]
 pub struct Registration<'a> {
     /// The email as typed; it is normalised here.
     pub email: &'a str,
     /// The chosen password; it must meet the rules for new passwords.
-    pub password: &'a str,
+    pub password: Password<'a>,
     /// The display name as typed; it is trimmed here.
     pub name: &'a str,
     /// Whether the account may log in at once.
     pub active: bool,
-}
-
-impl fmt::Debug for Registration<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .field("name", &self.name)
-            .field("active", &self.active)
-            .finish()
-    }
 }
 
 impl Registration<'_> {
@@ -40,8 +28,9 @@ impl Registration<'_> {
     pub async fn register(self, users: &UserStore, policy: PasswordPolicy) -> Result<User, Error> {
         let email = normalize_email(self.email)?;
         let name = normalize_name(self.name)?;
-        check_new_password(self.password)?;
-        let hash = policy.hash(self.password.to_owned()).await?;
+        let Password(password) = self.password;
+        check_new_password(password)?;
+        let hash = policy.hash(password.to_owned()).await?;
         let mut user = User::new(email, name, hash)?;
         user.active = self.active;
         users.create(&user).await?;
