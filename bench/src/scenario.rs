@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use lambda_auth::Config;
-use lambda_auth::accounts::User;
 use lambda_auth::accounts::create_table;
+use lambda_auth::accounts::{Password, User};
 use lambda_auth::tokens::SINGLE_KEY_ID;
 use lambda_auth::unix_now;
 use lambda_auth::{Auth, Registration, aws};
@@ -62,7 +62,7 @@ impl Context {
             ] {
                 let registration = Registration {
                     email,
-                    password,
+                    password: Password(password),
                     name: "Bench",
                     active: true,
                 };
@@ -301,6 +301,36 @@ impl Subject {
                 Success::Status(200),
             ),
         ])
+    }
+
+    /// Checks that `subjects` measure every function crate in
+    /// `functions_dir`, the workspace's one list of functions, and nothing
+    /// else: a new function cannot slip past the bench.
+    pub fn check_coverage(subjects: &[Self], functions_dir: &Path) -> Result<(), BenchError> {
+        let entries = std::fs::read_dir(functions_dir)
+            .map_err(|error| BenchError::new(format!("{functions_dir:?}: {error}")))?;
+        let mut crates = Vec::new();
+        for entry in entries {
+            let entry =
+                entry.map_err(|error| BenchError::new(format!("{functions_dir:?}: {error}")))?;
+            crates.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        crates.sort();
+        let mut measured: Vec<String> = subjects
+            .iter()
+            .filter(|subject| subject.role == Role::Function)
+            .map(|subject| subject.binary.to_owned())
+            .collect();
+        measured.sort();
+        measured.dedup();
+        if crates == measured {
+            Ok(())
+        } else {
+            Err(BenchError::new(format!(
+                "the bench measures {measured:?}, but {functions_dir:?} holds {crates:?}: \
+                 give each function a subject in bench/src/scenario.rs"
+            )))
+        }
     }
 
     /// The event for the next call.
