@@ -1,6 +1,6 @@
 //! Signing-key rotation: tokens name their key in `kid`, are signed with the
 //! current key and verified with any listed one, so a rotation done in the
-//! README's order logs nobody out, and a removed key rejects its tokens.
+//! runbook's order (docs/deploying.md) logs nobody out, and a removed key rejects its tokens.
 //! Each stage is a new cold start on the same table, as after a
 //! configuration change.
 
