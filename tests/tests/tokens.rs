@@ -367,6 +367,12 @@ fn crit_header() {
         json!({"alg": "HS256", "typ": "at+jwt", "crit": [], "kid": TEST_KID}),
         good_claims(),
     ));
+    // The one extension jsonwebtoken itself accepts (RFC 7797 with
+    // `b64: true`): no token of ours carries `crit`, so it is refused too.
+    assert_refused(&signed(
+        json!({"alg": "HS256", "typ": "at+jwt", "crit": ["b64"], "b64": true, "kid": TEST_KID}),
+        good_claims(),
+    ));
 }
 
 #[test]

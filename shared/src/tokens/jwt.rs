@@ -305,10 +305,14 @@ impl Tokens {
 /// Only `alg` (checked by jsonwebtoken), `typ` and `kid` (one of our own key
 /// ids) are expected. Headers that point at keys elsewhere are refused
 /// outright: they are never fetched or used, and a token that carries one
-/// was not made here.
+/// was not made here. So is any `crit`: jsonwebtoken accepts `["b64"]`
+/// (RFC 7797), but no token of ours asks for an extension.
 fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
     if header.typ.as_deref() != Some(kind.typ()) {
         return Err(Error::invalid_token(format!("not a {kind:?} token (typ)")));
+    }
+    if header.crit.is_some() {
+        return Err(Error::invalid_token("crit header"));
     }
     let names_a_key = header.jku.is_some()
         || header.jwk.is_some()
