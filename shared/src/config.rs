@@ -7,7 +7,9 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use crate::accounts::{DEFAULT_LOCK_AFTER, PasswordPolicy};
+use crate::accounts::{
+    DEFAULT_FAILURE_WINDOW, DEFAULT_LOCK_AFTER, LockoutPolicy, MAX_LOCK_SECS, PasswordPolicy,
+};
 use crate::error::Error;
 use crate::tokens::{KeySource, SigningKeys};
 
@@ -37,8 +39,9 @@ pub struct Config {
     pub jwt_leeway: Duration,
     /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
     pub signup_enabled: bool,
-    /// `LOGIN_LOCK_AFTER`: failed logins in a row before an email locks.
-    pub login_lock_after: u64,
+    /// `LOGIN_LOCK_AFTER` and `LOGIN_FAILURE_WINDOW`: failed attempts in a
+    /// row before an email locks, and how long they are remembered.
+    pub lockout: LockoutPolicy,
     /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
     pub token_locations: TokenLocations,
     /// `ARGON2_*`: the cost of new password hashes.
@@ -102,7 +105,14 @@ impl Config {
                 0..=300,
             )?),
             signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
-            login_lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
+            lockout: LockoutPolicy {
+                lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
+                failure_window: Duration::from_secs(env.number_or(
+                    "LOGIN_FAILURE_WINDOW",
+                    DEFAULT_FAILURE_WINDOW.as_secs(),
+                    MAX_LOCK_SECS..=365 * 86_400,
+                )?),
+            },
             token_locations: match env.get("TOKEN_LOCATIONS") {
                 Some(value) => TokenLocations::parse(&value)?,
                 None => TokenLocations::BOTH,
@@ -353,6 +363,8 @@ mod tests {
         assert_eq!(config.jwt_leeway, Duration::from_secs(5));
         assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
         assert!(config.signup_enabled);
+        assert_eq!(config.lockout.lock_after, 5);
+        assert_eq!(config.lockout.failure_window, Duration::from_secs(86_400));
         assert_eq!(config.token_locations, TokenLocations::BOTH);
         assert_eq!(config.dynamodb.max_attempts, 3);
         assert_eq!(
@@ -425,6 +437,7 @@ mod tests {
             ("SIGNUP_ENABLED", "maybe"),
             ("ARGON2_MEMORY_KIB", "4096"),
             ("ARGON2_ITERATIONS", "1"),
+            ("LOGIN_FAILURE_WINDOW", "60"),
         ] {
             let error =
                 config(&[("USERS_TABLE", "u"), ("JWT_SECRET", SECRET), (name, value)]).unwrap_err();

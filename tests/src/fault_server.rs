@@ -1,6 +1,7 @@
 //! A stand-in for DynamoDB that misbehaves on demand: it hangs, throttles,
-//! fails with 500, or forwards to the real local server. Plain threads and
-//! std sockets, so it runs beside any test runtime.
+//! fails with 500, holds back the answer to a write it passed on, or
+//! forwards to the real local server. Plain threads and std sockets, so it
+//! runs beside any test runtime.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -20,7 +21,16 @@ pub enum Fault {
     ServerError,
     /// Passes the request on to the real server: DynamoDB is back.
     Forward,
+    /// Forwards everything, but holds back the answer to the first
+    /// UpdateItem whose body holds the marker given to
+    /// [`FaultServer::losing_answer`] for [`LOST_ANSWER_DELAY`]: the write
+    /// lands, and a client whose attempt timeout is shorter retries it, as
+    /// if the answer had been lost. Then it forwards like [`Fault::Forward`].
+    LoseFirstUpdateAnswer,
 }
+
+/// How long [`Fault::LoseFirstUpdateAnswer`] holds the answer back.
+pub const LOST_ANSWER_DELAY: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// The running server; it lives until the test process ends.
 pub struct FaultServer {
@@ -31,14 +41,25 @@ pub struct FaultServer {
 impl FaultServer {
     /// Listens on a free loopback port; `Forward` goes to `upstream`.
     pub fn start(fault: Fault, upstream: SocketAddr) -> Self {
+        Self::serving(fault, upstream, String::new())
+    }
+
+    /// [`Fault::LoseFirstUpdateAnswer`] for the first UpdateItem whose body
+    /// holds `marker`, such as a part of its update expression.
+    pub fn losing_answer(upstream: SocketAddr, marker: &str) -> Self {
+        Self::serving(Fault::LoseFirstUpdateAnswer, upstream, marker.to_owned())
+    }
+
+    fn serving(fault: Fault, upstream: SocketAddr, marker: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = listener.local_addr().expect("address");
         let shared = Arc::new(AtomicU8::new(fault as u8));
         let mode = shared.clone();
+        let marker = Arc::new(marker);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let mode = mode.clone();
-                thread::spawn(move || serve(stream, &mode, upstream));
+                let (mode, marker) = (mode.clone(), marker.clone());
+                thread::spawn(move || serve(stream, &mode, upstream, &marker));
             }
         });
         Self {
@@ -61,12 +82,13 @@ fn current(mode: &AtomicU8) -> Fault {
         0 => Fault::Hang,
         1 => Fault::Throttle,
         2 => Fault::ServerError,
+        4 => Fault::LoseFirstUpdateAnswer,
         _ => Fault::Forward,
     }
 }
 
 /// Serves one connection, request by request, until the client leaves.
-fn serve(stream: TcpStream, mode: &AtomicU8, upstream: SocketAddr) {
+fn serve(stream: TcpStream, mode: &AtomicU8, upstream: SocketAddr, marker: &str) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut client = stream;
     while let Some(request) = read_request(&mut reader) {
@@ -92,12 +114,47 @@ fn serve(stream: TcpStream, mode: &AtomicU8, upstream: SocketAddr) {
                 Some(response) => response,
                 None => return,
             },
+            Fault::LoseFirstUpdateAnswer => {
+                let Some(response) = forward(&request, upstream) else {
+                    return;
+                };
+                let marked = String::from_utf8_lossy(&request).contains(marker);
+                if is_update_item(&request)
+                    && marked
+                    && mode
+                        .compare_exchange(
+                            Fault::LoseFirstUpdateAnswer as u8,
+                            Fault::Forward as u8,
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
+                        )
+                        .is_ok()
+                {
+                    // Only the first: every later request is forwarded.
+                    thread::sleep(LOST_ANSWER_DELAY);
+                }
+                response
+            }
         };
-        if client.write_all(&response).is_err() || fault == Fault::Forward {
+        if client.write_all(&response).is_err()
+            || matches!(fault, Fault::Forward | Fault::LoseFirstUpdateAnswer)
+        {
             // Forwarded answers carry `Connection: close`.
             return;
         }
     }
+}
+
+/// True for a DynamoDB UpdateItem request (`X-Amz-Target: ...UpdateItem`).
+fn is_update_item(request: &[u8]) -> bool {
+    String::from_utf8_lossy(request)
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .any(|line| {
+            line.split_once(':').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("x-amz-target") && value.trim().ends_with(".UpdateItem")
+            })
+        })
 }
 
 /// One HTTP/1.1 request: head and body by Content-Length. None at EOF.

@@ -1,13 +1,18 @@
 //! DynamoDB failing: unreachable, hanging, throttling, erroring. Every case
 //! must answer 503 with Retry-After within the configured bound (about 3 s
 //! by default) instead of hanging until the Lambda timeout or failing open,
-//! and the function must recover by itself when DynamoDB comes back.
+//! and the function must recover by itself when DynamoDB comes back. A
+//! write that landed but whose answer was lost, and that the SDK retried,
+//! must count as done.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use sessionless_tests::fault_server::{Fault, FaultServer};
-use sessionless_tests::{Reply, Stack, event, with_token};
+use serde_json::json;
+use sessionless_tests::fault_server::{Fault, FaultServer, LOST_ANSWER_DELAY};
+use sessionless_tests::{
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_refresh_token, with_token,
+};
 
 /// The documented bound: the default operation timeout plus a margin for
 /// the handler's own work on a loaded test machine.
@@ -101,4 +106,60 @@ async fn the_function_recovers_when_dynamodb_comes_back() {
         let reply = flaky.invoke(login::handle, &login).await;
         assert_eq!(reply.status, 200, "after {fault:?}: {reply:?}");
     }
+}
+
+/// A stack whose attempts time out well before the fault server hands back
+/// a held answer, with room in the operation timeout for the SDK's retry.
+async fn retrying_stack() -> Stack {
+    let attempt = (LOST_ANSWER_DELAY / 3).as_millis().to_string();
+    Stack::with_env(&[
+        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", &attempt),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "20000"),
+        ("DYNAMODB_MAX_ATTEMPTS", "3"),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_rotation_whose_answer_was_lost_still_hands_out_the_successor() {
+    let stack = retrying_stack().await;
+    let (_, refresh) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let server = FaultServer::losing_answer(moto(), "refresh_families.#fam = :next");
+    let lossy = stack.with_dynamodb_endpoint(&server.endpoint()).await;
+    let request = with_refresh_token(
+        &event("http-api/refresh-header-token.json"),
+        &refresh.expect("remember"),
+    );
+    let reply = lossy.invoke(refresh::handle, &request).await;
+    assert_eq!(
+        reply.status, 200,
+        "the retry finds its own write: {reply:?}"
+    );
+    let successor = reply.json()["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_owned();
+    let next = with_refresh_token(&event("http-api/refresh-header-token.json"), &successor);
+    let reply = stack.invoke(refresh::handle, &next).await;
+    assert_eq!(reply.status, 200, "the successor works: {reply:?}");
+}
+
+#[tokio::test]
+async fn a_password_change_whose_answer_was_lost_still_succeeds() {
+    let stack = retrying_stack().await;
+    let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let server = FaultServer::losing_answer(moto(), "password_hash = :new");
+    let lossy = stack.with_dynamodb_endpoint(&server.endpoint()).await;
+    let new_password = "a-better-password-4321";
+    let body = json!({"old_password": DEMO_PASSWORD, "new_password": new_password});
+    let request = with_body(
+        &with_token(&event("http-api/password-change.json"), &fresh),
+        &body.to_string(),
+    );
+    let reply = lossy.invoke(password::handle, &request).await;
+    assert_eq!(
+        reply.status, 200,
+        "the retry finds its own write: {reply:?}"
+    );
+    stack.login(DEMO_EMAIL, new_password, false).await;
 }

@@ -1,12 +1,14 @@
 //! Per-account login throttling: five failures lock the email, the lock
 //! doubles up to 15 minutes, a success resets it, concurrent failures are
-//! all counted, and unknown emails lock exactly like real ones.
+//! all counted, and unknown emails lock exactly like real ones. A burst of
+//! concurrent guesses gets no more tries than the lock allows, failures are
+//! forgotten after the window, and `/password` counts into the same lock.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
 use lambda_auth::unix_now;
 use serde_json::json;
-use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_token};
 
 async fn attempt(stack: &Stack, email: &str, password: &str) -> Reply {
     let body = json!({"email": email, "password": password}).to_string();
@@ -183,5 +185,108 @@ async fn fifty_concurrent_failures_are_all_counted() {
 async fn the_lock_threshold_is_configurable() {
     let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
     fail(&stack, DEMO_EMAIL, 2).await;
+    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
+}
+
+/// `size` wrong logins for the demo user at once, each from a function
+/// instance of its own (its own configuration and DynamoDB client) on the
+/// shared table, as concurrent Lambda environments would be.
+async fn burst(stack: &Stack, size: usize) -> (usize, usize) {
+    let instances =
+        futures_util::future::join_all((0..size).map(|_| stack.restarted_with(&[]))).await;
+    let replies = futures_util::future::join_all(
+        instances
+            .iter()
+            .map(|instance| attempt(instance, DEMO_EMAIL, "not-the-password")),
+    )
+    .await;
+    let tried = replies.iter().filter(|reply| reply.status == 401).count();
+    let refused = replies.iter().filter(|reply| reply.status == 429).count();
+    assert_eq!(tried + refused, size, "only 401s and 429s: {replies:?}");
+    (tried, refused)
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_gets_no_more_tries_than_the_lock_allows() {
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "5")]).await;
+    let (tried, _) = burst(&stack, 20).await;
+    assert_eq!(tried, 5, "the attempts below the lock, and the one at it");
+    // The second the lock ends, a burst gets the one guess the next lock
+    // allows, not one per request that read the lock before it was written.
+    expire_lock(&stack, DEMO_EMAIL).await;
+    let (tried, _) = burst(&stack, 20).await;
+    assert_eq!(tried, 1, "one guess per lock");
+    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 60);
+}
+
+/// Moves the demo user's or a placeholder's failures `secs` into the past,
+/// as waiting would.
+async fn age_failures(stack: &Stack, email: &str, secs: u64) {
+    let now = unix_now().unwrap();
+    let day = stack.auth.config.lockout.failure_window.as_secs();
+    stack
+        .client()
+        .update_item()
+        .table_name(&stack.auth.config.users_table)
+        .key("email", AttributeValue::S(email.to_owned()))
+        .update_expression("SET locked_until = :lock_end, failures_expire_at = :window_end")
+        .expression_attribute_values(
+            ":lock_end",
+            AttributeValue::N((now - secs + 30).to_string()),
+        )
+        .expression_attribute_values(
+            ":window_end",
+            AttributeValue::N((now - secs + day).to_string()),
+        )
+        .send()
+        .await
+        .expect("age the failures");
+}
+
+#[tokio::test]
+async fn failures_are_forgotten_after_the_window_on_accounts_and_placeholders_alike() {
+    let stack = Stack::new().await;
+    let unknown = "nobody@example.com";
+    for email in [DEMO_EMAIL, unknown] {
+        fail(&stack, email, FREE_FAILURES).await;
+        // Two days later, with a one-day window: the count starts again.
+        age_failures(&stack, email, 2 * 86_400).await;
+        fail(&stack, email, 1).await;
+        assert_eq!(failed_logins(&stack, email).await, 1, "{email}");
+        let reply = attempt(&stack, email, "not-the-password").await;
+        assert_eq!(
+            reply.status, 401,
+            "{email}: no lock after one failure: {reply:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_into_the_login_lockout() {
+    let stack = Stack::new().await;
+    let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let change = |old: &str| {
+        let body = json!({"old_password": old, "new_password": "a-better-password-4321"});
+        with_body(
+            &with_token(&event("http-api/password-change.json"), &fresh),
+            &body.to_string(),
+        )
+    };
+    for _ in 0..FREE_FAILURES {
+        let reply = stack
+            .invoke(password::handle, &change("a-wrong-guess"))
+            .await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+        assert_eq!(reply.body, r#"{"msg":"Wrong password"}"#);
+    }
+    let reply = stack
+        .invoke(password::handle, &change("a-wrong-guess"))
+        .await;
+    assert_locked(&reply, 30);
+    // The right password too, and logins: it is the same lock.
+    assert_locked(
+        &stack.invoke(password::handle, &change(DEMO_PASSWORD)).await,
+        30,
+    );
     assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
 }

@@ -35,14 +35,19 @@ async fn good_credentials_return_a_verifiable_access_token() {
     }
 }
 
+/// One read, the reservation of the attempt before hashing (so concurrent
+/// guesses cannot slip past the lockout), and the reset after a success.
 #[tokio::test]
-async fn login_costs_one_get_item() {
+async fn login_costs_one_get_item_and_two_update_items() {
     let stack = Stack::new().await;
     let reply = stack
         .invoke(login::handle, &event("http-api/login-ok.json"))
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(stack.operations.take(), ["GetItem"]);
+    assert_eq!(
+        stack.operations.take(),
+        ["GetItem", "UpdateItem", "UpdateItem"]
+    );
 }
 
 #[tokio::test]

@@ -1,17 +1,28 @@
-//! Per-account login throttling: after `LOGIN_LOCK_AFTER` failed logins in
-//! a row (5 by default), the email is locked for [`FIRST_LOCK_SECS`],
+//! Per-account login throttling: after `LOGIN_LOCK_AFTER` failed attempts
+//! in a row (5 by default), the email is locked for [`FIRST_LOCK_SECS`],
 //! doubling with each further failure up to [`MAX_LOCK_SECS`]. A success
-//! resets the count.
+//! resets the count, and so does `LOGIN_FAILURE_WINDOW` without an attempt.
+//! Logins and `/password`'s check of the current password count alike.
+//!
+//! Every attempt is reserved before any hashing: one conditional
+//! UpdateItem counts it, and is refused while a lock stands. The attempt
+//! that reaches a lock locks at once, before its own password is checked,
+//! and a success lifts the lock again. So concurrent attempts cannot slip
+//! in between a read of the lock and its write: of any burst, only the
+//! attempts below the threshold, or the one at it, reach the password.
 //!
 //! The count lives on the user's item, or, for an email with no account,
 //! on a placeholder item that expires by itself (DynamoDB TTL on
-//! `throttle_expires_at`). Either way the same failures lock the same way,
-//! so a lockout tells nothing about whether the account exists. The writes
-//! themselves are [`UserStore`]'s.
+//! `throttle_expires_at`). Either way the same attempts lock the same way
+//! and cost the same writes, so a lockout tells nothing about whether the
+//! account exists. The writes themselves are [`UserStore`]'s.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::accounts::UserStore;
+use crate::accounts::store::Reservation;
 use crate::error::Error;
 
 /// Failed logins in a row before the first lockout, by default.
@@ -20,58 +31,100 @@ pub const DEFAULT_LOCK_AFTER: u64 = 5;
 pub const FIRST_LOCK_SECS: u64 = 30;
 /// The longest lockout: 15 minutes.
 pub const MAX_LOCK_SECS: u64 = 15 * 60;
-/// How long a placeholder item for an email without account is kept.
-pub(crate) const PLACEHOLDER_TTL_SECS: u64 = 86_400;
+/// How long failures are remembered after the last attempt, by default.
+pub const DEFAULT_FAILURE_WINDOW: Duration = Duration::from_secs(86_400);
 
-/// The login-throttling state of an email: on the user's item, or on a
-/// placeholder item for an email without account.
+/// How many failures lock an email, and for how long they are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// `LOGIN_LOCK_AFTER`: failed attempts in a row before the first lock.
+    pub lock_after: u64,
+    /// `LOGIN_FAILURE_WINDOW`: after this long without an attempt, the
+    /// count starts again, on accounts and placeholders alike. Never
+    /// shorter than [`MAX_LOCK_SECS`], so a window outlives its lock.
+    pub failure_window: Duration,
+}
+
+/// The login-throttling state of an email as read before an attempt: on
+/// the user's item, or on a placeholder item for an email without account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub(crate) struct LoginThrottle {
-    /// Failed logins in a row.
-    #[serde(default)]
-    pub failed_logins: u64,
     /// No login before this time (Unix seconds).
     #[serde(default)]
     pub locked_until: Option<u64>,
+    /// When the count starts again (Unix seconds). Missing on items from
+    /// before the window existed: their count goes on until the next
+    /// attempt sets it.
+    #[serde(default)]
+    pub failures_expire_at: Option<u64>,
 }
 
 impl LoginThrottle {
-    /// Refuses a login while the email is locked: before any hashing, the
-    /// right password included.
+    /// Refuses an attempt while the email is locked, before any write or
+    /// hashing, the right password included.
     pub fn check(&self, now: u64) -> Result<(), Error> {
         match self.locked_until {
-            Some(until) if until > now => Err(Error::TooManyAttempts {
-                retry_after: until - now,
-            }),
+            Some(until) if until > now => Err(locked(until, now)),
             _ => Ok(()),
         }
     }
 
-    /// True when there is a count or a lock to clear after a success.
-    pub fn is_set(&self) -> bool {
-        *self != Self::default()
+    /// True when the failures counted so far are past their window.
+    pub fn window_expired(&self, now: u64) -> bool {
+        self.failures_expire_at.is_some_and(|end| end <= now)
     }
 }
 
-/// Records a failed login, locks the email once `lock_after` failures pile
-/// up, and returns the refusal to send: the same for every email.
-pub(crate) async fn count_failure(
+/// Reserves one attempt at `email`'s password before it is checked: counts
+/// it, and when it is the attempt a lock follows, locks first. Refused with
+/// [`Error::TooManyAttempts`] while a lock stands. `has_account` and
+/// `throttle` are what the caller's read found, if it read; they choose
+/// which write comes first, so accounts and unknown emails cost the same.
+pub(crate) async fn reserve_attempt(
     users: &UserStore,
     email: &str,
     has_account: bool,
+    throttle: Option<&LoginThrottle>,
     now: u64,
-    lock_after: u64,
-) -> Error {
-    let failures = match users.record_failed_login(email, has_account, now).await {
-        Ok(failures) => failures,
-        Err(error) => return error,
+    policy: LockoutPolicy,
+) -> Result<(), Error> {
+    let window_expired = throttle.is_some_and(|throttle| throttle.window_expired(now));
+    let reservation = users
+        .reserve_login_attempt(
+            email,
+            has_account,
+            window_expired,
+            now,
+            policy.failure_window,
+        )
+        .await?;
+    let count = match reservation {
+        Reservation::Counted(count) => count,
+        Reservation::Locked { until } => return Err(locked(until, now)),
     };
-    if let Some(secs) = lock_secs(failures, lock_after)
-        && let Err(error) = users.lock_login(email, now + secs).await
+    let Some(secs) = lock_secs(count, policy.lock_after) else {
+        return Ok(());
+    };
+    // This attempt is the one a lock follows: lock now, so that attempts
+    // racing it are refused while its password is checked. Of several that
+    // got here at once, the first lock wins and the rest are refused, and
+    // take back their count: a refused attempt is not a failure.
+    match users
+        .lock_login_unless_locked(email, now + secs, now)
+        .await?
     {
-        return error;
+        None => Ok(()),
+        Some(until) => {
+            users.uncount_attempt(email).await?;
+            Err(locked(until, now))
+        }
     }
-    Error::BadCredentials
+}
+
+fn locked(until: u64, now: u64) -> Error {
+    Error::TooManyAttempts {
+        retry_after: until.saturating_sub(now).max(1),
+    }
 }
 
 /// How long to lock after the `failures`th failed login in a row, if at
@@ -104,5 +157,21 @@ mod tests {
         assert_eq!(lock(u64::MAX), Some(900));
         assert_eq!(lock_secs(2, 3), None);
         assert_eq!(lock_secs(3, 3), Some(30));
+    }
+
+    #[test]
+    fn a_lock_refuses_until_it_ends_and_a_window_expires_at_its_end() {
+        let throttle = LoginThrottle {
+            locked_until: Some(100),
+            failures_expire_at: Some(200),
+        };
+        assert!(matches!(
+            throttle.check(70),
+            Err(Error::TooManyAttempts { retry_after: 30 })
+        ));
+        assert!(throttle.check(100).is_ok());
+        assert!(!throttle.window_expired(199));
+        assert!(throttle.window_expired(200));
+        assert!(!LoginThrottle::default().window_expired(u64::MAX));
     }
 }

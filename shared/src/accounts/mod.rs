@@ -8,8 +8,11 @@ mod table;
 mod update;
 mod user;
 
-pub use lockout::{DEFAULT_LOCK_AFTER, FIRST_LOCK_SECS, MAX_LOCK_SECS, lock_secs};
-pub(crate) use lockout::{LoginThrottle, count_failure};
+pub(crate) use lockout::reserve_attempt;
+pub use lockout::{
+    DEFAULT_FAILURE_WINDOW, DEFAULT_LOCK_AFTER, FIRST_LOCK_SECS, LockoutPolicy, MAX_LOCK_SECS,
+    lock_secs,
+};
 pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };

@@ -3,14 +3,15 @@
 //! can list exactly the operations its handler calls.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::Serialize;
 
-use crate::accounts::lockout::{LoginThrottle, PLACEHOLDER_TTL_SECS};
+use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
 use crate::accounts::{RefreshFamily, User};
 use crate::aws::store_error;
@@ -173,7 +174,12 @@ impl UserStore {
             .name("#fam", &next.fam)
             .value(":current", AttributeValue::S(current_jti.to_owned()))
             .value(":next", to_value(&RefreshFamily::current(next))?);
-        self.update(email, update).await
+        Ok(match self.send_update(email, update).await? {
+            Written::Applied(_) => true,
+            // A retry of this very write, whose first attempt landed but
+            // whose answer was lost, finds the family already moved on.
+            Written::Refused(old) => family_jti(&old, &next.fam) == Some(next.jti.as_str()),
+        })
     }
 
     /// Ends one family, after a replay of one of its rotated tokens.
@@ -189,14 +195,15 @@ impl UserStore {
     /// Retires every token the user holds: bumps `token_version` and drops
     /// every refresh family. Needs `dynamodb:UpdateItem`.
     pub async fn retire_tokens(&self, email: &str) -> Result<(), Error> {
-        if self.update(email, retiring_tokens("")).await? {
+        if self.update(email, retiring_tokens("", "")).await? {
             Ok(())
         } else {
             Err(Error::invalid_token("the user was deleted during logout"))
         }
     }
 
-    /// Sets a new password hash and retires every token, if the stored hash
+    /// Sets a new password hash, retires every token and clears the
+    /// lockout (the current password was just proven), if the stored hash
     /// is still `current_hash`. False when the password changed meanwhile.
     /// Needs `dynamodb:UpdateItem`.
     pub async fn change_password(
@@ -205,8 +212,11 @@ impl UserStore {
         current_hash: &str,
         new_hash: &str,
     ) -> Result<bool, Error> {
-        let update = retiring_tokens(", password_hash = :new");
-        self.update(email, replacing_hash(update, current_hash, new_hash))
+        let update = retiring_tokens(
+            ", password_hash = :new",
+            &format!(", {THROTTLE_ATTRIBUTES}"),
+        );
+        self.replace_hash(email, update, current_hash, new_hash)
             .await
     }
 
@@ -219,81 +229,141 @@ impl UserStore {
         new_hash: &str,
     ) -> Result<bool, Error> {
         let update = Update::new("SET password_hash = :new");
-        self.update(email, replacing_hash(update, current_hash, new_hash))
+        self.replace_hash(email, update, current_hash, new_hash)
             .await
     }
 
-    /// Counts one more failed login for `email`, atomically, on the
-    /// user's item or on a placeholder that expires by itself when there is
-    /// no account. `has_account` is what the login's read found: the write
-    /// that fits it comes first, so both cases cost one UpdateItem and take
-    /// the same time. Returns the new count. Needs `dynamodb:UpdateItem`.
-    pub async fn record_failed_login(
+    /// `update`, which sets `password_hash = :new`, if the stored hash is
+    /// still `current_hash`: a password changed meanwhile is never
+    /// overwritten. A retry of this very write, whose first attempt landed
+    /// but whose answer was lost, finds `new_hash` stored: that is success.
+    async fn replace_hash(
+        &self,
+        email: &str,
+        update: Update,
+        current_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, Error> {
+        let update = update
+            .condition("password_hash = :current")
+            .value(":current", AttributeValue::S(current_hash.to_owned()))
+            .value(":new", AttributeValue::S(new_hash.to_owned()));
+        Ok(match self.send_update(email, update).await? {
+            Written::Applied(_) => true,
+            Written::Refused(old) => {
+                old.get("password_hash").and_then(|hash| hash.as_s().ok())
+                    == Some(&new_hash.to_owned())
+            }
+        })
+    }
+
+    /// Counts one more attempt at `email`'s password before it is checked
+    /// ([`crate::accounts::lockout`]), atomically, on the user's item or on
+    /// a placeholder that expires by itself when there is no account;
+    /// refused while a lock stands. Failures older than `window` are
+    /// forgotten first. `has_account` and `window_expired` are what the
+    /// caller's read found: the write that fits comes first, so accounts and
+    /// unknown emails cost one UpdateItem alike. Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn reserve_login_attempt(
         &self,
         email: &str,
         has_account: bool,
+        window_expired: bool,
         now: u64,
-    ) -> Result<u64, Error> {
-        let on_account = Update::new("ADD failed_logins :one").value(":one", number(1));
-        let on_placeholder =
-            Update::new("ADD failed_logins :one SET throttle_expires_at = :expires")
-                .on_placeholder()
-                .value(":one", number(1))
-                .value(":expires", number(now + PLACEHOLDER_TTL_SECS));
-        // An account may appear or vanish between the read and this write;
-        // each shape's condition sends the count to the right one.
-        let attempts = if has_account {
-            [on_account, on_placeholder]
+        window: Duration,
+    ) -> Result<Reservation, Error> {
+        let window_end = now.saturating_add(window.as_secs());
+        let targets = if has_account {
+            [Target::Account, Target::Placeholder]
         } else {
-            [on_placeholder, on_account]
+            [Target::Placeholder, Target::Account]
         };
-        for update in attempts {
-            if let Some(attributes) = self.send_update(email, update.returning_new()).await? {
-                let count = attributes
-                    .get("failed_logins")
-                    .and_then(|value| value.as_n().ok())
-                    .and_then(|count| count.parse().ok());
-                return count.ok_or_else(|| {
-                    Error::StoreFailure(format!("failed_logins of {email} is not a count"))
-                });
+        let restarts = if window_expired {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        // An account may appear or vanish, and a window may end, between the
+        // read and this write; each shape's condition sends the count to the
+        // shape that fits.
+        for target in targets {
+            for restart in restarts {
+                let update = counting_attempt(target, restart, now, window_end);
+                match self.send_update(email, update).await? {
+                    Written::Applied(new) => {
+                        let count = attribute_number(&new, "failed_logins").ok_or_else(|| {
+                            Error::StoreFailure(format!("failed_logins of {email} is not a count"))
+                        })?;
+                        return Ok(Reservation::Counted(count));
+                    }
+                    Written::Refused(old) => {
+                        if let Some(until) =
+                            attribute_number(&old, "locked_until").filter(|until| *until > now)
+                        {
+                            return Ok(Reservation::Locked { until });
+                        }
+                    }
+                }
             }
         }
         Err(Error::StoreUnavailable(format!(
-            "failed login of {email}: the item kept changing"
+            "login attempt of {email}: the item kept changing"
         )))
     }
 
-    /// Locks logins for `email` until `until`, unless a longer lock stands.
-    /// Needs `dynamodb:UpdateItem`.
-    pub async fn lock_login(&self, email: &str, until: u64) -> Result<(), Error> {
+    /// Locks logins for `email` until `until`, unless a lock stands at
+    /// `now`: then that lock's end. Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn lock_login_unless_locked(
+        &self,
+        email: &str,
+        until: u64,
+        now: u64,
+    ) -> Result<Option<u64>, Error> {
         let update = Update::new("SET locked_until = :until")
             .anywhere()
-            .condition("attribute_exists(email) AND (attribute_not_exists(locked_until) OR locked_until < :until)")
-            .value(":until", number(until));
-        // A longer lock already standing is as good.
+            .condition(&format!("attribute_exists(email) AND {NOT_LOCKED}"))
+            .value(":until", number(until))
+            .value(":now", number(now));
+        match self.send_update(email, update).await? {
+            Written::Applied(_) => Ok(None),
+            // Gone since the reservation: nothing left to lock.
+            Written::Refused(old) => {
+                Ok(attribute_number(&old, "locked_until").filter(|until| *until > now))
+            }
+        }
+    }
+
+    /// Takes back one counted attempt that was refused after all. Needs
+    /// `dynamodb:UpdateItem`.
+    pub(crate) async fn uncount_attempt(&self, email: &str) -> Result<(), Error> {
+        let update = Update::new("ADD failed_logins :minus_one")
+            .anywhere()
+            .condition("failed_logins > :zero")
+            .value(":minus_one", AttributeValue::N("-1".to_owned()))
+            .value(":zero", number(0));
         self.update(email, update).await.map(|_| ())
     }
 
-    /// Forgets failed logins after a successful one. Needs
+    /// Forgets failed attempts after a successful one. Needs
     /// `dynamodb:UpdateItem`.
     pub async fn clear_failed_logins(&self, email: &str) -> Result<(), Error> {
-        let update = Update::new("REMOVE failed_logins, locked_until");
+        let update = Update::new(&format!("REMOVE {THROTTLE_ATTRIBUTES}"));
         self.update(email, update).await.map(|_| ())
     }
 
     /// One conditional UpdateItem. Ok(false) when the condition failed.
     async fn update(&self, email: &str, update: Update) -> Result<bool, Error> {
-        Ok(self.send_update(email, update).await?.is_some())
+        Ok(matches!(
+            self.send_update(email, update).await?,
+            Written::Applied(_)
+        ))
     }
 
     /// One conditional UpdateItem, on an account unless the update says
-    /// otherwise: UpdateItem would otherwise create an item. Ok(None) when
-    /// the condition failed; else the attributes asked for, if any.
-    async fn send_update(
-        &self,
-        email: &str,
-        update: Update,
-    ) -> Result<Option<HashMap<String, AttributeValue>>, Error> {
+    /// otherwise: UpdateItem would otherwise create an item. A refusal
+    /// carries the item as the condition saw it (ReturnValuesOnCondition-
+    /// CheckFailure), so the caller can tell why, with no second read.
+    async fn send_update(&self, email: &str, update: Update) -> Result<Written, Error> {
         let target = match update.target {
             Target::Account => Some("attribute_exists(password_hash)"),
             Target::Placeholder => Some("attribute_not_exists(password_hash)"),
@@ -314,16 +384,81 @@ impl UserStore {
             .set_expression_attribute_names((!update.names.is_empty()).then_some(update.names))
             .set_expression_attribute_values((!update.values.is_empty()).then_some(update.values))
             .set_return_values(update.return_new.then_some(ReturnValue::UpdatedNew))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Ok(output) => Ok(Written::Applied(output.attributes.unwrap_or_default())),
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
+                    Ok(Written::Refused(refused.item.clone().unwrap_or_default()))
+                }
                 _ => Err(store_error("UpdateItem", error)),
             },
         }
     }
+}
+
+/// What one conditional UpdateItem did.
+enum Written {
+    /// Applied; the attributes asked for, if any.
+    Applied(HashMap<String, AttributeValue>),
+    /// The condition failed; the item as it was (empty when there is none).
+    Refused(HashMap<String, AttributeValue>),
+}
+
+/// What reserving a login attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// Counted: the failed attempts in a row, this one included.
+    Counted(u64),
+    /// A lock stands until then (Unix seconds); nothing was counted.
+    Locked {
+        /// When the lock ends.
+        until: u64,
+    },
+}
+
+/// The login-throttling attributes a success removes.
+const THROTTLE_ATTRIBUTES: &str = "failed_logins, locked_until, failures_expire_at";
+
+/// No lock stands at `:now`.
+const NOT_LOCKED: &str = "(attribute_not_exists(locked_until) OR locked_until <= :now)";
+
+/// The write that counts one attempt: on `target`, either going on with
+/// the count (no lock stands, and the window has not ended) or, with
+/// `restart`, starting it again (the window has ended). Either way the
+/// window now ends at `window_end`, and a placeholder expires then.
+fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) -> Update {
+    let placeholder_expiry = match target {
+        Target::Placeholder => ", throttle_expires_at = :window_end",
+        Target::Account | Target::Anywhere => "",
+    };
+    let update = if restart {
+        Update::new(&format!(
+            "SET failed_logins = :one, failures_expire_at = :window_end{placeholder_expiry} \
+             REMOVE locked_until"
+        ))
+        .condition("failures_expire_at <= :now")
+    } else {
+        Update::new(&format!(
+            "ADD failed_logins :one SET failures_expire_at = :window_end{placeholder_expiry}"
+        ))
+        .condition(&format!(
+            "{NOT_LOCKED} AND (attribute_not_exists(failures_expire_at) OR failures_expire_at > :now)"
+        ))
+    };
+    update
+        .on(target)
+        .returning_new()
+        .value(":one", number(1))
+        .value(":now", number(now))
+        .value(":window_end", number(window_end))
+}
+
+/// A number attribute of an item, if it is one.
+fn attribute_number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
 }
 
 /// The most refresh families a user keeps: one per device or browser that
@@ -332,24 +467,22 @@ impl UserStore {
 pub const MAX_REFRESH_FAMILIES: usize = 20;
 
 /// Bumps `token_version` (missing counts as 0) and drops every refresh
-/// family, with `more_set` added to the SET clause.
-fn retiring_tokens(more_set: &str) -> Update {
+/// family, with `more_set` added to the SET clause and `more_remove` to the
+/// REMOVE clause.
+fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
     Update::new(&format!(
         "SET token_version = if_not_exists(token_version, :zero) + :one{more_set} \
-         REMOVE refresh_families"
+         REMOVE refresh_families{more_remove}"
     ))
     .value(":zero", number(0))
     .value(":one", number(1))
 }
 
-/// `update`, which sets `password_hash = :new`, made conditional on the
-/// stored hash still being `current_hash`: a password changed meanwhile
-/// is never overwritten.
-fn replacing_hash(update: Update, current_hash: &str, new_hash: &str) -> Update {
-    update
-        .condition("password_hash = :current")
-        .value(":current", AttributeValue::S(current_hash.to_owned()))
-        .value(":new", AttributeValue::S(new_hash.to_owned()))
+/// The current token id of family `fam` in a raw item, if the family is there.
+fn family_jti<'i>(item: &'i HashMap<String, AttributeValue>, fam: &str) -> Option<&'i str> {
+    let families = item.get("refresh_families")?.as_m().ok()?;
+    let family = families.get(fam)?.as_m().ok()?;
+    family.get("jti")?.as_s().ok().map(String::as_str)
 }
 
 /// The families to drop when one more is added: the expired ones, then the

@@ -38,8 +38,8 @@ impl Update {
         }
     }
 
-    pub(super) fn on_placeholder(mut self) -> Self {
-        self.target = Target::Placeholder;
+    pub(super) fn on(mut self, target: Target) -> Self {
+        self.target = target;
         self
     }
 

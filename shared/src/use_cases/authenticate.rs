@@ -1,8 +1,6 @@
 //! Logging in with an email and a password.
 
-use crate::accounts::{
-    LoginThrottle, Password, User, check_password_length, count_failure, normalize_email,
-};
+use crate::accounts::{Password, User, check_password_length, normalize_email, reserve_attempt};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
@@ -24,36 +22,41 @@ impl Auth {
     /// a refresh token with `remember`.
     ///
     /// Owns everything a login involves: the lockout (a locked email is
-    /// refused before any hashing; failures are counted, and lock the email
-    /// once they pile up), the password check, re-hashing a hash below the
-    /// policy, and the new refresh family. Unknown, inactive and wrong
-    /// refusals are one answer, [`Error::BadCredentials`], in the same time.
+    /// refused before any hashing; every attempt is counted before its
+    /// password is checked, and locks the email once they pile up), the
+    /// password check, re-hashing a hash below the policy, and the new
+    /// refresh family. Unknown, inactive and wrong refusals are one answer,
+    /// [`Error::BadCredentials`], in the same time.
     pub async fn authenticate(&self, login: Login<'_>) -> Result<Grant, Error> {
         let email = normalize_email(login.email)?;
         let Password(password) = login.password;
         check_password_length(password)?;
 
-        let (user, throttle): (Option<User>, LoginThrottle) =
-            self.users.find_for_login(&email).await?;
+        let (user, throttle) = self.users.find_for_login(&email).await?;
         let now = unix_now()?;
         throttle.check(now)?;
+        let has_account = user.is_some();
+        let lockout = self.config.lockout;
+        reserve_attempt(
+            &self.users,
+            &email,
+            has_account,
+            Some(&throttle),
+            now,
+            lockout,
+        )
+        .await?;
         // The password is checked even for an unknown or inactive user, so the
         // three refusals take the same time and give the same answer.
         let policy = self.config.password_policy;
         let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
         let check = policy.check(password.to_owned(), stored_hash).await?;
+        // A failure was counted by the reservation; nothing more to write.
         let user = match user {
             Some(user) if check.matches && user.active => user,
-            other => {
-                let lock_after = self.config.login_lock_after;
-                return Err(
-                    count_failure(&self.users, &email, other.is_some(), now, lock_after).await,
-                );
-            }
+            _ => return Err(Error::BadCredentials),
         };
-        if throttle.is_set() {
-            self.users.clear_failed_logins(&user.email).await?;
-        }
+        self.users.clear_failed_logins(&user.email).await?;
         if check.outdated {
             self.upgrade_hash(&user, password).await;
         }

@@ -1,7 +1,8 @@
 //! Changing the password, with the current one and a fresh token.
 
-use crate::accounts::{Password, check_new_password, check_password_length};
+use crate::accounts::{Password, check_new_password, check_password_length, reserve_attempt};
 use crate::auth::{Auth, FreshUser};
+use crate::clock::unix_now;
 use crate::error::Error;
 
 /// The current password and the new one.
@@ -16,6 +17,8 @@ pub struct PasswordChange<'a> {
 impl Auth {
     /// Sets a new password, if `change.old_password` is the current one,
     /// and retires every token the user holds, like a logout everywhere.
+    /// Each check of the current password counts into the login lockout, so
+    /// a stolen token buys no more guesses than a login does.
     pub async fn change_password(
         &self,
         current: &FreshUser,
@@ -34,6 +37,8 @@ impl Auth {
         }
 
         let user = current.user();
+        let lockout = self.config.lockout;
+        reserve_attempt(&self.users, &user.email, true, None, unix_now()?, lockout).await?;
         let policy = self.config.password_policy;
         let check = policy
             .check(old_password.to_owned(), Some(user.password_hash.clone()))
