@@ -101,19 +101,32 @@ impl Auth {
     /// the token themselves, such as an API Gateway authorizer.
     pub async fn user_for_access_token(&self, token: &str) -> Result<CurrentUser, Error> {
         let claims = self.tokens.verify_access(token)?;
-        let user = self.live_user(&claims.sub, claims.ver).await?;
+        let user = self
+            .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
+            .await?;
         Ok(CurrentUser { user, claims })
     }
 
     /// Loads the user a token names and checks that the token still speaks
-    /// for them: the user exists, is active, and has not retired tokens of
-    /// this version (logout, password change) since.
-    pub(crate) async fn live_user(&self, email: &str, token_version: u64) -> Result<User, Error> {
+    /// for them: the user exists, is the same account the token was issued
+    /// to (not one signed up again with its email), is active, and has not
+    /// retired tokens of this version (logout, password change) since.
+    pub(crate) async fn live_user(
+        &self,
+        email: &str,
+        account_id: Option<&str>,
+        token_version: u64,
+    ) -> Result<User, Error> {
         let user = self
             .users
             .find_by_email(email)
             .await?
             .ok_or_else(|| Error::invalid_token("the token's user no longer exists"))?;
+        if user.account_id.as_deref() != account_id {
+            return Err(Error::invalid_token(
+                "the token was issued to an earlier account with this email",
+            ));
+        }
         if !user.active {
             return Err(Error::invalid_token("the token's user is inactive"));
         }

@@ -81,6 +81,11 @@ pub enum Error {
     #[error("user already exists")]
     UserExists,
 
+    /// No account has this email: for operator tools, which name accounts
+    /// directly. Requests never say so (see [`Error::BadCredentials`]).
+    #[error("no account with this email")]
+    NoSuchAccount,
+
     /// A bug or an impossible state; never caused by the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -118,6 +123,7 @@ impl Error {
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::SignupDisabled => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
+            Error::NoSuchAccount => StatusCode::NOT_FOUND,
             Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

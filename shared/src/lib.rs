@@ -29,4 +29,4 @@ pub use auth::{Auth, CurrentUser, FreshUser};
 pub use clock::unix_now;
 pub use config::{Config, DynamoDbSettings, TokenLocations, ToolConfig};
 pub use error::Error;
-pub use use_cases::{Login, PasswordChange, Registration};
+pub use use_cases::{Login, Operator, PasswordChange, Registration};

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::{DEMO_EMAIL, TEST_SECRET};
+use crate::{DEMO_ACCOUNT_ID, DEMO_EMAIL, TEST_SECRET};
 
 /// The access-token lifetime the test configurations use (the default).
 pub const ACCESS_TTL: u64 = 900;
@@ -39,6 +39,7 @@ pub fn access_claims() -> Value {
         "exp": now + ACCESS_TTL,
         "jti": "0123456789abcdef",
         "ver": 0,
+        "aid": DEMO_ACCOUNT_ID,
         "fresh": true,
     })
 }

@@ -22,7 +22,7 @@ use lambda_auth::DynamoDbSettings;
 use lambda_auth::accounts::{Password, User};
 use lambda_auth::accounts::{UserStore, create_table};
 use lambda_auth::http::event_service;
-use lambda_auth::tokens::SigningKeys;
+use lambda_auth::tokens::{SigningKeys, Subject};
 use lambda_auth::{Auth, Config, Error, Registration, aws};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
@@ -32,6 +32,18 @@ use serde_json::{Map, Value};
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo-password-1234";
 pub const DEMO_NAME: &str = "Demo User";
+/// The demo user's account id: fixed, unlike a signup's, so that the
+/// hand-made tokens of [`forge`] can carry it.
+pub const DEMO_ACCOUNT_ID: &str = "demo-account-id";
+
+/// Whom the demo user's tokens speak for, at token version `version`.
+pub fn demo_subject(version: u64) -> Subject<'static> {
+    Subject {
+        email: DEMO_EMAIL,
+        account_id: Some(DEMO_ACCOUNT_ID),
+        version,
+    }
+}
 
 /// The expired sample token in the `events/*me*` files, signed with a key
 /// used nowhere. Tests swap it for a fresh one with [`with_token`].
@@ -230,6 +242,16 @@ impl Stack {
         let stack = Self::configured(env, client, OperationLog::default()).await;
         stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
         stack
+            .client
+            .update_item()
+            .table_name(&stack.auth.config.users_table)
+            .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+            .update_expression("SET account_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(DEMO_ACCOUNT_ID.to_owned()))
+            .send()
+            .await
+            .expect("fix the demo account id");
+        stack
     }
 
     /// The same table after a new cold start with `overrides` on top of this
@@ -331,7 +353,7 @@ impl Stack {
     pub fn demo_token(&self) -> String {
         self.auth
             .tokens
-            .issue_access(DEMO_EMAIL, 0, true)
+            .issue_access(demo_subject(0), true)
             .expect("issue")
             .token
     }

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use sessionless_tests::forge::{
     TEST_KID, access_claims, access_header, b64, now, sign_text, signed, with, without,
 };
-use sessionless_tests::{DEMO_EMAIL, Reply, Stack, TEST_SECRET, event, with_body, with_token};
+use sessionless_tests::{
+    DEMO_EMAIL, Reply, Stack, TEST_SECRET, demo_subject, event, with_body, with_token,
+};
 
 const GENERIC_401: &str = r#"{"msg":"Invalid or expired token"}"#;
 
@@ -321,7 +323,7 @@ async fn tokens_of_retired_users_get_the_same_401() {
     let current = stack
         .auth
         .tokens
-        .issue_access(DEMO_EMAIL, 1, true)
+        .issue_access(demo_subject(1), true)
         .unwrap()
         .token;
     assert_eq!(send(&stack, &current, true).await.status, 200);

@@ -3,7 +3,7 @@
 //! example backend behind it.
 
 use serde_json::{Value, json};
-use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Stack, event, with_token};
+use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Stack, demo_subject, event, with_token};
 
 const REST_EVENTS: [&str; 2] = ["authorizer/rest-token.json", "authorizer/rest-request.json"];
 const HTTP_API_EVENT: &str = "authorizer/http-api-request.json";
@@ -71,7 +71,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let refresh = stack
         .auth
         .tokens
-        .issue_refresh(DEMO_EMAIL, 0, None)
+        .issue_refresh(demo_subject(0), None)
         .unwrap()
         .token;
     for file in all_events() {
@@ -101,7 +101,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let fresh = stack
         .auth
         .tokens
-        .issue_access(DEMO_EMAIL, 1, true)
+        .issue_access(demo_subject(1), true)
         .unwrap()
         .token;
     stack.deactivate(DEMO_EMAIL).await;

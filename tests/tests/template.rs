@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, event, repo_root, with_body, with_refresh_token, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, repo_root, with_body,
+    with_refresh_token, with_token,
 };
 
 fn template() -> Value {
@@ -203,7 +204,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let refresh = stack
                 .auth
                 .tokens
-                .issue_refresh(DEMO_EMAIL, 0, None)
+                .issue_refresh(demo_subject(0), None)
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
             stack

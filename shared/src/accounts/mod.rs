@@ -17,5 +17,5 @@ pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
 pub use store::{MAX_REFRESH_FAMILIES, UserStore};
-pub use table::create_table;
+pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
 pub use user::{PublicProfile, RefreshFamily, User, normalize_email, normalize_name};

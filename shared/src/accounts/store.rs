@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -13,7 +14,7 @@ use serde::Serialize;
 
 use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
-use crate::accounts::{RefreshFamily, User};
+use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
 use crate::aws::store_error;
 use crate::error::Error;
 use crate::tokens::IssuedRefreshToken;
@@ -193,29 +194,72 @@ impl UserStore {
     }
 
     /// Retires every token the user holds: bumps `token_version` and drops
-    /// every refresh family. Needs `dynamodb:UpdateItem`.
-    pub async fn retire_tokens(&self, email: &str) -> Result<(), Error> {
-        if self.update(email, retiring_tokens("", "")).await? {
-            Ok(())
+    /// every refresh family. False when there is no such account. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn retire_tokens(&self, email: &str) -> Result<bool, Error> {
+        self.update(email, retiring_tokens("", "")).await
+    }
+
+    /// Activates or deactivates an account; deactivating retires every
+    /// token too, so re-activating revives none of them. False when there
+    /// is no such account. Needs `dynamodb:UpdateItem`.
+    pub async fn set_active(&self, email: &str, active: bool) -> Result<bool, Error> {
+        let update = if active {
+            Update::new("SET active = :active")
         } else {
-            Err(Error::invalid_token("the user was deleted during logout"))
+            retiring_tokens(", active = :active", "")
+        };
+        self.update(email, update.value(":active", AttributeValue::Bool(active)))
+            .await
+    }
+
+    /// Sets a password hash whatever the current one is (an operator's
+    /// reset), retires every token and clears the lockout; an item without
+    /// an account id gets `new_account_id`. False when there is no such
+    /// account. Needs `dynamodb:UpdateItem`.
+    pub async fn set_password_hash(
+        &self,
+        email: &str,
+        new_hash: &str,
+        new_account_id: &str,
+    ) -> Result<bool, Error> {
+        let update = new_password(new_hash, new_account_id);
+        self.update(email, update).await
+    }
+
+    /// Deletes an account's item. False when there is no such account.
+    /// Needs `dynamodb:DeleteItem`.
+    pub async fn delete(&self, email: &str) -> Result<bool, Error> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(email)?))
+            .condition_expression("attribute_exists(password_hash)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(store_error("DeleteItem", error)),
+            },
         }
     }
 
     /// Sets a new password hash, retires every token and clears the
     /// lockout (the current password was just proven), if the stored hash
-    /// is still `current_hash`. False when the password changed meanwhile.
-    /// Needs `dynamodb:UpdateItem`.
+    /// is still `current_hash`. An item without an account id gets
+    /// `new_account_id`. False when the password changed meanwhile. Needs
+    /// `dynamodb:UpdateItem`.
     pub async fn change_password(
         &self,
         email: &str,
         current_hash: &str,
         new_hash: &str,
+        new_account_id: &str,
     ) -> Result<bool, Error> {
-        let update = retiring_tokens(
-            ", password_hash = :new",
-            &format!(", {THROTTLE_ATTRIBUTES}"),
-        );
+        let update = new_password(new_hash, new_account_id);
         self.replace_hash(email, update, current_hash, new_hash)
             .await
     }
@@ -228,12 +272,13 @@ impl UserStore {
         current_hash: &str,
         new_hash: &str,
     ) -> Result<bool, Error> {
-        let update = Update::new("SET password_hash = :new");
+        let update = Update::new("SET password_hash = :new")
+            .value(":new", AttributeValue::S(new_hash.to_owned()));
         self.replace_hash(email, update, current_hash, new_hash)
             .await
     }
 
-    /// `update`, which sets `password_hash = :new`, if the stored hash is
+    /// `update`, which sets `password_hash` to `new_hash`, if the stored hash is
     /// still `current_hash`: a password changed meanwhile is never
     /// overwritten. A retry of this very write, whose first attempt landed
     /// but whose answer was lost, finds `new_hash` stored: that is success.
@@ -246,8 +291,7 @@ impl UserStore {
     ) -> Result<bool, Error> {
         let update = update
             .condition("password_hash = :current")
-            .value(":current", AttributeValue::S(current_hash.to_owned()))
-            .value(":new", AttributeValue::S(new_hash.to_owned()));
+            .value(":current", AttributeValue::S(current_hash.to_owned()));
         Ok(match self.send_update(email, update).await? {
             Written::Applied(_) => true,
             Written::Refused(old) => {
@@ -431,8 +475,8 @@ const NOT_LOCKED: &str = "(attribute_not_exists(locked_until) OR locked_until <=
 /// window now ends at `window_end`, and a placeholder expires then.
 fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) -> Update {
     let placeholder_expiry = match target {
-        Target::Placeholder => ", throttle_expires_at = :window_end",
-        Target::Account | Target::Anywhere => "",
+        Target::Placeholder => format!(", {PLACEHOLDER_EXPIRY_ATTRIBUTE} = :window_end"),
+        Target::Account | Target::Anywhere => String::new(),
     };
     let update = if restart {
         Update::new(&format!(
@@ -476,6 +520,17 @@ fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
     ))
     .value(":zero", number(0))
     .value(":one", number(1))
+}
+
+/// A new password: the hash, every token retired, the lockout cleared, and
+/// an account id for an item that has none.
+fn new_password(new_hash: &str, new_account_id: &str) -> Update {
+    retiring_tokens(
+        ", password_hash = :new, account_id = if_not_exists(account_id, :account_id)",
+        &format!(", {THROTTLE_ATTRIBUTES}"),
+    )
+    .value(":new", AttributeValue::S(new_hash.to_owned()))
+    .value(":account_id", AttributeValue::S(new_account_id.to_owned()))
 }
 
 /// The current token id of family `fam` in a raw item, if the family is there.

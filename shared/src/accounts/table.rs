@@ -4,15 +4,61 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use crate::aws::store_error;
 use crate::error::Error;
 
+/// The attribute DynamoDB's TTL deletes lockout placeholders by.
+pub const PLACEHOLDER_EXPIRY_ATTRIBUTE: &str = "throttle_expires_at";
+
 /// Creates the users table with the key schema of `template.yaml`: hash key
-/// `email` (S), on-demand billing. For the local stack, tests and tools;
-/// in AWS the template creates the table. Returns false if it already existed.
+/// `email` (S), on-demand billing, and TTL on
+/// [`PLACEHOLDER_EXPIRY_ATTRIBUTE`], so lockout placeholders expire. For
+/// the local stack, tests and tools; in AWS the template creates the table.
+/// Returns false if it already existed (its TTL is switched on all the same).
 pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
+    let created = create(client, table).await?;
+    enable_placeholder_expiry(client, table).await?;
+    Ok(created)
+}
+
+/// Switches TTL on the placeholder attribute on, unless it is on already.
+async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), Error> {
+    let described = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|error| store_error("DescribeTimeToLive", error))?;
+    let current = described.time_to_live_description();
+    let on = current.is_some_and(|ttl| {
+        ttl.attribute_name() == Some(PLACEHOLDER_EXPIRY_ATTRIBUTE)
+            && matches!(
+                ttl.time_to_live_status(),
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            )
+    });
+    if on {
+        return Ok(());
+    }
+    let specification = TimeToLiveSpecification::builder()
+        .enabled(true)
+        .attribute_name(PLACEHOLDER_EXPIRY_ATTRIBUTE)
+        .build()
+        .map_err(|error| Error::Internal(format!("users table TTL: {error}")))?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(specification)
+        .send()
+        .await
+        .map_err(|error| store_error("UpdateTimeToLive", error))?;
+    Ok(())
+}
+
+async fn create(client: &Client, table: &str) -> Result<bool, Error> {
     let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
         Error::Internal(format!("users table definition: {error}"))
     };

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::tokens::IssuedRefreshToken;
+use crate::tokens::{IssuedRefreshToken, Subject, random_id};
 
 /// The longest address SMTP can deliver to (RFC 5321 path limit).
 const MAX_EMAIL_BYTES: usize = 254;
@@ -39,6 +39,13 @@ pub struct User {
     /// Missing means 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_version: Option<u64>,
+    /// A random id made when the account is created, carried by every
+    /// token as `aid`: an email deleted and signed up again is another
+    /// account, and the old one's tokens do not work for it. Missing on
+    /// items from before account ids or written by other tools: they are
+    /// one fixed generation, until a password change gives them an id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// The live refresh-token families, by family id: one per login with
     /// `remember`. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +86,7 @@ impl fmt::Debug for User {
             .field("created_at", &self.created_at)
             .field("active", &self.active)
             .field("token_version", &self.token_version)
+            .field("account_id", &self.account_id)
             .field(
                 "refresh_families",
                 &self.refresh_families.as_ref().map(HashMap::len),
@@ -99,7 +107,8 @@ pub struct PublicProfile<'a> {
 }
 
 impl User {
-    /// A new active user, created now. `email` must already be normalised.
+    /// A new active user, created now, with a new account id. `email` must
+    /// already be normalised.
     pub fn new(email: String, name: String, password_hash: String) -> Result<Self, Error> {
         let created_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
@@ -111,6 +120,7 @@ impl User {
             created_at,
             active: true,
             token_version: None,
+            account_id: Some(random_id()?),
             refresh_families: None,
         })
     }
@@ -118,6 +128,15 @@ impl User {
     /// The version current tokens must carry.
     pub fn token_version(&self) -> u64 {
         self.token_version.unwrap_or(0)
+    }
+
+    /// Whom this user's tokens speak for, as of this item.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            email: &self.email,
+            account_id: self.account_id.as_deref(),
+            version: self.token_version(),
+        }
     }
 
     /// The family's current refresh token, if the family is live.

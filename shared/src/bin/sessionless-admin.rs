@@ -1,6 +1,6 @@
-//! Operator tool for the users table: create it, and add users without
-//! anyone writing a password hash by hand. `sessionless-admin --help` lists
-//! the commands.
+//! Operator tool for the users table: create it, and look after accounts
+//! without anyone writing a password hash or an update expression by hand.
+//! `sessionless-admin --help` lists the commands.
 //!
 //! The table is `USERS_TABLE` and the hash cost `ARGON2_*`, as for the
 //! functions; DynamoDB is reached through the usual AWS environment
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lambda_auth::accounts::{Password, UserStore, create_table};
-use lambda_auth::{Registration, ToolConfig, aws};
+use lambda_auth::{Operator, Registration, ToolConfig, aws};
 
 /// Manage the Sessionless users table (USERS_TABLE).
 #[derive(Debug, Parser)]
@@ -23,8 +23,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create the users table (hash key `email`, on-demand billing), unless
-    /// it exists.
+    /// Create the users table (hash key `email`, on-demand billing, TTL on
+    /// the lockout placeholders), unless it exists; switch the TTL on if it
+    /// is off.
     CreateTable,
     /// Add a user, with the same checks as signup. The password is the
     /// first line of standard input, so it never shows in a process list.
@@ -38,6 +39,39 @@ enum Command {
         /// Create the account deactivated: it cannot log in.
         #[arg(long)]
         inactive: bool,
+    },
+    /// Deactivate an account: it can no longer log in, and every token it
+    /// holds is retired, so activating it again revives none.
+    Deactivate {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Let a deactivated account log in again.
+    Activate {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete an account. Its tokens stay refused even if the email signs
+    /// up again: that is a new account.
+    DeleteUser {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Retire every token an account holds, as its own logout would.
+    LogoutEverywhere {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (the first line of standard input), with the
+    /// rules of signup; retires every token and clears the lockout.
+    SetPassword {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -63,12 +97,16 @@ async fn run(command: Command) -> Result<String, Failure> {
     let config = ToolConfig::from_env()?;
     let table = config.users_table;
     let client = aws::dynamodb_client(&config.dynamodb).await;
-    match command {
-        Command::CreateTable => Ok(if create_table(&client, &table).await? {
-            format!("created table {table}")
-        } else {
-            format!("table {table} already exists")
-        }),
+    let users = UserStore::new(client.clone(), table.clone());
+    let operator = Operator::new(users, config.password_policy);
+    Ok(match command {
+        Command::CreateTable => {
+            if create_table(&client, &table).await? {
+                format!("created table {table}")
+            } else {
+                format!("table {table} already exists")
+            }
+        }
         Command::AddUser {
             email,
             name,
@@ -81,13 +119,31 @@ async fn run(command: Command) -> Result<String, Failure> {
                 name: &name,
                 active: !inactive,
             };
-            let users = UserStore::new(client, table);
-            let user = registration
-                .register(&users, config.password_policy)
-                .await?;
-            Ok(format!("added {} to the users table", user.email))
+            let user = operator.add_user(registration).await?;
+            format!("added {} to the users table", user.email)
         }
-    }
+        Command::Deactivate { email } => {
+            operator.deactivate(&email).await?;
+            format!("deactivated {email}; every token it held is retired")
+        }
+        Command::Activate { email } => {
+            operator.activate(&email).await?;
+            format!("activated {email}")
+        }
+        Command::DeleteUser { email } => {
+            operator.delete_user(&email).await?;
+            format!("deleted {email}")
+        }
+        Command::LogoutEverywhere { email } => {
+            operator.logout_everywhere(&email).await?;
+            format!("retired every token of {email}")
+        }
+        Command::SetPassword { email } => {
+            let password = read_password()?;
+            operator.set_password(&email, Password(&password)).await?;
+            format!("set a new password for {email}; every token it held is retired")
+        }
+    })
 }
 
 /// The first line of stdin, without its line ending.

@@ -57,6 +57,7 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::WrongPassword => "Wrong password",
         Error::SignupDisabled => "Signup is disabled",
         Error::UserExists => "User already exists",
+        Error::NoSuchAccount => "No such account",
         Error::StoreUnavailable(_) => "Service temporarily unavailable, try again",
         Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
     };

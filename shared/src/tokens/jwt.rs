@@ -40,6 +40,8 @@ pub struct AccessClaims {
     pub exp: u64,
     /// The user's token version when the token was issued.
     pub ver: u64,
+    /// The account's id when the token was issued ([`Subject::account_id`]).
+    pub aid: Option<String>,
     /// True when issued by a password login, false when by a refresh.
     pub fresh: bool,
 }
@@ -53,6 +55,8 @@ pub struct RefreshClaims {
     pub jti: String,
     /// The user's token version when the token was issued.
     pub ver: u64,
+    /// The account's id when the token was issued ([`Subject::account_id`]).
+    pub aid: Option<String>,
     /// The family: every token rotated from one login shares it.
     pub fam: String,
 }
@@ -70,9 +74,25 @@ struct WireClaims {
     jti: String,
     ver: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    aid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     fresh: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fam: Option<String>,
+}
+
+/// Whom a token speaks for: the account's email, which generation of the
+/// account (an email deleted and signed up again is a new account), and
+/// the token version the user's item holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject<'a> {
+    /// The user's email, the token's `sub`.
+    pub email: &'a str,
+    /// The account's random id, the token's `aid`. `None` for items from
+    /// before account ids, or written by other tools: one fixed generation.
+    pub account_id: Option<&'a str>,
+    /// The token version, the token's `ver`.
+    pub version: u64,
 }
 
 /// A freshly signed token and its lifetime in seconds.
@@ -167,10 +187,10 @@ impl Tokens {
         })
     }
 
-    /// An access token for `email` at token version `ver`. `fresh` says the
-    /// user just proved their password.
-    pub fn issue_access(&self, email: &str, ver: u64, fresh: bool) -> Result<IssuedToken, Error> {
-        let mut claims = self.claims(email, ver, self.access_ttl)?;
+    /// An access token for `subject`. `fresh` says the user just proved
+    /// their password.
+    pub fn issue_access(&self, subject: Subject<'_>, fresh: bool) -> Result<IssuedToken, Error> {
+        let mut claims = self.claims(subject, self.access_ttl)?;
         claims.fresh = Some(fresh);
         Ok(IssuedToken {
             token: self.sign(Kind::Access, &claims)?,
@@ -178,15 +198,14 @@ impl Tokens {
         })
     }
 
-    /// A refresh token for `email`, in family `fam`, or in a new family when
-    /// `fam` is `None` (a login).
+    /// A refresh token for `subject`, in family `fam`, or in a new family
+    /// when `fam` is `None` (a login).
     pub fn issue_refresh(
         &self,
-        email: &str,
-        ver: u64,
+        subject: Subject<'_>,
         fam: Option<String>,
     ) -> Result<IssuedRefreshToken, Error> {
-        let mut claims = self.claims(email, ver, self.refresh_ttl)?;
+        let mut claims = self.claims(subject, self.refresh_ttl)?;
         let fam = match fam {
             Some(fam) => fam,
             None => random_id()?,
@@ -208,6 +227,7 @@ impl Tokens {
             jti,
             exp,
             ver,
+            aid,
             fresh,
             ..
         } = self.verify(Kind::Access, token)?;
@@ -217,6 +237,7 @@ impl Tokens {
             jti,
             exp,
             ver,
+            aid,
             fresh,
         })
     }
@@ -224,23 +245,35 @@ impl Tokens {
     /// Verifies a refresh token.
     pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, Error> {
         let WireClaims {
-            sub, jti, ver, fam, ..
+            sub,
+            jti,
+            ver,
+            aid,
+            fam,
+            ..
         } = self.verify(Kind::Refresh, token)?;
         let fam = required(fam, "refresh token without `fam`")?;
-        Ok(RefreshClaims { sub, jti, ver, fam })
+        Ok(RefreshClaims {
+            sub,
+            jti,
+            ver,
+            aid,
+            fam,
+        })
     }
 
-    fn claims(&self, email: &str, ver: u64, ttl: Duration) -> Result<WireClaims, Error> {
+    fn claims(&self, subject: Subject<'_>, ttl: Duration) -> Result<WireClaims, Error> {
         let now = unix_now()?;
         Ok(WireClaims {
-            sub: email.to_owned(),
+            sub: subject.email.to_owned(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
             nbf: now,
             exp: now + ttl.as_secs(),
             jti: random_id()?,
-            ver,
+            ver: subject.version,
+            aid: subject.account_id.map(str::to_owned),
             fresh: None,
             fam: None,
         })
@@ -333,7 +366,7 @@ fn required<T>(claim: Option<T>, missing: &'static str) -> Result<T, Error> {
 
 /// 128 random bits, base64url: unique without coordination. Unlike
 /// `uuid::Uuid::new_v4`, an RNG failure is an error, not a panic.
-fn random_id() -> Result<String, Error> {
+pub(crate) fn random_id() -> Result<String, Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;

@@ -61,10 +61,9 @@ impl Auth {
             self.upgrade_hash(&user, password).await;
         }
 
-        let version = user.token_version();
-        let access = self.tokens.issue_access(&user.email, version, true)?;
+        let access = self.tokens.issue_access(user.subject(), true)?;
         let refresh = if login.remember {
-            let refresh = self.tokens.issue_refresh(&user.email, version, None)?;
+            let refresh = self.tokens.issue_refresh(user.subject(), None)?;
             self.users.add_refresh_family(&user, &refresh, now).await?;
             Some(refresh)
         } else {

@@ -4,6 +4,7 @@ use crate::accounts::{Password, check_new_password, check_password_length, reser
 use crate::auth::{Auth, FreshUser};
 use crate::clock::unix_now;
 use crate::error::Error;
+use crate::tokens::random_id;
 
 /// The current password and the new one.
 #[derive(Debug)]
@@ -49,7 +50,7 @@ impl Auth {
         let new_hash = policy.hash(new_password.to_owned()).await?;
         if !self
             .users
-            .change_password(&user.email, &user.password_hash, &new_hash)
+            .change_password(&user.email, &user.password_hash, &new_hash, &random_id()?)
             .await?
         {
             return Err(Error::invalid_token(

@@ -17,7 +17,9 @@ impl Auth {
     /// token. A replayed token revokes its family.
     pub async fn refresh(&self, token: &str) -> Result<Grant, Error> {
         let claims = self.tokens.verify_refresh(token)?;
-        let user = self.live_user(&claims.sub, claims.ver).await?;
+        let user = self
+            .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
+            .await?;
 
         let Some(current) = user.refresh_family(&claims.fam) else {
             return Err(Error::invalid_token("refresh family revoked or expired"));
@@ -32,7 +34,7 @@ impl Auth {
 
         let next = self
             .tokens
-            .issue_refresh(&user.email, claims.ver, Some(claims.fam.clone()))?;
+            .issue_refresh(user.subject(), Some(claims.fam.clone()))?;
         let rotated = self
             .users
             .rotate_refresh_family(&user.email, &claims.jti, &next)
@@ -42,7 +44,7 @@ impl Auth {
             // the winner holds its next token.
             return Err(Error::invalid_token("refresh token rotated concurrently"));
         }
-        let access = self.tokens.issue_access(&user.email, claims.ver, false)?;
+        let access = self.tokens.issue_access(user.subject(), false)?;
         Ok(Grant {
             access,
             refresh: Some(next),
