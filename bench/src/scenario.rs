@@ -84,7 +84,11 @@ impl Context {
     /// An access token for `email` at the user's current token version.
     fn access_token(&self, email: &str, fresh: bool) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        Ok(self.auth.tokens.issue_access(user.subject(), fresh)?.token)
+        Ok(self
+            .auth
+            .tokens
+            .issue_access(user.subject(), fresh, None)?
+            .token)
     }
 
     /// The hash `floor: argon2` verifies `floor-password` against.
@@ -123,7 +127,10 @@ impl Context {
     /// A refresh token recorded on the user's item, as a login would.
     fn refresh_token(&self, email: &str) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        let refresh = self.auth.tokens.issue_refresh(user.subject(), None)?;
+        let refresh = self
+            .auth
+            .tokens
+            .issue_refresh(user.subject(), None, u64::MAX)?;
         self.runtime.block_on(
             self.auth
                 .users

@@ -104,6 +104,15 @@ impl Auth {
         let user = self
             .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
             .await?;
+        // A token issued with a refresh family dies with it: a detected
+        // replay revokes the thief's access tokens too, at no extra read.
+        if let Some(fam) = &claims.fam
+            && user.refresh_family(fam).is_none()
+        {
+            return Err(Error::invalid_token(
+                "the token's refresh family was revoked",
+            ));
+        }
         Ok(CurrentUser { user, claims })
     }
 

@@ -18,6 +18,8 @@ const DEFAULT_AUDIENCE: &str = "sessionless";
 const DEFAULT_ACCESS_TOKEN_TTL_SECS: u64 = 900;
 const DEFAULT_REFRESH_TOKEN_TTL_SECS: u64 = 30 * 86_400;
 const DEFAULT_LEEWAY_SECS: u64 = 5;
+const DEFAULT_REFRESH_REUSE_INTERVAL_SECS: u64 = 10;
+const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS: u64 = 90 * 86_400;
 
 /// Everything a function is configured with.
 #[derive(Debug, Clone)]
@@ -35,6 +37,12 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL`: refresh-token lifetime, renewed by each rotation.
     pub refresh_token_ttl: Duration,
+    /// `REFRESH_REUSE_INTERVAL`: how long after a rotation the replaced
+    /// token still gets the same successor (0: never).
+    pub refresh_reuse_interval: Duration,
+    /// `REFRESH_FAMILY_MAX_AGE`: how long a refresh family lives after the
+    /// login that started it, however often it rotates.
+    pub refresh_family_max_age: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
     /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
@@ -98,6 +106,16 @@ impl Config {
                 "REFRESH_TOKEN_TTL",
                 DEFAULT_REFRESH_TOKEN_TTL_SECS,
                 60..=365 * 86_400,
+            )?),
+            refresh_reuse_interval: Duration::from_secs(env.number_or(
+                "REFRESH_REUSE_INTERVAL",
+                DEFAULT_REFRESH_REUSE_INTERVAL_SECS,
+                0..=300,
+            )?),
+            refresh_family_max_age: Duration::from_secs(env.number_or(
+                "REFRESH_FAMILY_MAX_AGE",
+                DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS,
+                60..=10 * 365 * 86_400,
             )?),
             jwt_leeway: Duration::from_secs(env.number_or(
                 "JWT_LEEWAY",
@@ -364,6 +382,11 @@ mod tests {
         assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
         assert!(config.signup_enabled);
         assert_eq!(config.lockout.lock_after, 5);
+        assert_eq!(config.refresh_reuse_interval, Duration::from_secs(10));
+        assert_eq!(
+            config.refresh_family_max_age,
+            Duration::from_secs(90 * 86_400)
+        );
         assert_eq!(config.lockout.failure_window, Duration::from_secs(86_400));
         assert_eq!(config.token_locations, TokenLocations::BOTH);
         assert_eq!(config.dynamodb.max_attempts, 3);
@@ -438,6 +461,8 @@ mod tests {
             ("ARGON2_MEMORY_KIB", "4096"),
             ("ARGON2_ITERATIONS", "1"),
             ("LOGIN_FAILURE_WINDOW", "60"),
+            ("REFRESH_REUSE_INTERVAL", "301"),
+            ("REFRESH_FAMILY_MAX_AGE", "59"),
         ] {
             let error =
                 config(&[("USERS_TABLE", "u"), ("JWT_SECRET", SECRET), (name, value)]).unwrap_err();

@@ -353,7 +353,7 @@ impl Stack {
     pub fn demo_token(&self) -> String {
         self.auth
             .tokens
-            .issue_access(demo_subject(0), true)
+            .issue_access(demo_subject(0), true, None)
             .expect("issue")
             .token
     }

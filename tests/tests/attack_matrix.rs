@@ -323,7 +323,7 @@ async fn tokens_of_retired_users_get_the_same_401() {
     let current = stack
         .auth
         .tokens
-        .issue_access(demo_subject(1), true)
+        .issue_access(demo_subject(1), true, None)
         .unwrap()
         .token;
     assert_eq!(send(&stack, &current, true).await.status, 200);

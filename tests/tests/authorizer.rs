@@ -71,7 +71,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let refresh = stack
         .auth
         .tokens
-        .issue_refresh(demo_subject(0), None)
+        .issue_refresh(demo_subject(0), None, u64::MAX)
         .unwrap()
         .token;
     for file in all_events() {
@@ -101,7 +101,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let fresh = stack
         .auth
         .tokens
-        .issue_access(demo_subject(1), true)
+        .issue_access(demo_subject(1), true, None)
         .unwrap()
         .token;
     stack.deactivate(DEMO_EMAIL).await;

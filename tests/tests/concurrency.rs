@@ -58,9 +58,10 @@ async fn twenty_concurrent_signups_create_exactly_one_user() {
         .await;
 }
 
+/// With no reuse interval (REFRESH_REUSE_INTERVAL=0), the strict rotation.
 #[tokio::test]
 async fn of_concurrent_refreshes_with_one_token_exactly_one_wins() {
-    let stack = &Stack::new().await;
+    let stack = &Stack::with_env(&[("REFRESH_REUSE_INTERVAL", "0")]).await;
     let (_, token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let request = &with_refresh_token(&event("http-api/refresh-body-token.json"), &token.unwrap());
     let replies = all_at_once(10, |_| stack.invoke(refresh::handle, request)).await;
@@ -72,9 +73,10 @@ async fn of_concurrent_refreshes_with_one_token_exactly_one_wins() {
     }
 }
 
+/// With no reuse interval (REFRESH_REUSE_INTERVAL=0), the strict rotation.
 #[tokio::test]
 async fn concurrent_replays_are_all_refused_and_revoke_the_family() {
-    let stack = &Stack::new().await;
+    let stack = &Stack::with_env(&[("REFRESH_REUSE_INTERVAL", "0")]).await;
     let (_, first) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let first = first.unwrap();
     let base = event("http-api/refresh-body-token.json");
@@ -91,6 +93,34 @@ async fn concurrent_replays_are_all_refused_and_revoke_the_family() {
         .invoke(refresh::handle, &with_refresh_token(&base, &second))
         .await;
     assert_eq!(reply.status, 401, "the family is revoked: {reply:?}");
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_at_once_get_the_same_successor_and_no_fork() {
+    let stack = &Stack::new().await;
+    let (_, token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let request = &with_refresh_token(&event("http-api/refresh-body-token.json"), &token.unwrap());
+    let replies = all_at_once(10, |_| stack.invoke(refresh::handle, request)).await;
+    assert_eq!(statuses(&replies), vec![200; 10], "nobody is logged out");
+    let successors: Vec<String> = replies
+        .iter()
+        .map(|reply| reply.json()["refresh_token"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        successors
+            .iter()
+            .all(|successor| *successor == successors[0]),
+        "one successor"
+    );
+    let families = stack
+        .user(DEMO_EMAIL)
+        .await
+        .unwrap()
+        .refresh_families
+        .unwrap();
+    assert_eq!(families.len(), 1, "no fork");
+    let next = &with_refresh_token(&event("http-api/refresh-body-token.json"), &successors[0]);
+    assert_eq!(stack.invoke(refresh::handle, next).await.status, 200);
 }
 
 #[tokio::test]

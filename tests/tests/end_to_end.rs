@@ -349,8 +349,26 @@ fn token_lifecycle(watch: &Watch, demo_token: &str) {
     let body = json!({"refresh_token": refresh_token}).to_string();
     let reply = watch.http("POST", "/refresh", &json_headers, Some(&body));
     assert_eq!(reply.status, 200, "{reply:?}");
+    let successor = reply.json()["refresh_token"].as_str().unwrap().to_owned();
+    let again = watch.http("POST", "/refresh", &json_headers, Some(&body));
+    assert_eq!(
+        again.status, 200,
+        "a second tab, within the interval: {again:?}"
+    );
+    assert_eq!(again.json()["refresh_token"], successor.as_str());
+    let next = json!({"refresh_token": successor}).to_string();
+    let reply = watch.http("POST", "/refresh", &json_headers, Some(&next));
+    assert_eq!(reply.status, 200, "{reply:?}");
     let replay = watch.http("POST", "/refresh", &json_headers, Some(&body));
     assert_eq!(replay.status, 401, "replayed refresh token: {replay:?}");
+    // The login's access token came with that family, and died with it.
+    let bearer = format!("Bearer {fresh}");
+    let reply = watch.http("GET", "/me", &[("authorization", bearer.as_str())], None);
+    assert_eq!(reply.status, 401, "revoked with its family: {reply:?}");
+    let login = json!({"email": "e2e@example.com", "password": "e2e-password-1"});
+    let reply = watch.http("POST", "/login", &json_headers, Some(&login.to_string()));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let fresh = reply.json()["access_token"].as_str().unwrap().to_owned();
 
     let bearer = format!("Bearer {fresh}");
     let change =

@@ -204,7 +204,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let refresh = stack
                 .auth
                 .tokens
-                .issue_refresh(demo_subject(0), None)
+                .issue_refresh(demo_subject(0), None, u64::MAX)
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
             stack

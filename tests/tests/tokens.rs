@@ -80,7 +80,7 @@ fn the_test_helpers_make_tokens_that_verify() {
 #[test]
 fn issued_tokens_carry_every_claim_and_verify() {
     let tokens = tokens();
-    let issued = tokens.issue_access(subject(7), true).expect("issue");
+    let issued = tokens.issue_access(subject(7), true, None).expect("issue");
     assert_eq!(issued.expires_in, TTL);
     let claims = tokens.verify_access(&issued.token).expect("verify");
     assert_eq!(claims.sub, "demo@example.com");
@@ -99,7 +99,7 @@ fn issued_tokens_carry_every_claim_and_verify() {
         (raw["iss"].as_str(), raw["aud"].as_str()),
         (Some("sessionless"), Some("sessionless"))
     );
-    let not_fresh = tokens.issue_access(subject(7), false).expect("issue");
+    let not_fresh = tokens.issue_access(subject(7), false, None).expect("issue");
     assert!(
         !tokens
             .verify_access(&not_fresh.token)
@@ -116,7 +116,9 @@ fn payload(token: &str) -> Value {
 #[test]
 fn issued_refresh_tokens_verify_and_keep_their_family() {
     let tokens = tokens();
-    let first = tokens.issue_refresh(subject(3), None).expect("issue");
+    let first = tokens
+        .issue_refresh(subject(3), None, u64::MAX)
+        .expect("issue");
     let claims = tokens.verify_refresh(&first.token).expect("verify");
     assert_eq!((claims.sub.as_str(), claims.ver), ("demo@example.com", 3));
     assert_eq!(
@@ -132,19 +134,23 @@ fn issued_refresh_tokens_verify_and_keep_their_family() {
     );
 
     let next = tokens
-        .issue_refresh(subject(3), Some(first.fam.clone()))
+        .issue_refresh(subject(3), Some(first.fam.clone()), u64::MAX)
         .expect("issue");
     assert_eq!(next.fam, first.fam);
     assert_ne!(next.jti, first.jti);
-    let other_login = tokens.issue_refresh(subject(3), None).expect("issue");
+    let other_login = tokens
+        .issue_refresh(subject(3), None, u64::MAX)
+        .expect("issue");
     assert_ne!(other_login.fam, first.fam);
 }
 
 #[test]
 fn one_kind_is_never_accepted_as_the_other() {
     let tokens = tokens();
-    let access = tokens.issue_access(subject(0), true).expect("issue");
-    let refresh = tokens.issue_refresh(subject(0), None).expect("issue");
+    let access = tokens.issue_access(subject(0), true, None).expect("issue");
+    let refresh = tokens
+        .issue_refresh(subject(0), None, u64::MAX)
+        .expect("issue");
     assert!(matches!(
         tokens.verify_refresh(&access.token),
         Err(Error::InvalidToken(_))
@@ -224,7 +230,9 @@ fn wrong_key() {
     );
     assert_refused(&token);
     // And the other way round: our token, someone else's verifier.
-    let issued = tokens().issue_access(subject(0), true).expect("issue");
+    let issued = tokens()
+        .issue_access(subject(0), true, None)
+        .expect("issue");
     assert!(
         tokens_with("another-secret-of-at-least-32-bytes-long")
             .verify_access(&issued.token)

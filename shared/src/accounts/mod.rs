@@ -16,6 +16,6 @@ pub use lockout::{
 pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
-pub use store::{MAX_REFRESH_FAMILIES, UserStore};
+pub use store::{MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
 pub use user::{PublicProfile, RefreshFamily, User, normalize_email, normalize_name};

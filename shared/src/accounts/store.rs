@@ -115,7 +115,7 @@ impl UserStore {
         now: u64,
     ) -> Result<(), Error> {
         let fam = refresh.fam.as_str();
-        let family = to_value(&RefreshFamily::current(refresh))?;
+        let family = to_value(&RefreshFamily::started(refresh))?;
         let nested = || {
             let mut update = Update::new("SET refresh_families.#fam = :family")
                 .condition("attribute_exists(refresh_families)")
@@ -161,25 +161,27 @@ impl UserStore {
         )))
     }
 
-    /// Moves `next`'s family on to `next`, if `current_jti` is still its
-    /// current token. False when another refresh got there first, or the
-    /// family is gone. Needs `dynamodb:UpdateItem`.
+    /// Moves `next`'s family on from `previous`, as loaded, to `next`, if
+    /// `previous` is still its current token. Needs `dynamodb:UpdateItem`.
     pub async fn rotate_refresh_family(
         &self,
         email: &str,
-        current_jti: &str,
+        previous: &RefreshFamily,
         next: &IssuedRefreshToken,
-    ) -> Result<bool, Error> {
+    ) -> Result<Rotation, Error> {
         let update = Update::new("SET refresh_families.#fam = :next")
             .condition("refresh_families.#fam.jti = :current")
             .name("#fam", &next.fam)
-            .value(":current", AttributeValue::S(current_jti.to_owned()))
-            .value(":next", to_value(&RefreshFamily::current(next))?);
+            .value(":current", AttributeValue::S(previous.jti.clone()))
+            .value(":next", to_value(&previous.rotated_to(next))?);
         Ok(match self.send_update(email, update).await? {
-            Written::Applied(_) => true,
-            // A retry of this very write, whose first attempt landed but
-            // whose answer was lost, finds the family already moved on.
-            Written::Refused(old) => family_jti(&old, &next.fam) == Some(next.jti.as_str()),
+            Written::Applied(_) => Rotation::Rotated,
+            Written::Refused(old) => match family_in(&old, &next.fam) {
+                // A retry of this very write, whose first attempt landed but
+                // whose answer was lost, finds the family already moved on.
+                Some(family) if family.jti == next.jti => Rotation::Rotated,
+                current => Rotation::Lost(current),
+            },
         })
     }
 
@@ -451,6 +453,16 @@ enum Written {
     Refused(HashMap<String, AttributeValue>),
 }
 
+/// What an attempt to rotate a refresh family did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The family moved on to the new token.
+    Rotated,
+    /// Another rotation got there first: the family as it is now, or `None`
+    /// when it is gone.
+    Lost(Option<RefreshFamily>),
+}
+
 /// What reserving a login attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reservation {
@@ -533,11 +545,10 @@ fn new_password(new_hash: &str, new_account_id: &str) -> Update {
     .value(":account_id", AttributeValue::S(new_account_id.to_owned()))
 }
 
-/// The current token id of family `fam` in a raw item, if the family is there.
-fn family_jti<'i>(item: &'i HashMap<String, AttributeValue>, fam: &str) -> Option<&'i str> {
+/// Family `fam` in a raw item, if it is there and readable.
+fn family_in(item: &HashMap<String, AttributeValue>, fam: &str) -> Option<RefreshFamily> {
     let families = item.get("refresh_families")?.as_m().ok()?;
-    let family = families.get(fam)?.as_m().ok()?;
-    family.get("jti")?.as_s().ok().map(String::as_str)
+    serde_dynamo::from_attribute_value(families.get(fam)?.clone()).ok()
 }
 
 /// The families to drop when one more is added: the expired ones, then the

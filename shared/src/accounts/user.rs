@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +54,8 @@ pub struct User {
 }
 
 /// The current refresh token of one family. A refresh token of the family
-/// with another `jti` has already been rotated: presenting it is a replay.
+/// with another `jti` has already been rotated: presenting it is a replay,
+/// unless it is the current token's parent, within the reuse interval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshFamily {
     /// The id of the family's current refresh token.
@@ -61,6 +63,18 @@ pub struct RefreshFamily {
     /// When the current token expires (Unix seconds); expired families are
     /// pruned on the next login.
     pub exp: u64,
+    /// The token the current one replaced. Missing before the first
+    /// rotation, and on families from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// When the current token was issued (Unix seconds), if by a rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_at: Option<u64>,
+    /// When the login that started the family happened (Unix seconds).
+    /// Missing on families from before it was recorded: they count from
+    /// their next rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
 }
 
 fn active_by_default() -> bool {
@@ -68,12 +82,38 @@ fn active_by_default() -> bool {
 }
 
 impl RefreshFamily {
-    /// What the user's item records for a refresh token just issued.
-    pub fn current(refresh: &IssuedRefreshToken) -> Self {
+    /// What the user's item records for the first token of a family: its
+    /// login started the family.
+    pub fn started(refresh: &IssuedRefreshToken) -> Self {
         Self {
             jti: refresh.jti.clone(),
             exp: refresh.exp,
+            parent: None,
+            rotated_at: None,
+            started_at: Some(refresh.iat),
         }
+    }
+
+    /// What the user's item records after this family rotates to `next`.
+    pub fn rotated_to(&self, next: &IssuedRefreshToken) -> Self {
+        Self {
+            jti: next.jti.clone(),
+            exp: next.exp,
+            parent: Some(self.jti.clone()),
+            rotated_at: Some(next.iat),
+            started_at: Some(self.started_at.unwrap_or(next.iat)),
+        }
+    }
+
+    /// True when `jti` is the current token's parent, presented again
+    /// within `interval` of the rotation that replaced it: two tabs that
+    /// refreshed at once, not a thief.
+    pub fn is_recent_parent(&self, jti: &str, now: u64, interval: Duration) -> bool {
+        !interval.is_zero()
+            && self.parent.as_deref() == Some(jti)
+            && self
+                .rotated_at
+                .is_some_and(|at| now <= at.saturating_add(interval.as_secs()))
     }
 }
 

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::RefreshFamily;
 use crate::clock::unix_now;
 use crate::config::Config;
 use crate::error::Error;
@@ -44,6 +45,9 @@ pub struct AccessClaims {
     pub aid: Option<String>,
     /// True when issued by a password login, false when by a refresh.
     pub fresh: bool,
+    /// The refresh family it was issued with (a login with `remember`, or
+    /// a refresh): once the family is revoked, so is this token.
+    pub fam: Option<String>,
 }
 
 /// What a verified refresh token says.
@@ -113,6 +117,8 @@ pub struct IssuedRefreshToken {
     pub jti: String,
     /// Its family.
     pub fam: String,
+    /// When it was issued (Unix seconds).
+    pub iat: u64,
     /// When it expires (Unix seconds).
     pub exp: u64,
 }
@@ -188,10 +194,16 @@ impl Tokens {
     }
 
     /// An access token for `subject`. `fresh` says the user just proved
-    /// their password.
-    pub fn issue_access(&self, subject: Subject<'_>, fresh: bool) -> Result<IssuedToken, Error> {
+    /// their password; `fam` names the refresh family it comes with, if any.
+    pub fn issue_access(
+        &self,
+        subject: Subject<'_>,
+        fresh: bool,
+        fam: Option<&str>,
+    ) -> Result<IssuedToken, Error> {
         let mut claims = self.claims(subject, self.access_ttl)?;
         claims.fresh = Some(fresh);
+        claims.fam = fam.map(str::to_owned);
         Ok(IssuedToken {
             token: self.sign(Kind::Access, &claims)?,
             expires_in: self.access_ttl.as_secs(),
@@ -199,22 +211,53 @@ impl Tokens {
     }
 
     /// A refresh token for `subject`, in family `fam`, or in a new family
-    /// when `fam` is `None` (a login).
+    /// when `fam` is `None` (a login). It expires after the configured
+    /// lifetime, or at `not_after` (the family's maximum age) if sooner.
     pub fn issue_refresh(
         &self,
         subject: Subject<'_>,
         fam: Option<String>,
+        not_after: u64,
     ) -> Result<IssuedRefreshToken, Error> {
         let mut claims = self.claims(subject, self.refresh_ttl)?;
+        claims.exp = claims.exp.min(not_after);
         let fam = match fam {
             Some(fam) => fam,
             None => random_id()?,
         };
-        claims.fam = Some(fam.clone());
+        claims.fam = Some(fam);
+        self.sign_refresh(claims)
+    }
+
+    /// The refresh token a family's item records as current, signed again
+    /// with the claims it was first issued with: for a client that lost
+    /// the answer that carried it (two tabs refreshing at once).
+    pub fn reissue_refresh(
+        &self,
+        subject: Subject<'_>,
+        fam: &str,
+        family: &RefreshFamily,
+    ) -> Result<IssuedRefreshToken, Error> {
+        let issued_at = family
+            .rotated_at
+            .ok_or_else(|| Error::invalid_token("the family's token was never rotated"))?;
+        let mut claims = self.claims(subject, self.refresh_ttl)?;
+        claims.iat = issued_at;
+        claims.nbf = issued_at;
+        claims.exp = family.exp;
+        claims.jti = family.jti.clone();
+        claims.fam = Some(fam.to_owned());
+        self.sign_refresh(claims)
+    }
+
+    fn sign_refresh(&self, claims: WireClaims) -> Result<IssuedRefreshToken, Error> {
+        let token = self.sign(Kind::Refresh, &claims)?;
+        let fam = required(claims.fam, "refresh token without `fam`")?;
         Ok(IssuedRefreshToken {
-            token: self.sign(Kind::Refresh, &claims)?,
+            token,
             jti: claims.jti,
             fam,
+            iat: claims.iat,
             exp: claims.exp,
         })
     }
@@ -229,6 +272,7 @@ impl Tokens {
             ver,
             aid,
             fresh,
+            fam,
             ..
         } = self.verify(Kind::Access, token)?;
         let fresh = required(fresh, "access token without `fresh`")?;
@@ -239,6 +283,7 @@ impl Tokens {
             ver,
             aid,
             fresh,
+            fam,
         })
     }
 

@@ -61,14 +61,17 @@ impl Auth {
             self.upgrade_hash(&user, password).await;
         }
 
-        let access = self.tokens.issue_access(user.subject(), true)?;
         let refresh = if login.remember {
-            let refresh = self.tokens.issue_refresh(user.subject(), None)?;
+            let max_age = self.config.refresh_family_max_age.as_secs();
+            let not_after = now.saturating_add(max_age);
+            let refresh = self.tokens.issue_refresh(user.subject(), None, not_after)?;
             self.users.add_refresh_family(&user, &refresh, now).await?;
             Some(refresh)
         } else {
             None
         };
+        let fam = refresh.as_ref().map(|refresh| refresh.fam.as_str());
+        let access = self.tokens.issue_access(user.subject(), true, fam)?;
         tracing::info!(email = %user.email, remember = login.remember, "logged in");
         Ok(Grant { access, refresh })
     }

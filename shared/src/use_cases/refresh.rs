@@ -2,14 +2,22 @@
 //! detection.
 //!
 //! Rotation needs no session table: the user's item records each family's
-//! current token id. A refresh token of the family that is not the current
-//! one was already rotated, so presenting it is a replay, and the family is
-//! revoked. Of two concurrent refreshes with one token, the conditional
-//! update lets at most one win.
+//! current token id, the token it replaced, and when. A refresh token of the
+//! family that is neither the current one nor, within
+//! `REFRESH_REUSE_INTERVAL`, its parent was already rotated: presenting it
+//! is a replay, and the family is revoked, with every access token issued
+//! from it. The parent within the interval is two tabs that refreshed at
+//! once: it gets the same successor again, so neither is logged out. Of
+//! concurrent refreshes with one token, the conditional update lets one
+//! rotate; the others get its successor too within the interval, and are
+//! refused without it. A family lives `REFRESH_FAMILY_MAX_AGE` from its
+//! login, however often it rotates.
 
+use crate::accounts::{RefreshFamily, Rotation, User};
 use crate::auth::Auth;
+use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::Grant;
+use crate::tokens::{Grant, RefreshClaims};
 
 impl Auth {
     /// Verifies `token` as a refresh token, loads its user, and rotates its
@@ -20,34 +28,78 @@ impl Auth {
         let user = self
             .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
             .await?;
+        let now = unix_now()?;
 
-        let Some(current) = user.refresh_family(&claims.fam) else {
+        let Some(family) = user.refresh_family(&claims.fam) else {
             return Err(Error::invalid_token("refresh family revoked or expired"));
         };
-        if current.jti != claims.jti {
-            self.users
-                .revoke_refresh_family(&user.email, &claims.fam)
-                .await?;
-            tracing::warn!(email = %user.email, fam = %claims.fam, "replayed refresh token; family revoked");
-            return Err(Error::invalid_token("replayed refresh token"));
+        if family.jti != claims.jti {
+            if family.is_recent_parent(&claims.jti, now, self.config.refresh_reuse_interval) {
+                return self.regrant(&user, &claims.fam, family);
+            }
+            return Err(self.revoke(&user, &claims, "replayed refresh token").await);
+        }
+        let started_at = family.started_at.unwrap_or(now);
+        let ends_at = started_at.saturating_add(self.config.refresh_family_max_age.as_secs());
+        if now >= ends_at {
+            return Err(self
+                .revoke(&user, &claims, "refresh family past REFRESH_FAMILY_MAX_AGE")
+                .await);
         }
 
-        let next = self
-            .tokens
-            .issue_refresh(user.subject(), Some(claims.fam.clone()))?;
-        let rotated = self
+        let fam = Some(claims.fam.clone());
+        let next = self.tokens.issue_refresh(user.subject(), fam, ends_at)?;
+        match self
             .users
-            .rotate_refresh_family(&user.email, &claims.jti, &next)
-            .await?;
-        if !rotated {
-            // Another refresh with this token won the race. The family stays:
-            // the winner holds its next token.
-            return Err(Error::invalid_token("refresh token rotated concurrently"));
+            .rotate_refresh_family(&user.email, family, &next)
+            .await?
+        {
+            Rotation::Rotated => {}
+            // Another refresh with this token won the race; within the reuse
+            // interval its successor is this one's too.
+            Rotation::Lost(Some(current))
+                if current.is_recent_parent(
+                    &claims.jti,
+                    now,
+                    self.config.refresh_reuse_interval,
+                ) =>
+            {
+                return self.regrant(&user, &claims.fam, &current);
+            }
+            Rotation::Lost(_) => {
+                return Err(Error::invalid_token("refresh token rotated concurrently"));
+            }
         }
-        let access = self.tokens.issue_access(user.subject(), false)?;
+        let access = self
+            .tokens
+            .issue_access(user.subject(), false, Some(&claims.fam))?;
         Ok(Grant {
             access,
             refresh: Some(next),
         })
+    }
+
+    /// The family's current refresh token again, and a new access token:
+    /// for the parent token presented within the reuse interval.
+    fn regrant(&self, user: &User, fam: &str, family: &RefreshFamily) -> Result<Grant, Error> {
+        let refresh = self.tokens.reissue_refresh(user.subject(), fam, family)?;
+        let access = self.tokens.issue_access(user.subject(), false, Some(fam))?;
+        Ok(Grant {
+            access,
+            refresh: Some(refresh),
+        })
+    }
+
+    /// Ends the presented token's family, and the refusal to send.
+    async fn revoke(&self, user: &User, claims: &RefreshClaims, reason: &'static str) -> Error {
+        if let Err(error) = self
+            .users
+            .revoke_refresh_family(&user.email, &claims.fam)
+            .await
+        {
+            return error;
+        }
+        tracing::warn!(email = %user.email, fam = %claims.fam, reason, "refresh family revoked");
+        Error::invalid_token(reason)
     }
 }

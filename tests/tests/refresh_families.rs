@@ -1,0 +1,171 @@
+//! Refresh families beyond rotation: a detected replay takes the family's
+//! access tokens with it, the replaced token is forgiven only briefly (two
+//! tabs), families end at their maximum age, and families recorded before
+//! these rules keep working.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_auth::unix_now;
+use sessionless_tests::{
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_refresh_token, with_token,
+};
+
+async fn me(stack: &Stack, access: &str) -> Reply {
+    stack
+        .invoke(
+            me::handle,
+            &with_token(&event("http-api/me-header-token.json"), access),
+        )
+        .await
+}
+
+async fn refresh(stack: &Stack, token: &str) -> Reply {
+    stack
+        .invoke(
+            refresh::handle,
+            &with_refresh_token(&event("http-api/refresh-body-token.json"), token),
+        )
+        .await
+}
+
+/// The access and refresh tokens of a successful refresh.
+fn refreshed(reply: &Reply) -> (String, String) {
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let body = reply.json();
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Rewrites `attribute` of the demo user's family of `refresh_token`.
+async fn set_family_attribute(stack: &Stack, refresh_token: &str, attribute: &str, value: u64) {
+    let fam = stack.auth.tokens.verify_refresh(refresh_token).unwrap().fam;
+    stack
+        .client()
+        .update_item()
+        .table_name(&stack.auth.config.users_table)
+        .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+        .update_expression("SET refresh_families.#fam.#attribute = :value")
+        .expression_attribute_names("#fam", fam)
+        .expression_attribute_names("#attribute", attribute)
+        .expression_attribute_values(":value", AttributeValue::N(value.to_string()))
+        .send()
+        .await
+        .expect("edit the family");
+}
+
+#[tokio::test]
+async fn a_detected_replay_revokes_the_familys_access_tokens_too() {
+    let stack = Stack::new().await;
+    let (owner_access, stolen) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let stolen = stolen.unwrap();
+    // The thief refreshes twice with the stolen token's family...
+    let (_, first) = refreshed(&refresh(&stack, &stolen).await);
+    let (thief_access, _) = refreshed(&refresh(&stack, &first).await);
+    assert_eq!(me(&stack, &thief_access).await.status, 200);
+    // ...then the owner presents the stolen token: a replay.
+    assert_eq!(refresh(&stack, &stolen).await.status, 401);
+    assert_eq!(
+        me(&stack, &thief_access).await.status,
+        401,
+        "the thief's access token died with its family"
+    );
+    assert_eq!(
+        me(&stack, &owner_access).await.status,
+        401,
+        "so did the login's, which carried the family"
+    );
+    let (unrelated, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(
+        me(&stack, &unrelated).await.status,
+        200,
+        "no family, no harm"
+    );
+}
+
+#[tokio::test]
+async fn the_replaced_token_gets_the_same_successor_only_within_the_interval() {
+    let stack = Stack::new().await;
+    let (_, parent) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let parent = parent.unwrap();
+    let (_, successor) = refreshed(&refresh(&stack, &parent).await);
+    let (_, again) = refreshed(&refresh(&stack, &parent).await);
+    assert_eq!(again, successor, "the other tab gets the same successor");
+
+    // Eleven seconds later, with the default ten: a replay.
+    set_family_attribute(&stack, &successor, "rotated_at", unix_now().unwrap() - 11).await;
+    assert_eq!(refresh(&stack, &parent).await.status, 401);
+    assert_eq!(
+        refresh(&stack, &successor).await.status,
+        401,
+        "the family is revoked"
+    );
+}
+
+#[tokio::test]
+async fn only_the_immediate_parent_is_forgiven() {
+    let stack = Stack::new().await;
+    let (_, grandparent) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let grandparent = grandparent.unwrap();
+    let (_, parent) = refreshed(&refresh(&stack, &grandparent).await);
+    let (_, current) = refreshed(&refresh(&stack, &parent).await);
+    assert_eq!(refresh(&stack, &grandparent).await.status, 401);
+    assert_eq!(refresh(&stack, &current).await.status, 401, "revoked");
+}
+
+#[tokio::test]
+async fn families_end_at_their_maximum_age_however_often_they_rotate() {
+    let stack = Stack::with_env(&[("REFRESH_FAMILY_MAX_AGE", "120")]).await;
+    let (_, token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let token = token.unwrap();
+    let login_time = unix_now().unwrap();
+    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token)
+        .unwrap()
+        .claims;
+    assert!(
+        claims["exp"].as_u64().unwrap() <= login_time + 120,
+        "a family's token never outlives the family: {claims}"
+    );
+    let (_, rotated) = refreshed(&refresh(&stack, &token).await);
+    // The login was 121 seconds ago: the family has ended, rotations or not.
+    set_family_attribute(&stack, &rotated, "started_at", unix_now().unwrap() - 121).await;
+    assert_eq!(refresh(&stack, &rotated).await.status, 401);
+    let families = stack.user(DEMO_EMAIL).await.unwrap().refresh_families;
+    assert!(
+        families.unwrap_or_default().is_empty(),
+        "the ended family is gone"
+    );
+}
+
+#[tokio::test]
+async fn families_recorded_before_these_rules_keep_working() {
+    let stack = Stack::new().await;
+    let (_, token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let token = token.unwrap();
+    let fam = stack.auth.tokens.verify_refresh(&token).unwrap().fam;
+    stack
+        .client()
+        .update_item()
+        .table_name(&stack.auth.config.users_table)
+        .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+        .update_expression("REMOVE refresh_families.#fam.started_at")
+        .expression_attribute_names("#fam", &fam)
+        .send()
+        .await
+        .unwrap();
+    let (access, next) = refreshed(&refresh(&stack, &token).await);
+    assert_eq!(me(&stack, &access).await.status, 200);
+    let family = stack
+        .user(DEMO_EMAIL)
+        .await
+        .unwrap()
+        .refresh_family(&fam)
+        .cloned();
+    let family = family.expect("the family lives on");
+    assert!(family.started_at.is_some(), "counted from this rotation");
+    assert_eq!(
+        family.parent,
+        Some(stack.auth.tokens.verify_refresh(&token).unwrap().jti)
+    );
+    refreshed(&refresh(&stack, &next).await);
+}
