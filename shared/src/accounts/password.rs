@@ -218,12 +218,53 @@ impl PasswordPolicy {
                     false
                 }
             };
-            Ok(PasswordCheck {
-                matches,
-                outdated: self.is_stronger_than(&hash),
-            })
+            let outdated = self.is_stronger_than(&hash);
+            if outdated && !matches {
+                // A cheaper stored hash verifies faster than an unknown
+                // email's policy-priced dummy: make up the difference, so a
+                // refusal costs the policy's price either way.
+                for params in self.padding(&hash) {
+                    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                    let mut output = [0u8; OUTPUT_BYTES];
+                    let _ = hash_into(&argon2, password.as_bytes(), DUMMY_SALT, &mut output);
+                }
+            }
+            Ok(PasswordCheck { matches, outdated })
         })
         .await
+    }
+
+    /// The argon2 runs that make up what verifying `hash` costs less than
+    /// verifying at this policy: argon2's work is about memory × passes, so
+    /// whole passes over the policy's memory, then one pass over the rest
+    /// (never more memory than the policy's). None when `hash` costs as much.
+    fn padding(self, hash: &PasswordHash) -> Vec<Params> {
+        let Ok(stored) = Params::try_from(hash) else {
+            return Vec::new();
+        };
+        let work = |memory: u32, passes: u32| u64::from(memory) * u64::from(passes);
+        let missing = work(self.memory_kib, self.iterations)
+            .saturating_sub(work(stored.m_cost(), stored.t_cost()));
+        let memory = u64::from(self.memory_kib);
+        let passes = u32::try_from(missing / memory).unwrap_or(u32::MAX);
+        let rest = u32::try_from(missing % memory).unwrap_or(0);
+        let smallest = 8 * self.parallelism;
+        let mut runs = Vec::new();
+        if passes > 0 {
+            runs.extend(
+                Params::new(
+                    self.memory_kib,
+                    passes,
+                    self.parallelism,
+                    Some(OUTPUT_BYTES),
+                )
+                .ok(),
+            );
+        }
+        if rest >= smallest {
+            runs.extend(Params::new(rest, 1, self.parallelism, Some(OUTPUT_BYTES)).ok());
+        }
+        runs
     }
 
     /// True when `hash` is not argon2id v1.3, or any of its costs is below
@@ -339,6 +380,45 @@ mod tests {
             .await
             .unwrap();
         assert!(!garbage.matches);
+    }
+
+    /// argon2 work (memory × passes) of a list of runs.
+    fn work(runs: &[Params]) -> u64 {
+        runs.iter()
+            .map(|params| u64::from(params.m_cost()) * u64::from(params.t_cost()))
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn refusals_against_cheaper_hashes_are_padded_to_the_policy_price() {
+        let old = POLICY.hash("pw-123456".into()).await.unwrap();
+        let old = PasswordHash::new(&old).unwrap();
+        let old_work = 19_456 * 2;
+        for stronger in [
+            PasswordPolicy {
+                iterations: 3,
+                ..POLICY
+            },
+            PasswordPolicy {
+                memory_kib: 65_536,
+                ..POLICY
+            },
+            PasswordPolicy {
+                memory_kib: 32_768,
+                iterations: 4,
+                parallelism: 2,
+            },
+        ] {
+            let runs = stronger.padding(&old);
+            let policy_work = u64::from(stronger.memory_kib) * u64::from(stronger.iterations);
+            assert_eq!(old_work + work(&runs), policy_work, "{stronger:?}");
+            assert!(
+                runs.iter()
+                    .all(|params| params.m_cost() <= stronger.memory_kib),
+                "never more memory than the policy: {runs:?}"
+            );
+        }
+        assert!(POLICY.padding(&old).is_empty(), "the policy's own price");
     }
 
     #[tokio::test]
