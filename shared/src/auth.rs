@@ -9,7 +9,7 @@ use crate::aws;
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::{ACCESS_TOKEN_FIELD, JsonObject, find_token};
-use crate::tokens::{AccessClaims, SigningKeys, Tokens};
+use crate::tokens::{SigningKeys, TokenClaims, Tokens};
 
 /// Config, signing keys and the users table: built once per cold start and
 /// borrowed by every request.
@@ -28,7 +28,7 @@ pub struct CurrentUser {
     /// The user's item, as loaded for this request.
     pub user: User,
     /// What the access token said.
-    pub claims: AccessClaims,
+    pub claims: TokenClaims,
 }
 
 /// A [`CurrentUser`] whose token came straight from a password login, as

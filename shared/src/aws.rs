@@ -66,3 +66,23 @@ where
         Error::StoreFailure(detail)
     }
 }
+
+/// True when a call succeeded, false when DynamoDB refused it the way
+/// `refused` recognises (a failed condition, a table that exists): an
+/// answer the caller has a meaning for, not a failure. Anything else is
+/// sorted by [`store_error`].
+pub(crate) fn succeeded<O, E, R>(
+    operation: &str,
+    result: Result<O, SdkError<E, R>>,
+    refused: impl FnOnce(&E) -> bool,
+) -> Result<bool, Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(error) if error.as_service_error().is_some_and(refused) => Ok(false),
+        Err(error) => Err(store_error(operation, error)),
+    }
+}

@@ -97,39 +97,35 @@ impl Config {
             signing_keys: key_source(&env)?,
             jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
-            access_token_ttl: Duration::from_secs(env.number_or(
+            access_token_ttl: env.secs_or(
                 "ACCESS_TOKEN_TTL",
                 DEFAULT_ACCESS_TOKEN_TTL_SECS,
                 1..=86_400,
-            )?),
-            refresh_token_ttl: Duration::from_secs(env.number_or(
+            )?,
+            refresh_token_ttl: env.secs_or(
                 "REFRESH_TOKEN_TTL",
                 DEFAULT_REFRESH_TOKEN_TTL_SECS,
                 60..=365 * 86_400,
-            )?),
-            refresh_reuse_interval: Duration::from_secs(env.number_or(
+            )?,
+            refresh_reuse_interval: env.secs_or(
                 "REFRESH_REUSE_INTERVAL",
                 DEFAULT_REFRESH_REUSE_INTERVAL_SECS,
                 0..=300,
-            )?),
-            refresh_family_max_age: Duration::from_secs(env.number_or(
+            )?,
+            refresh_family_max_age: env.secs_or(
                 "REFRESH_FAMILY_MAX_AGE",
                 DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS,
                 60..=10 * 365 * 86_400,
-            )?),
-            jwt_leeway: Duration::from_secs(env.number_or(
-                "JWT_LEEWAY",
-                DEFAULT_LEEWAY_SECS,
-                0..=300,
-            )?),
+            )?,
+            jwt_leeway: env.secs_or("JWT_LEEWAY", DEFAULT_LEEWAY_SECS, 0..=300)?,
             signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
             lockout: LockoutPolicy {
                 lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
-                failure_window: Duration::from_secs(env.number_or(
+                failure_window: env.secs_or(
                     "LOGIN_FAILURE_WINDOW",
                     DEFAULT_FAILURE_WINDOW.as_secs(),
                     MAX_LOCK_SECS..=365 * 86_400,
-                )?),
+                )?,
             },
             token_locations: match env.get("TOKEN_LOCATIONS") {
                 Some(value) => TokenLocations::parse(&value)?,
@@ -323,6 +319,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     fn string_or(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    /// [`Env::number_or`] for a number of seconds.
+    fn secs_or(
+        &self,
+        name: &str,
+        default: u64,
+        allowed: RangeInclusive<u64>,
+    ) -> Result<Duration, Error> {
+        self.number_or(name, default, allowed)
+            .map(Duration::from_secs)
     }
 
     fn flag_or(&self, name: &str, default: bool) -> Result<bool, Error> {

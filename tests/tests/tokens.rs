@@ -122,7 +122,7 @@ fn issued_refresh_tokens_verify_and_keep_their_family() {
     let claims = tokens.verify_refresh(&first.token).expect("verify");
     assert_eq!((claims.sub.as_str(), claims.ver), ("demo@example.com", 3));
     assert_eq!(
-        (claims.fam.as_str(), claims.jti.as_str()),
+        (claims.family(), claims.jti.as_str()),
         (first.fam.as_str(), first.jti.as_str())
     );
     let header = jsonwebtoken::decode_header(&first.token).expect("header");

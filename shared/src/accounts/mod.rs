@@ -18,4 +18,4 @@ pub use password::{
 };
 pub use store::{MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
-pub use user::{PublicProfile, RefreshFamily, User, normalize_email, normalize_name};
+pub use user::{PublicProfile, RefreshFamily, Replaced, User, normalize_email, normalize_name};

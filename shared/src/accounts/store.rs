@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
 use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
-use crate::aws::store_error;
+use crate::aws::{store_error, succeeded};
 use crate::error::Error;
-use crate::tokens::IssuedRefreshToken;
+use crate::tokens::{IssuedRefreshToken, random_id};
 
 #[derive(Serialize)]
 struct UserKey<'a> {
@@ -217,83 +217,60 @@ impl UserStore {
 
     /// Sets a password hash whatever the current one is (an operator's
     /// reset), retires every token and clears the lockout; an item without
-    /// an account id gets `new_account_id`. False when there is no such
-    /// account. Needs `dynamodb:UpdateItem`.
-    pub async fn set_password_hash(
-        &self,
-        email: &str,
-        new_hash: &str,
-        new_account_id: &str,
-    ) -> Result<bool, Error> {
-        let update = new_password(new_hash, new_account_id);
-        self.update(email, update).await
+    /// an account id gets one. False when there is no such account. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn set_password_hash(&self, email: &str, new_hash: &str) -> Result<bool, Error> {
+        self.update(email, new_password(new_hash)?).await
     }
 
     /// Deletes an account's item. False when there is no such account.
     /// Needs `dynamodb:DeleteItem`.
     pub async fn delete(&self, email: &str) -> Result<bool, Error> {
-        let result = self
+        let request = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(email)?))
-            .condition_expression("attribute_exists(password_hash)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match error.as_service_error() {
-                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(store_error("DeleteItem", error)),
-            },
-        }
+            .condition_expression("attribute_exists(password_hash)");
+        succeeded("DeleteItem", request.send().await, |error| {
+            matches!(error, DeleteItemError::ConditionalCheckFailedException(_))
+        })
     }
 
-    /// Sets a new password hash, retires every token and clears the
-    /// lockout (the current password was just proven), if the stored hash
-    /// is still `current_hash`. An item without an account id gets
-    /// `new_account_id`. False when the password changed meanwhile. Needs
-    /// `dynamodb:UpdateItem`.
-    pub async fn change_password(
-        &self,
-        email: &str,
-        current_hash: &str,
-        new_hash: &str,
-        new_account_id: &str,
-    ) -> Result<bool, Error> {
-        let update = new_password(new_hash, new_account_id);
-        self.replace_hash(email, update, current_hash, new_hash)
+    /// Sets a new password hash on `user`'s item, retires every token and
+    /// clears the lockout (the current password was just proven), if the
+    /// stored hash is still the one `user` was loaded with. An item without
+    /// an account id gets one. False when the password changed meanwhile.
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn change_password(&self, user: &User, new_hash: &str) -> Result<bool, Error> {
+        self.replace_hash(user, new_password(new_hash)?, new_hash)
             .await
     }
 
-    /// Replaces an outdated hash of the same password; tokens stay valid.
-    /// False when the password changed meanwhile. Needs `dynamodb:UpdateItem`.
-    pub async fn upgrade_password_hash(
-        &self,
-        email: &str,
-        current_hash: &str,
-        new_hash: &str,
-    ) -> Result<bool, Error> {
+    /// Replaces `user`'s outdated hash with `new_hash` of the same password;
+    /// tokens stay valid. False when the password changed meanwhile. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn upgrade_password_hash(&self, user: &User, new_hash: &str) -> Result<bool, Error> {
         let update = Update::new("SET password_hash = :new")
             .value(":new", AttributeValue::S(new_hash.to_owned()));
-        self.replace_hash(email, update, current_hash, new_hash)
-            .await
+        self.replace_hash(user, update, new_hash).await
     }
 
-    /// `update`, which sets `password_hash` to `new_hash`, if the stored hash is
-    /// still `current_hash`: a password changed meanwhile is never
-    /// overwritten. A retry of this very write, whose first attempt landed
-    /// but whose answer was lost, finds `new_hash` stored: that is success.
+    /// `update`, which sets `password_hash` to `new_hash`, if the stored
+    /// hash is still the one `user` was loaded with: a password changed
+    /// meanwhile is never overwritten. A retry of this very write, whose
+    /// first attempt landed but whose answer was lost, finds `new_hash`
+    /// stored: that is success.
     async fn replace_hash(
         &self,
-        email: &str,
+        user: &User,
         update: Update,
-        current_hash: &str,
         new_hash: &str,
     ) -> Result<bool, Error> {
         let update = update
             .condition("password_hash = :current")
-            .value(":current", AttributeValue::S(current_hash.to_owned()));
+            .value(":current", AttributeValue::S(user.password_hash.clone()));
+        let email = &user.email;
         Ok(match self.send_update(email, update).await? {
             Written::Applied(_) => true,
             Written::Refused(old) => {
@@ -535,14 +512,14 @@ fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
 }
 
 /// A new password: the hash, every token retired, the lockout cleared, and
-/// an account id for an item that has none.
-fn new_password(new_hash: &str, new_account_id: &str) -> Update {
-    retiring_tokens(
+/// a new account id for an item that has none.
+fn new_password(new_hash: &str) -> Result<Update, Error> {
+    Ok(retiring_tokens(
         ", password_hash = :new, account_id = if_not_exists(account_id, :account_id)",
         &format!(", {THROTTLE_ATTRIBUTES}"),
     )
     .value(":new", AttributeValue::S(new_hash.to_owned()))
-    .value(":account_id", AttributeValue::S(new_account_id.to_owned()))
+    .value(":account_id", AttributeValue::S(random_id()?)))
 }
 
 /// Family `fam` in a raw item, if it is there and readable.

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification, TimeToLiveStatus,
 };
 
-use crate::aws::store_error;
+use crate::aws::{store_error, succeeded};
 use crate::error::Error;
 
 /// The attribute DynamoDB's TTL deletes lockout placeholders by.
@@ -62,7 +62,7 @@ async fn create(client: &Client, table: &str) -> Result<bool, Error> {
     let invalid = |error: aws_sdk_dynamodb::error::BuildError| {
         Error::Internal(format!("users table definition: {error}"))
     };
-    let result = client
+    let request = client
         .create_table()
         .table_name(table)
         .attribute_definitions(
@@ -79,14 +79,8 @@ async fn create(client: &Client, table: &str) -> Result<bool, Error> {
                 .build()
                 .map_err(invalid)?,
         )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(error) => match error.as_service_error() {
-            Some(CreateTableError::ResourceInUseException(_)) => Ok(false),
-            _ => Err(store_error("CreateTable", error)),
-        },
-    }
+        .billing_mode(BillingMode::PayPerRequest);
+    succeeded("CreateTable", request.send().await, |error| {
+        matches!(error, CreateTableError::ResourceInUseException(_))
+    })
 }

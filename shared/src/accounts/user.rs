@@ -63,18 +63,25 @@ pub struct RefreshFamily {
     /// When the current token expires (Unix seconds); expired families are
     /// pruned on the next login.
     pub exp: u64,
-    /// The token the current one replaced. Missing before the first
-    /// rotation, and on families from before it was recorded.
+    /// The token the current one replaced, and when. Missing before the
+    /// first rotation, and on families from before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    /// When the current token was issued (Unix seconds), if by a rotation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotated_at: Option<u64>,
+    pub replaced: Option<Replaced>,
     /// When the login that started the family happened (Unix seconds).
     /// Missing on families from before it was recorded: they count from
     /// their next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<u64>,
+}
+
+/// The refresh token a rotation replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replaced {
+    /// Its id.
+    pub jti: String,
+    /// When it was replaced, which is when the current token was issued
+    /// (Unix seconds).
+    pub at: u64,
 }
 
 fn active_by_default() -> bool {
@@ -88,8 +95,7 @@ impl RefreshFamily {
         Self {
             jti: refresh.jti.clone(),
             exp: refresh.exp,
-            parent: None,
-            rotated_at: None,
+            replaced: None,
             started_at: Some(refresh.iat),
         }
     }
@@ -99,8 +105,10 @@ impl RefreshFamily {
         Self {
             jti: next.jti.clone(),
             exp: next.exp,
-            parent: Some(self.jti.clone()),
-            rotated_at: Some(next.iat),
+            replaced: Some(Replaced {
+                jti: self.jti.clone(),
+                at: next.iat,
+            }),
             started_at: Some(self.started_at.unwrap_or(next.iat)),
         }
     }
@@ -110,10 +118,9 @@ impl RefreshFamily {
     /// refreshed at once, not a thief.
     pub fn is_recent_parent(&self, jti: &str, now: u64, interval: Duration) -> bool {
         !interval.is_zero()
-            && self.parent.as_deref() == Some(jti)
-            && self
-                .rotated_at
-                .is_some_and(|at| now <= at.saturating_add(interval.as_secs()))
+            && self.replaced.as_ref().is_some_and(|replaced| {
+                replaced.jti == jti && now <= replaced.at.saturating_add(interval.as_secs())
+            })
     }
 }
 

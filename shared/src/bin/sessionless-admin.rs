@@ -40,6 +40,21 @@ enum Command {
         #[arg(long)]
         inactive: bool,
     },
+    /// Deactivate, activate, delete, or log out everywhere.
+    #[command(flatten)]
+    Account(AccountCommand),
+    /// Set a new password (the first line of standard input), with the
+    /// rules of signup; retires every token and clears the lockout.
+    SetPassword {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// What an operator does to one account, named by its email.
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
     /// Deactivate an account: it can no longer log in, and every token it
     /// holds is retired, so activating it again revives none.
     Deactivate {
@@ -66,13 +81,25 @@ enum Command {
         #[arg(long)]
         email: String,
     },
-    /// Set a new password (the first line of standard input), with the
-    /// rules of signup; retires every token and clears the lockout.
-    SetPassword {
-        /// The account's email.
-        #[arg(long)]
-        email: String,
-    },
+}
+
+impl AccountCommand {
+    /// Carries the command out, and says what was done.
+    async fn run(&self, operator: &Operator) -> Result<String, lambda_auth::Error> {
+        let (email, done) = match self {
+            Self::Deactivate { email } => (email, "deactivated; every token it held is retired"),
+            Self::Activate { email } => (email, "activated"),
+            Self::DeleteUser { email } => (email, "deleted"),
+            Self::LogoutEverywhere { email } => (email, "logged out everywhere"),
+        };
+        match self {
+            Self::Deactivate { .. } => operator.deactivate(email).await?,
+            Self::Activate { .. } => operator.activate(email).await?,
+            Self::DeleteUser { .. } => operator.delete_user(email).await?,
+            Self::LogoutEverywhere { .. } => operator.logout_everywhere(email).await?,
+        }
+        Ok(format!("{email}: {done}"))
+    }
 }
 
 /// A failed command: what went wrong, for standard error.
@@ -122,22 +149,7 @@ async fn run(command: Command) -> Result<String, Failure> {
             let user = operator.add_user(registration).await?;
             format!("added {} to the users table", user.email)
         }
-        Command::Deactivate { email } => {
-            operator.deactivate(&email).await?;
-            format!("deactivated {email}; every token it held is retired")
-        }
-        Command::Activate { email } => {
-            operator.activate(&email).await?;
-            format!("activated {email}")
-        }
-        Command::DeleteUser { email } => {
-            operator.delete_user(&email).await?;
-            format!("deleted {email}")
-        }
-        Command::LogoutEverywhere { email } => {
-            operator.logout_everywhere(&email).await?;
-            format!("retired every token of {email}")
-        }
+        Command::Account(command) => command.run(&operator).await?,
         Command::SetPassword { email } => {
             let password = read_password()?;
             operator.set_password(&email, Password(&password)).await?;

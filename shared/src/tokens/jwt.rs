@@ -30,12 +30,13 @@ const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Longer tokens are refused before any decoding. Ours are about 400 bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// What a verified access token says.
+/// What a verified access or refresh token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessClaims {
+pub struct TokenClaims {
     /// The user's email, the key of the users table.
     pub sub: String,
-    /// The token's id.
+    /// The token's id; for a refresh token, the user's item records the
+    /// current one per family.
     pub jti: String,
     /// When it expires (Unix seconds).
     pub exp: u64,
@@ -43,26 +44,20 @@ pub struct AccessClaims {
     pub ver: u64,
     /// The account's id when the token was issued ([`Subject::account_id`]).
     pub aid: Option<String>,
-    /// True when issued by a password login, false when by a refresh.
+    /// True when issued by a password login; false when by a refresh, and
+    /// for refresh tokens.
     pub fresh: bool,
-    /// The refresh family it was issued with (a login with `remember`, or
-    /// a refresh): once the family is revoked, so is this token.
+    /// The refresh family: every refresh token has one (verification
+    /// requires it), and so has an access token issued with one (a login
+    /// with `remember`, or a refresh), which dies when the family does.
     pub fam: Option<String>,
 }
 
-/// What a verified refresh token says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshClaims {
-    /// The user's email.
-    pub sub: String,
-    /// This token's id; the user's item records the current one per family.
-    pub jti: String,
-    /// The user's token version when the token was issued.
-    pub ver: u64,
-    /// The account's id when the token was issued ([`Subject::account_id`]).
-    pub aid: Option<String>,
-    /// The family: every token rotated from one login shares it.
-    pub fam: String,
+impl TokenClaims {
+    /// The refresh family, or "" for an access token issued without one.
+    pub fn family(&self) -> &str {
+        self.fam.as_deref().unwrap_or_default()
+    }
 }
 
 /// The claims as they travel. Deserialisation is strict about types:
@@ -97,6 +92,20 @@ pub struct Subject<'a> {
     pub account_id: Option<&'a str>,
     /// The token version, the token's `ver`.
     pub version: u64,
+}
+
+impl From<WireClaims> for TokenClaims {
+    fn from(claims: WireClaims) -> Self {
+        Self {
+            sub: claims.sub,
+            jti: claims.jti,
+            exp: claims.exp,
+            ver: claims.ver,
+            aid: claims.aid,
+            fresh: claims.fresh.unwrap_or(false),
+            fam: claims.fam,
+        }
+    }
 }
 
 /// A freshly signed token and its lifetime in seconds.
@@ -239,7 +248,9 @@ impl Tokens {
         family: &RefreshFamily,
     ) -> Result<IssuedRefreshToken, Error> {
         let issued_at = family
-            .rotated_at
+            .replaced
+            .as_ref()
+            .map(|replaced| replaced.at)
             .ok_or_else(|| Error::invalid_token("the family's token was never rotated"))?;
         let mut claims = self.claims(subject, self.refresh_ttl)?;
         claims.iat = issued_at;
@@ -264,47 +275,17 @@ impl Tokens {
 
     /// Verifies an access token. Every failure is [`Error::InvalidToken`]
     /// with the reason for the logs.
-    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, Error> {
-        let WireClaims {
-            sub,
-            jti,
-            exp,
-            ver,
-            aid,
-            fresh,
-            fam,
-            ..
-        } = self.verify(Kind::Access, token)?;
-        let fresh = required(fresh, "access token without `fresh`")?;
-        Ok(AccessClaims {
-            sub,
-            jti,
-            exp,
-            ver,
-            aid,
-            fresh,
-            fam,
-        })
+    pub fn verify_access(&self, token: &str) -> Result<TokenClaims, Error> {
+        let claims = self.verify(Kind::Access, token)?;
+        required(claims.fresh, "access token without `fresh`")?;
+        Ok(claims.into())
     }
 
     /// Verifies a refresh token.
-    pub fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, Error> {
-        let WireClaims {
-            sub,
-            jti,
-            ver,
-            aid,
-            fam,
-            ..
-        } = self.verify(Kind::Refresh, token)?;
-        let fam = required(fam, "refresh token without `fam`")?;
-        Ok(RefreshClaims {
-            sub,
-            jti,
-            ver,
-            aid,
-            fam,
-        })
+    pub fn verify_refresh(&self, token: &str) -> Result<TokenClaims, Error> {
+        let claims = self.verify(Kind::Refresh, token)?;
+        required(claims.fam.as_ref(), "refresh token without `fam`")?;
+        Ok(claims.into())
     }
 
     fn claims(&self, subject: Subject<'_>, ttl: Duration) -> Result<WireClaims, Error> {

@@ -81,11 +81,7 @@ impl Auth {
     /// the next login, so it is logged, not returned.
     async fn upgrade_hash(&self, user: &User, password: &str) {
         let upgraded = match self.config.password_policy.hash(password.to_owned()).await {
-            Ok(new_hash) => {
-                self.users
-                    .upgrade_password_hash(&user.email, &user.password_hash, &new_hash)
-                    .await
-            }
+            Ok(new_hash) => self.users.upgrade_password_hash(user, &new_hash).await,
             Err(error) => Err(error),
         };
         match upgraded {

@@ -4,7 +4,6 @@ use crate::accounts::{Password, check_new_password, check_password_length, reser
 use crate::auth::{Auth, FreshUser};
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::random_id;
 
 /// The current password and the new one.
 #[derive(Debug)]
@@ -48,11 +47,7 @@ impl Auth {
             return Err(Error::WrongPassword);
         }
         let new_hash = policy.hash(new_password.to_owned()).await?;
-        if !self
-            .users
-            .change_password(&user.email, &user.password_hash, &new_hash, &random_id()?)
-            .await?
-        {
+        if !self.users.change_password(user, &new_hash).await? {
             return Err(Error::invalid_token(
                 "the password changed during this request",
             ));

@@ -5,7 +5,6 @@ use crate::accounts::{
     Password, PasswordPolicy, User, UserStore, check_new_password, normalize_email,
 };
 use crate::error::Error;
-use crate::tokens::random_id;
 use crate::use_cases::Registration;
 
 /// An operator's hold on the users table.
@@ -63,11 +62,7 @@ impl Operator {
         let Password(password) = password;
         check_new_password(password)?;
         let hash = self.passwords.hash(password.to_owned()).await?;
-        found(
-            self.users
-                .set_password_hash(&email, &hash, &random_id()?)
-                .await?,
-        )
+        found(self.users.set_password_hash(&email, &hash).await?)
     }
 }
 

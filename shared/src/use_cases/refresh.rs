@@ -17,7 +17,7 @@ use crate::accounts::{RefreshFamily, Rotation, User};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::{Grant, RefreshClaims};
+use crate::tokens::{Grant, TokenClaims};
 
 impl Auth {
     /// Verifies `token` as a refresh token, loads its user, and rotates its
@@ -30,12 +30,12 @@ impl Auth {
             .await?;
         let now = unix_now()?;
 
-        let Some(family) = user.refresh_family(&claims.fam) else {
+        let Some(family) = user.refresh_family(claims.family()) else {
             return Err(Error::invalid_token("refresh family revoked or expired"));
         };
         if family.jti != claims.jti {
             if family.is_recent_parent(&claims.jti, now, self.config.refresh_reuse_interval) {
-                return self.regrant(&user, &claims.fam, family);
+                return self.regrant(&user, claims.family(), family);
             }
             return Err(self.revoke(&user, &claims, "replayed refresh token").await);
         }
@@ -47,7 +47,7 @@ impl Auth {
                 .await);
         }
 
-        let fam = Some(claims.fam.clone());
+        let fam = Some(claims.family().to_owned());
         let next = self.tokens.issue_refresh(user.subject(), fam, ends_at)?;
         match self
             .users
@@ -64,7 +64,7 @@ impl Auth {
                     self.config.refresh_reuse_interval,
                 ) =>
             {
-                return self.regrant(&user, &claims.fam, &current);
+                return self.regrant(&user, claims.family(), &current);
             }
             Rotation::Lost(_) => {
                 return Err(Error::invalid_token("refresh token rotated concurrently"));
@@ -72,7 +72,7 @@ impl Auth {
         }
         let access = self
             .tokens
-            .issue_access(user.subject(), false, Some(&claims.fam))?;
+            .issue_access(user.subject(), false, Some(claims.family()))?;
         Ok(Grant {
             access,
             refresh: Some(next),
@@ -91,15 +91,15 @@ impl Auth {
     }
 
     /// Ends the presented token's family, and the refusal to send.
-    async fn revoke(&self, user: &User, claims: &RefreshClaims, reason: &'static str) -> Error {
+    async fn revoke(&self, user: &User, claims: &TokenClaims, reason: &'static str) -> Error {
         if let Err(error) = self
             .users
-            .revoke_refresh_family(&user.email, &claims.fam)
+            .revoke_refresh_family(&user.email, claims.family())
             .await
         {
             return error;
         }
-        tracing::warn!(email = %user.email, fam = %claims.fam, reason, "refresh family revoked");
+        tracing::warn!(email = %user.email, fam = claims.family(), reason, "refresh family revoked");
         Error::invalid_token(reason)
     }
 }
