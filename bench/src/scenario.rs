@@ -52,7 +52,11 @@ impl Context {
             _ => std::env::var(name).ok(),
         })?;
         let auth = runtime.block_on(async {
-            create_table(&aws::dynamodb_client(&config.dynamodb).await, table).await?;
+            create_table(
+                &aws::dynamodb_client(&config.accounts.dynamodb).await,
+                table,
+            )
+            .await?;
             let auth = Auth::from_config(config).await?;
             for (email, password) in [
                 (DEMO_EMAIL, DEMO_PASSWORD),
@@ -67,7 +71,7 @@ impl Context {
                     active: true,
                 };
                 registration
-                    .register(&auth.users, auth.config.password_policy)
+                    .register(&auth.users, auth.config.accounts.password_policy)
                     .await?;
             }
             Ok::<_, BenchError>(auth)
@@ -93,7 +97,7 @@ impl Context {
 
     /// The hash `floor: argon2` verifies `floor-password` against.
     fn floor_argon2_hash(&self) -> Result<String, BenchError> {
-        let policy = self.auth.config.password_policy;
+        let policy = self.auth.config.accounts.password_policy;
         Ok(self
             .runtime
             .block_on(policy.hash("floor-password".to_owned()))?)
@@ -107,7 +111,7 @@ impl Context {
         let name = format!("sessionless-bench-keys-{}", std::process::id());
         let value = json!({ "current": SINGLE_KEY_ID, SINGLE_KEY_ID: key }).to_string();
         self.runtime.block_on(async {
-            let sdk_config = aws::sdk_config(&self.auth.config.dynamodb).await;
+            let sdk_config = aws::sdk_config(&self.auth.config.accounts.dynamodb).await;
             aws_sdk_secretsmanager::Client::new(&sdk_config)
                 .create_secret()
                 .name(&name)

@@ -63,7 +63,7 @@ impl Auth {
 
     /// [`Auth::from_env`] for a configuration read some other way.
     pub async fn from_config(config: Config) -> Result<Self, Error> {
-        let sdk_config = aws::sdk_config(&config.dynamodb).await;
+        let sdk_config = aws::sdk_config(&config.accounts.dynamodb).await;
         let keys = config.signing_keys.load(&sdk_config).await?;
         Self::new(config, &keys, aws_sdk_dynamodb::Client::new(&sdk_config))
     }
@@ -76,7 +76,7 @@ impl Auth {
     ) -> Result<Self, Error> {
         Ok(Self {
             tokens: Tokens::new(&config, keys)?,
-            users: UserStore::new(client, config.users_table.clone()),
+            users: UserStore::new(client, config.accounts.users_table.clone()),
             config,
         })
     }

@@ -24,8 +24,9 @@ const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS: u64 = 90 * 86_400;
 /// Everything a function is configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
-    pub users_table: String,
+    /// The table, DynamoDB, passwords and signup: all a function needs that
+    /// never touches a token.
+    pub accounts: AccountsConfig,
     /// `JWT_SECRET`, `JWT_SIGNING_KEYS` or `JWT_SIGNING_KEYS_SECRET`: the
     /// HS256 keys, or the secret that holds them.
     pub signing_keys: KeySource,
@@ -45,17 +46,11 @@ pub struct Config {
     pub refresh_family_max_age: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
-    /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
-    pub signup_enabled: bool,
     /// `LOGIN_LOCK_AFTER` and `LOGIN_FAILURE_WINDOW`: failed attempts in a
     /// row before an email locks, and how long they are remembered.
     pub lockout: LockoutPolicy,
     /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
     pub token_locations: TokenLocations,
-    /// `ARGON2_*`: the cost of new password hashes.
-    pub password_policy: PasswordPolicy,
-    /// `DYNAMODB_*`: timeouts and retries of every DynamoDB call.
-    pub dynamodb: DynamoDbSettings,
 }
 
 /// Where a protected endpoint accepts the access token from.
@@ -93,7 +88,7 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env(lookup);
         Ok(Self {
-            users_table: env.required("USERS_TABLE")?,
+            accounts: AccountsConfig::read(&env)?,
             signing_keys: key_source(&env)?,
             jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
@@ -118,7 +113,6 @@ impl Config {
                 60..=10 * 365 * 86_400,
             )?,
             jwt_leeway: env.secs_or("JWT_LEEWAY", DEFAULT_LEEWAY_SECS, 0..=300)?,
-            signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
             lockout: LockoutPolicy {
                 lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
                 failure_window: env.secs_or(
@@ -131,32 +125,43 @@ impl Config {
                 Some(value) => TokenLocations::parse(&value)?,
                 None => TokenLocations::BOTH,
             },
-            password_policy: password_policy(&env)?,
-            dynamodb: DynamoDbSettings::from_env(&env)?,
         })
     }
 }
 
-/// What operator tools need: the table, DynamoDB and the password policy,
-/// read from the same variables as [`Config`], but no signing key.
+/// What a function or tool that manages accounts but never touches a
+/// token needs (signup, `sessionless-admin`): the table, DynamoDB, the
+/// password policy and whether signup is open. Read from the same variables
+/// as [`Config`], and no signing key, so none is ever loaded for them.
 #[derive(Debug, Clone)]
-pub struct ToolConfig {
-    /// `USERS_TABLE`.
+pub struct AccountsConfig {
+    /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
     pub users_table: String,
-    /// `ARGON2_*`.
+    /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
+    pub signup_enabled: bool,
+    /// `ARGON2_*`: the cost of new password hashes.
     pub password_policy: PasswordPolicy,
-    /// `DYNAMODB_*`.
+    /// `DYNAMODB_*`: timeouts and retries of every AWS call.
     pub dynamodb: DynamoDbSettings,
 }
 
-impl ToolConfig {
+impl AccountsConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, Error> {
-        let env = Env(|name: &str| std::env::var(name).ok());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, as [`Config::from_lookup`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        Self::read(&Env(lookup))
+    }
+
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
         Ok(Self {
             users_table: env.required("USERS_TABLE")?,
-            password_policy: password_policy(&env)?,
-            dynamodb: DynamoDbSettings::from_env(&env)?,
+            signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
+            password_policy: password_policy(env)?,
+            dynamodb: DynamoDbSettings::from_env(env)?,
         })
     }
 }
@@ -381,13 +386,13 @@ mod tests {
     #[test]
     fn minimal_environment_gets_documented_defaults() {
         let config = config(&[("USERS_TABLE", "users"), ("JWT_SECRET", SECRET)]).unwrap();
-        assert_eq!(config.users_table, "users");
+        assert_eq!(config.accounts.users_table, "users");
         assert_eq!(config.jwt_issuer, "sessionless");
         assert_eq!(config.jwt_audience, "sessionless");
         assert_eq!(config.access_token_ttl, Duration::from_secs(900));
         assert_eq!(config.jwt_leeway, Duration::from_secs(5));
         assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
-        assert!(config.signup_enabled);
+        assert!(config.accounts.signup_enabled);
         assert_eq!(config.lockout.lock_after, 5);
         assert_eq!(config.refresh_reuse_interval, Duration::from_secs(10));
         assert_eq!(
@@ -396,9 +401,9 @@ mod tests {
         );
         assert_eq!(config.lockout.failure_window, Duration::from_secs(86_400));
         assert_eq!(config.token_locations, TokenLocations::BOTH);
-        assert_eq!(config.dynamodb.max_attempts, 3);
+        assert_eq!(config.accounts.dynamodb.max_attempts, 3);
         assert_eq!(
-            config.dynamodb.operation_timeout,
+            config.accounts.dynamodb.operation_timeout,
             Duration::from_millis(2_500)
         );
     }
@@ -439,6 +444,15 @@ mod tests {
                 .contains("JWT_SIGNING_KEYS_SECRET is set too"),
             "{both}"
         );
+    }
+
+    #[test]
+    fn accounts_read_no_signing_key() {
+        let vars: HashMap<&str, &str> = HashMap::from([("USERS_TABLE", "u")]);
+        let accounts = AccountsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+            .expect("no key needed");
+        assert_eq!(accounts.users_table, "u");
+        assert!(accounts.signup_enabled);
     }
 
     #[test]
@@ -486,7 +500,7 @@ mod tests {
                 ("SIGNUP_ENABLED", value),
             ])
             .unwrap();
-            assert!(!config.signup_enabled, "{value}");
+            assert!(!config.accounts.signup_enabled, "{value}");
         }
     }
 

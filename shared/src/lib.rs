@@ -1,10 +1,11 @@
 //! Login and protected endpoints for AWS Lambda with no session storage.
 //!
-//! A function builds an [`Auth`] once per cold start and hands requests to
-//! its handler through [`http::run`]. A handler parses the request, makes
-//! one call to a use case on [`Auth`] ([`Auth::authenticate`],
-//! [`Auth::register`], [`Auth::refresh`], [`Auth::logout_everywhere`],
-//! [`Auth::change_password`]) and answers. Errors are one type, [`Error`],
+//! A function builds its state once per cold start, an [`Auth`] (or, for
+//! signup, which never touches a token, a [`Registrar`]), and hands requests
+//! to its handler through [`http::run`]. A handler parses the request, makes
+//! one call to a use case ([`Auth::authenticate`], [`Registrar::register`],
+//! [`Auth::refresh`], [`Auth::logout_everywhere`], [`Auth::change_password`])
+//! and answers. Errors are one type, [`Error`],
 //! classified once by [`Error::status`].
 //!
 //! - [`http`]: the Lambda entry points, reading requests, writing responses;
@@ -23,10 +24,12 @@ mod clock;
 mod config;
 mod error;
 mod logging;
+mod registrar;
 mod use_cases;
 
 pub use auth::{Auth, CurrentUser, FreshUser};
 pub use clock::unix_now;
-pub use config::{Config, DynamoDbSettings, TokenLocations, ToolConfig};
+pub use config::{AccountsConfig, Config, DynamoDbSettings, TokenLocations};
 pub use error::Error;
+pub use registrar::Registrar;
 pub use use_cases::{Login, Operator, PasswordChange, Registration};

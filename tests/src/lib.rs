@@ -21,9 +21,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::DynamoDbSettings;
 use lambda_auth::accounts::{Password, User};
 use lambda_auth::accounts::{UserStore, create_table};
-use lambda_auth::http::event_service;
+use lambda_auth::http::{State, event_service};
 use lambda_auth::tokens::{SigningKeys, Subject};
-use lambda_auth::{Auth, Config, Error, Registration, aws};
+use lambda_auth::{Auth, Config, Error, Registrar, Registration, aws};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
 use serde_json::{Map, Value};
@@ -141,9 +141,11 @@ impl Intercept for OperationLog {
 }
 
 /// One test's world: a fresh users table holding the demo user, and the
-/// `Auth` a function would build from that configuration.
+/// state a function would build from that configuration: an `Auth`, and for
+/// signup, which never loads a signing key, a `Registrar`.
 pub struct Stack {
     pub auth: &'static Auth,
+    pub registrar: &'static Registrar,
     pub users: UserStore,
     pub operations: OperationLog,
     client: aws_sdk_dynamodb::Client,
@@ -244,7 +246,7 @@ impl Stack {
         stack
             .client
             .update_item()
-            .table_name(&stack.auth.config.users_table)
+            .table_name(&stack.auth.config.accounts.users_table)
             .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
             .update_expression("SET account_id = :id")
             .expression_attribute_values(":id", AttributeValue::S(DEMO_ACCOUNT_ID.to_owned()))
@@ -270,14 +272,16 @@ impl Stack {
         operations: OperationLog,
     ) -> Self {
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
-        let handler_client = logged_client(&config.dynamodb, operations.clone()).await;
+        let handler_client = logged_client(&config.accounts.dynamodb, operations.clone()).await;
         let keys = load_keys(&config).await;
-        let table = config.users_table.clone();
+        let table = config.accounts.users_table.clone();
+        let registrar = Registrar::new(config.accounts.clone(), handler_client.clone());
         let auth: &'static Auth = Box::leak(Box::new(
             Auth::new(config, &keys, handler_client).expect("auth"),
         ));
         Self {
             auth,
+            registrar: Box::leak(Box::new(registrar)),
             users: UserStore::new(client.clone(), table),
             operations,
             client,
@@ -288,7 +292,7 @@ impl Stack {
     /// The same stack, but with the handlers' DynamoDB at `endpoint`: for
     /// failure tests. Setup and inspection still reach the real table.
     pub async fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
-        let handler_client = aws::dynamodb_client(&self.auth.config.dynamodb).await;
+        let handler_client = aws::dynamodb_client(&self.auth.config.accounts.dynamodb).await;
         let config = handler_client
             .config()
             .to_builder()
@@ -296,9 +300,11 @@ impl Stack {
             .build();
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
         let keys = load_keys(&self.auth.config).await;
+        let registrar = Registrar::new(self.auth.config.accounts.clone(), handler_client.clone());
         let auth = Auth::new(self.auth.config.clone(), &keys, handler_client).expect("auth");
         Self {
             auth: Box::leak(Box::new(auth)),
+            registrar: Box::leak(Box::new(registrar)),
             users: self.users.clone(),
             operations: self.operations.clone(),
             client: self.client.clone(),
@@ -315,7 +321,7 @@ impl Stack {
             active,
         };
         registration
-            .register(&self.users, self.auth.config.password_policy)
+            .register(&self.users, self.auth.config.accounts.password_policy)
             .await
             .expect("create user")
     }
@@ -324,7 +330,7 @@ impl Stack {
     pub async fn deactivate(&self, email: &str) {
         self.client
             .update_item()
-            .table_name(&self.auth.config.users_table)
+            .table_name(&self.auth.config.accounts.users_table)
             .key("email", AttributeValue::S(email.to_owned()))
             .update_expression("SET active = :inactive")
             .expression_attribute_values(":inactive", AttributeValue::Bool(false))
@@ -337,7 +343,7 @@ impl Stack {
     pub async fn delete(&self, email: &str) {
         self.client
             .delete_item()
-            .table_name(&self.auth.config.users_table)
+            .table_name(&self.auth.config.accounts.users_table)
             .key("email", AttributeValue::S(email.to_owned()))
             .send()
             .await
@@ -394,14 +400,15 @@ impl Stack {
     }
 
     /// Sends `event` (JSON text) through the production event path with
-    /// `handler`, as the Lambda runtime would.
-    pub async fn invoke<H, F>(&self, handler: H, event: &str) -> Reply
+    /// `handler`, as the Lambda runtime would, lending it the state it takes.
+    pub async fn invoke<S, H, F>(&self, handler: H, event: &str) -> Reply
     where
-        H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+        S: StackState,
+        H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
         F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
     {
         let payload: LambdaRequest = serde_json::from_str(event).expect("an API Gateway event");
-        let mut service = event_service(self.auth, handler);
+        let mut service = event_service(S::of(self), handler);
         let response = service
             .call(LambdaEvent::new(payload, Context::default()))
             .await
@@ -415,6 +422,24 @@ impl Stack {
         let event: Value = serde_json::from_str(event).expect("an authorizer event");
         let response = authorizer::handle(self.auth, event).await?;
         Ok(serde_json::to_value(response).expect("the answer serialises"))
+    }
+}
+
+/// A function state a [`Stack`] holds, for [`Stack::invoke`].
+pub trait StackState: State {
+    /// The stack's instance of this state.
+    fn of(stack: &Stack) -> &'static Self;
+}
+
+impl StackState for Auth {
+    fn of(stack: &Stack) -> &'static Self {
+        stack.auth
+    }
+}
+
+impl StackState for Registrar {
+    fn of(stack: &Stack) -> &'static Self {
+        stack.registrar
     }
 }
 

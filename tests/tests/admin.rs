@@ -15,7 +15,10 @@ use sessionless_tests::{
 };
 
 fn operator(stack: &Stack) -> Operator {
-    Operator::new(stack.users.clone(), stack.auth.config.password_policy)
+    Operator::new(
+        stack.users.clone(),
+        stack.auth.config.accounts.password_policy,
+    )
 }
 
 async fn me(stack: &Stack, token: &str) -> Reply {
@@ -71,7 +74,7 @@ async fn items_without_an_account_id_keep_working_until_a_password_change_gives_
     stack
         .client()
         .update_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(email.to_owned()))
         .update_expression("REMOVE account_id")
         .send()
@@ -129,7 +132,7 @@ fn admin_binary() -> PathBuf {
 fn admin(stack: &Stack, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(admin_binary())
         .args(args)
-        .env("USERS_TABLE", &stack.auth.config.users_table)
+        .env("USERS_TABLE", &stack.auth.config.accounts.users_table)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -228,7 +231,7 @@ async fn the_admin_tool_covers_the_account_life() {
 #[tokio::test]
 async fn create_table_switches_on_the_placeholder_ttl() {
     let stack = Stack::new().await;
-    let table = format!("{}-admin", stack.auth.config.users_table);
+    let table = format!("{}-admin", stack.auth.config.accounts.users_table);
     let mut command = Command::new(admin_binary());
     command.arg("create-table").env("USERS_TABLE", &table);
     let said = succeeded(&command.output().expect("run sessionless-admin"));

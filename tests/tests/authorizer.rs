@@ -2,6 +2,7 @@
 //! REQUEST events and HTTP API REQUEST (payload 2.0) events, and the
 //! example backend behind it.
 
+use lambda_auth::Auth;
 use serde_json::{Value, json};
 use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Stack, demo_subject, event, with_token};
 
@@ -187,7 +188,7 @@ async fn the_example_backend_greets_the_authorized_user() {
     let stack = Stack::new().await;
     let reply = stack
         .invoke(
-            |_, request| hello::handle(request),
+            |_: &Auth, request| hello::handle(request),
             &event("http-api/hello-authorized.json"),
         )
         .await;
@@ -205,7 +206,7 @@ async fn the_example_backend_greets_the_authorized_user() {
         .remove("authorizer");
     let reply = stack
         .invoke(
-            |_, request| hello::handle(request),
+            |_: &Auth, request| hello::handle(request),
             &unprotected.to_string(),
         )
         .await;

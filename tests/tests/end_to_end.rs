@@ -57,7 +57,7 @@ impl Watch {
             "USERS_TABLE={}\nJWT_SECRET={TEST_SECRET}\nAWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
              AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1\n\
              RUST_LOG=trace\nAWS_LAMBDA_LOG_FORMAT=JSON",
-            stack.auth.config.users_table
+            stack.auth.config.accounts.users_table
         )
         .expect("write env file");
 

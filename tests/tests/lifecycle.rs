@@ -453,3 +453,32 @@ async fn outdated_hashes_are_upgraded_at_login() {
     stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
     assert_eq!(stack.user(DEMO_EMAIL).await.unwrap().password_hash, demo);
 }
+
+/// Signup never signs or verifies a token, so it starts with no signing key
+/// at all: the template gives it none, and no permission to the secret.
+#[tokio::test]
+async fn signup_starts_and_works_with_no_signing_key() {
+    let stack = Stack::new().await;
+    let table = stack.auth.config.accounts.users_table.clone();
+    let only_the_table = |name: &str| (name == "USERS_TABLE").then(|| table.clone());
+    assert!(
+        lambda_auth::Config::from_lookup(only_the_table).is_err(),
+        "a function that handles tokens needs a key"
+    );
+    let accounts = lambda_auth::AccountsConfig::from_lookup(only_the_table).unwrap();
+    let client = lambda_auth::aws::dynamodb_client(&sessionless_tests::TEST_DYNAMODB).await;
+    let registrar: &'static lambda_auth::Registrar =
+        Box::leak(Box::new(lambda_auth::Registrar::new(accounts, client)));
+    let event = serde_json::from_str(&event("http-api/signup-ok.json")).unwrap();
+    let mut service = lambda_auth::http::event_service(registrar, signup::handle);
+    let response = lambda_http::Service::call(
+        &mut service,
+        lambda_http::LambdaEvent::new(event, lambda_http::Context::default()),
+    )
+    .await
+    .unwrap_or_else(|never| match never {});
+    let reply =
+        sessionless_tests::reply_from_lambda_response(serde_json::to_value(&response).unwrap());
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert!(stack.user("new.user@example.com").await.is_some());
+}

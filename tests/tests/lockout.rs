@@ -55,7 +55,7 @@ async fn expire_lock(stack: &Stack, email: &str) {
     stack
         .client()
         .update_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(email.to_owned()))
         .update_expression("SET locked_until = :past")
         .expression_attribute_values(
@@ -71,7 +71,7 @@ async fn failed_logins(stack: &Stack, email: &str) -> u64 {
     let item = stack
         .client()
         .get_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(email.to_owned()))
         .consistent_read(true)
         .send()
@@ -227,7 +227,7 @@ async fn age_failures(stack: &Stack, email: &str, secs: u64) {
     stack
         .client()
         .update_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(email.to_owned()))
         .update_expression("SET locked_until = :lock_end, failures_expire_at = :window_end")
         .expression_attribute_values(

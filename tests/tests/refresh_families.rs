@@ -50,7 +50,7 @@ async fn set_family_attribute(stack: &Stack, refresh_token: &str, path: &str, va
     let mut update = stack
         .client()
         .update_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
         .update_expression(format!("SET refresh_families.#fam.{path} = :value"))
         .expression_attribute_names("#fam", fam);
@@ -162,7 +162,7 @@ async fn families_recorded_before_these_rules_keep_working() {
     stack
         .client()
         .update_item()
-        .table_name(&stack.auth.config.users_table)
+        .table_name(&stack.auth.config.accounts.users_table)
         .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
         .update_expression("REMOVE refresh_families.#fam.started_at")
         .expression_attribute_names("#fam", &fam)

@@ -2,6 +2,7 @@
 //! and environment, and its IAM actions equal to the DynamoDB operations
 //! its handler is seen to make. Keeps the two from drifting apart.
 
+use lambda_auth::Auth;
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -103,11 +104,12 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
     assert_eq!(globals["Handler"], "bootstrap");
     let variables = &globals["Environment"]["Variables"];
     assert_eq!(reference(&variables["USERS_TABLE"]), Some("UsersTable"));
-    assert_eq!(
-        reference(&variables["JWT_SIGNING_KEYS_SECRET"]),
-        Some("JwtSigningKey")
-    );
-    assert!(variables["JWT_SECRET"].is_null(), "no key in the template");
+    for key in ["JWT_SECRET", "JWT_SIGNING_KEYS", "JWT_SIGNING_KEYS_SECRET"] {
+        assert!(
+            variables[key].is_null(),
+            "{key}: no key material for every function"
+        );
+    }
     let functions = functions(&template);
     let mut binaries: Vec<String> = functions
         .iter()
@@ -145,13 +147,32 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
             manifest.contains(&format!("name = \"{crate_name}\"")),
             "{name}: package {crate_name}"
         );
-        // Every function but the example backend verifies tokens.
+        // Every function signs or verifies tokens but the example backend,
+        // and signup, the most exposed unauthenticated one, which needs no
+        // key: only those may read the secret, and only they are told it.
+        let needs_keys = !["hello", "signup"].contains(&crate_name.as_str());
         let (_, reads_secret) = permissions(name, resource);
         assert_eq!(
-            reads_secret,
-            crate_name != "hello",
+            reads_secret, needs_keys,
             "{name}: reads the signing keys where, and only where, needed"
         );
+        let own = &resource["Properties"]["Environment"]["Variables"];
+        assert_eq!(
+            reference(&own["JWT_SIGNING_KEYS_SECRET"]).is_some(),
+            needs_keys,
+            "{name}: told the key secret where, and only where, needed"
+        );
+        if needs_keys {
+            assert_eq!(
+                reference(&own["JWT_SIGNING_KEYS_SECRET"]),
+                Some("JwtSigningKey")
+            );
+            assert_eq!(
+                reference(&own["JWT_SIGNING_KEYS_REVISION"]),
+                Some("SigningKeysRevision"),
+                "{name}: a new revision restarts it"
+            );
+        }
         let log_group = reference(&resource["Properties"]["LoggingConfig"]["LogGroup"])
             .unwrap_or_else(|| panic!("{name}: a log group of its own"));
         let log_group = &template["Resources"][log_group];
@@ -245,7 +266,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
         "hello" => {
             stack
                 .invoke(
-                    |_, request| hello::handle(request),
+                    |_: &Auth, request| hello::handle(request),
                     &event("http-api/hello-authorized.json"),
                 )
                 .await;

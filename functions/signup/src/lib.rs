@@ -2,15 +2,15 @@
 
 use lambda_auth::accounts::Password;
 use lambda_auth::http::{json_body, json_response, require_method, required_json_body};
-use lambda_auth::{Auth, Error, Registration};
+use lambda_auth::{Error, Registrar, Registration};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 
-pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
+pub async fn handle(registrar: &Registrar, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
-    auth.require_signup_enabled()?;
+    registrar.require_signup_enabled()?;
     let fields = "`email`, `password` and `name`";
     let body = required_json_body(json_body(&request)?, fields)?;
     let registration = Registration {
@@ -19,6 +19,6 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
         name: body.required_str("name")?,
         active: true,
     };
-    let user = auth.register(registration).await?;
+    let user = registrar.register(registration).await?;
     Ok(json_response(StatusCode::CREATED, &user.public_profile()))
 }

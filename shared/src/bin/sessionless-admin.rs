@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lambda_auth::accounts::{Password, UserStore, create_table};
-use lambda_auth::{Operator, Registration, ToolConfig, aws};
+use lambda_auth::{AccountsConfig, Operator, Registration, aws};
 
 /// Manage the Sessionless users table (USERS_TABLE).
 #[derive(Debug, Parser)]
@@ -121,7 +121,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<String, Failure> {
-    let config = ToolConfig::from_env()?;
+    let config = AccountsConfig::from_env()?;
     let table = config.users_table;
     let client = aws::dynamodb_client(&config.dynamodb).await;
     let users = UserStore::new(client.clone(), table.clone());

@@ -13,4 +13,4 @@ pub use event_guard::{Rejection, guard};
 pub use grant::grant_response;
 pub use request::{JsonObject, json_body, require_method, required_json_body};
 pub use response::{json_response, message_response};
-pub use runtime::{event_service, run, run_json, run_without_auth};
+pub use runtime::{State, event_service, run, run_json, run_without_auth};

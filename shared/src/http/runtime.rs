@@ -1,6 +1,7 @@
 //! The Lambda entry points a function's `main` calls: [`run`] for HTTP
-//! functions that act for a user, [`run_without_auth`] for HTTP functions
-//! that need no configuration, and [`run_json`] for other events.
+//! functions with a [`State`] ([`Auth`], or [`Registrar`] for one that
+//! never touches a token), [`run_without_auth`] for HTTP functions that
+//! need no configuration, and [`run_json`] for other events.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -15,17 +16,37 @@ use crate::auth::Auth;
 use crate::error::Error;
 use crate::http::event_guard::{Rejection, guard};
 use crate::http::response::error_response;
+use crate::registrar::Registrar;
 
-/// Builds the shared state once, then serves events with `handler` until
+/// What a function builds once per cold start and lends every request.
+pub trait State: Sized + Sync + 'static {
+    /// Reads the environment and builds the state.
+    fn from_env() -> impl Future<Output = Result<Self, Error>> + Send;
+}
+
+impl State for Auth {
+    async fn from_env() -> Result<Self, Error> {
+        Auth::from_env().await
+    }
+}
+
+impl State for Registrar {
+    async fn from_env() -> Result<Self, Error> {
+        Registrar::from_env().await
+    }
+}
+
+/// Builds the state `handler` takes once, then serves events with it until
 /// the execution environment is shut down. A configuration error ends the
 /// cold start with a clear message instead of serving broken responses.
-pub async fn run<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+pub async fn run<S, H, F>(handler: H) -> Result<(), lambda_runtime::Error>
 where
-    H: Fn(&'static Auth, Request) -> F + Copy + Send + 'static,
+    S: State,
+    H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
 {
-    let auth = cold_start().await?;
-    lambda_runtime::run(event_service(auth, handler)).await
+    let state = cold_start().await?;
+    lambda_runtime::run(event_service(state, handler)).await
 }
 
 /// [`run`] for an HTTP function that needs no configuration at all, such
@@ -43,16 +64,17 @@ where
 /// Gateway authorizers: `handler` gets the event as `E` and answers with
 /// `R`. An event that is not an `E`, or an error, fails the invocation,
 /// with its message in the logs.
-pub async fn run_json<E, R, H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+pub async fn run_json<S, E, R, H, F>(handler: H) -> Result<(), lambda_runtime::Error>
 where
+    S: State,
     E: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
-    H: Fn(&'static Auth, E) -> F + Copy + Send + 'static,
+    H: Fn(&'static S, E) -> F + Copy + Send + 'static,
     F: Future<Output = Result<R, Error>> + Send + 'static,
 {
-    let auth = cold_start().await?;
+    let state = cold_start().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| async move {
-        handler(auth, event.payload).await.map_err(|error| {
+        handler(state, event.payload).await.map_err(|error| {
             tracing::error!(%error, "invocation failed");
             lambda_runtime::Error::from(error)
         })
@@ -61,12 +83,12 @@ where
 }
 
 /// Logging, configuration and the DynamoDB client, once per process.
-async fn cold_start() -> Result<&'static Auth, lambda_runtime::Error> {
+async fn cold_start<S: State>() -> Result<&'static S, lambda_runtime::Error> {
     crate::logging::init();
-    match Auth::from_env().await {
+    match S::from_env().await {
         // The state lives as long as the process; leaking it lets every
         // request borrow it without reference counting.
-        Ok(auth) => Ok(Box::leak(Box::new(auth))),
+        Ok(state) => Ok(Box::leak(Box::new(state))),
         Err(error) => {
             tracing::error!(%error, "cold start failed");
             Err(error.into())

@@ -48,7 +48,7 @@ impl Auth {
         .await?;
         // The password is checked even for an unknown or inactive user, so the
         // three refusals take the same time and give the same answer.
-        let policy = self.config.password_policy;
+        let policy = self.config.accounts.password_policy;
         let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
         let check = policy.check(password.to_owned(), stored_hash).await?;
         // A failure was counted by the reservation; nothing more to write.
@@ -80,7 +80,13 @@ impl Auth {
     /// while the password is at hand. A failure costs nothing but a retry at
     /// the next login, so it is logged, not returned.
     async fn upgrade_hash(&self, user: &User, password: &str) {
-        let upgraded = match self.config.password_policy.hash(password.to_owned()).await {
+        let upgraded = match self
+            .config
+            .accounts
+            .password_policy
+            .hash(password.to_owned())
+            .await
+        {
             Ok(new_hash) => self.users.upgrade_password_hash(user, &new_hash).await,
             Err(error) => Err(error),
         };

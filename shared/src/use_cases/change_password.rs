@@ -39,7 +39,7 @@ impl Auth {
         let user = current.user();
         let lockout = self.config.lockout;
         reserve_attempt(&self.users, &user.email, true, None, unix_now()?, lockout).await?;
-        let policy = self.config.password_policy;
+        let policy = self.config.accounts.password_policy;
         let check = policy
             .check(old_password.to_owned(), Some(user.password_hash.clone()))
             .await?;

@@ -3,7 +3,6 @@
 use crate::accounts::{
     Password, PasswordPolicy, User, UserStore, check_new_password, normalize_email, normalize_name,
 };
-use crate::auth::Auth;
 use crate::error::Error;
 
 /// A new account as asked for.
@@ -34,29 +33,6 @@ impl Registration<'_> {
         let mut user = User::new(email, name, hash)?;
         user.active = self.active;
         users.create(&user).await?;
-        Ok(user)
-    }
-}
-
-impl Auth {
-    /// Signup's gate: [`Error::SignupDisabled`] unless `SIGNUP_ENABLED`.
-    /// Checked before the request is read, so a disabled signup says so
-    /// whatever was sent.
-    pub fn require_signup_enabled(&self) -> Result<(), Error> {
-        if self.config.signup_enabled {
-            Ok(())
-        } else {
-            Err(Error::SignupDisabled)
-        }
-    }
-
-    /// Self-service signup: [`Registration::register`] on this deployment's
-    /// table and password policy.
-    pub async fn register(&self, registration: Registration<'_>) -> Result<User, Error> {
-        let user = registration
-            .register(&self.users, self.config.password_policy)
-            .await?;
-        tracing::info!(email = %user.email, "signed up");
         Ok(user)
     }
 }
