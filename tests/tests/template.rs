@@ -293,3 +293,77 @@ async fn iam_actions_are_exactly_the_dynamodb_calls_each_handler_makes() {
         );
     }
 }
+
+/// `!If [condition, then, else]` as its three parts.
+fn if_parts(value: &Value) -> Option<(&str, &Value, &Value)> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "If" => {
+            let parts = tagged.value.as_sequence()?;
+            Some((parts.first()?.as_str()?, parts.get(1)?, parts.get(2)?))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn the_api_keeps_an_access_log_without_secrets() {
+    let template = template();
+    let settings = &template["Resources"]["Api"]["Properties"]["AccessLogSettings"];
+    assert_eq!(
+        attribute(&settings["DestinationArn"]),
+        Some("ApiAccessLogs.Arn")
+    );
+    let group = &template["Resources"]["ApiAccessLogs"];
+    assert_eq!(group["Type"], "AWS::Logs::LogGroup");
+    assert_eq!(
+        reference(&group["Properties"]["RetentionInDays"]),
+        Some("LogRetentionDays")
+    );
+    let format: serde_json::Value =
+        serde_json::from_str(settings["Format"].as_str().expect("a format")).expect("JSON lines");
+    for field in [
+        "requestId",
+        "sourceIp",
+        "routeKey",
+        "status",
+        "responseLatency",
+    ] {
+        assert!(format.get(field).is_some(), "{field} in {format}");
+    }
+    let text = format.to_string().to_lowercase();
+    for secret in ["header", "authorization", "body", "$input", "cookie"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} must not be logged: {text}"
+        );
+    }
+}
+
+#[test]
+fn the_argon2_functions_have_a_concurrency_cap_that_can_be_lifted() {
+    let template = template();
+    for (name, resource) in functions(&template) {
+        let crate_name = binary(&resource);
+        let reserved = &resource["Properties"]["ReservedConcurrentExecutions"];
+        let capped = ["login", "signup", "password"].contains(&crate_name.as_str());
+        assert_eq!(!reserved.is_null(), capped, "{name}");
+        if !capped {
+            continue;
+        }
+        let (condition, then, otherwise) = if_parts(reserved).expect("!If");
+        let parameter = reference(then).expect("!Ref to a parameter");
+        assert_eq!(
+            reference(otherwise),
+            Some("AWS::NoValue"),
+            "{name}: 0 lifts it"
+        );
+        let default = template["Parameters"][parameter]["Default"]
+            .as_u64()
+            .expect("a default");
+        assert!((1..=100).contains(&default), "{name}: {default}");
+        assert!(
+            matches!(&template["Conditions"][condition], Value::Tagged(_)),
+            "{name}: the condition {condition} exists"
+        );
+    }
+}
