@@ -326,7 +326,8 @@ impl Stack {
             .expect("create user")
     }
 
-    /// Sets `active = false` on a user's item, as an operator's tool would.
+    /// Sets `active = false` on a user's item and nothing else, as another
+    /// tool writing the item would (sessionless-admin also retires tokens).
     pub async fn deactivate(&self, email: &str) {
         self.client
             .update_item()
@@ -392,6 +393,18 @@ impl Stack {
             "a refresh token exactly with remember"
         );
         (access, refresh)
+    }
+
+    /// `GET /me` with `access` in the `Authorization` header.
+    pub async fn me(&self, access: &str) -> Reply {
+        let request = with_token(&event("http-api/me-header-token.json"), access);
+        self.invoke(me::handle, &request).await
+    }
+
+    /// `POST /refresh` with `token` in the JSON body.
+    pub async fn refresh(&self, token: &str) -> Reply {
+        let request = with_refresh_token(&event("http-api/refresh-body-token.json"), token);
+        self.invoke(refresh::handle, &request).await
     }
 
     /// The user's item as stored now.

@@ -10,33 +10,13 @@ use std::process::{Command, Output, Stdio};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
 use lambda_auth::{Operator, aws};
-use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, TEST_DYNAMODB, event, with_refresh_token, with_token,
-};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
 
 fn operator(stack: &Stack) -> Operator {
     Operator::new(
         stack.users.clone(),
         stack.auth.config.accounts.password_policy,
     )
-}
-
-async fn me(stack: &Stack, token: &str) -> Reply {
-    stack
-        .invoke(
-            me::handle,
-            &with_token(&event("http-api/me-header-token.json"), token),
-        )
-        .await
-}
-
-async fn refresh(stack: &Stack, token: &str) -> Reply {
-    stack
-        .invoke(
-            refresh::handle,
-            &with_refresh_token(&event("http-api/refresh-header-token.json"), token),
-        )
-        .await
 }
 
 #[tokio::test]
@@ -46,10 +26,10 @@ async fn an_email_signed_up_again_is_a_new_account_that_old_tokens_do_not_open()
     operator(&stack).delete_user(DEMO_EMAIL).await.unwrap();
     // Same email, same password, token version 0 again: another account.
     stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
-    assert_eq!(me(&stack, &access).await.status, 401);
-    assert_eq!(refresh(&stack, &refresh_token.unwrap()).await.status, 401);
+    assert_eq!(stack.me(&access).await.status, 401);
+    assert_eq!(stack.refresh(&refresh_token.unwrap()).await.status, 401);
     let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
-    assert_eq!(me(&stack, &fresh).await.status, 200);
+    assert_eq!(stack.me(&fresh).await.status, 200);
 }
 
 #[tokio::test]
@@ -58,12 +38,12 @@ async fn deactivating_retires_every_token_so_reactivating_revives_none() {
     let (access, refresh_token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let operator = operator(&stack);
     operator.deactivate(DEMO_EMAIL).await.unwrap();
-    assert_eq!(me(&stack, &access).await.status, 401);
+    assert_eq!(stack.me(&access).await.status, 401);
     operator.activate(DEMO_EMAIL).await.unwrap();
-    assert_eq!(me(&stack, &access).await.status, 401, "still retired");
-    assert_eq!(refresh(&stack, &refresh_token.unwrap()).await.status, 401);
+    assert_eq!(stack.me(&access).await.status, 401, "still retired");
+    assert_eq!(stack.refresh(&refresh_token.unwrap()).await.status, 401);
     let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
-    assert_eq!(me(&stack, &fresh).await.status, 200);
+    assert_eq!(stack.me(&fresh).await.status, 200);
 }
 
 #[tokio::test]
@@ -81,7 +61,7 @@ async fn items_without_an_account_id_keep_working_until_a_password_change_gives_
         .await
         .unwrap();
     let (access, _) = stack.login(email, DEMO_PASSWORD, false).await;
-    assert_eq!(me(&stack, &access).await.status, 200);
+    assert_eq!(stack.me(&access).await.status, 200);
     let claims = stack.auth.tokens.verify_access(&access).unwrap();
     assert_eq!(claims.aid, None, "one fixed generation");
 
@@ -89,11 +69,11 @@ async fn items_without_an_account_id_keep_working_until_a_password_change_gives_
         .set_password(email, Password("a-new-password-5678"))
         .await
         .unwrap();
-    assert_eq!(me(&stack, &access).await.status, 401, "retired");
+    assert_eq!(stack.me(&access).await.status, 401, "retired");
     let user = stack.user(email).await.unwrap();
     assert!(user.account_id.is_some(), "the change gave it an id");
     let (access, _) = stack.login(email, "a-new-password-5678", false).await;
-    assert_eq!(me(&stack, &access).await.status, 200);
+    assert_eq!(stack.me(&access).await.status, 200);
 }
 
 #[tokio::test]
@@ -175,7 +155,7 @@ async fn the_admin_tool_covers_the_account_life() {
     let (access, _) = stack.login(email, "first-password-1", false).await;
 
     succeeded(&admin(&stack, &["logout-everywhere", "--email", email], ""));
-    assert_eq!(me(&stack, &access).await.status, 401);
+    assert_eq!(stack.me(&access).await.status, 401);
 
     succeeded(&admin(
         &stack,
@@ -187,7 +167,7 @@ async fn the_admin_tool_covers_the_account_life() {
     assert!(!stack.user(email).await.unwrap().active);
     succeeded(&admin(&stack, &["activate", "--email", email], ""));
     assert_eq!(
-        me(&stack, &access).await.status,
+        stack.me(&access).await.status,
         401,
         "deactivation retired it"
     );

@@ -13,15 +13,6 @@ use sessionless_tests::{
 const NEW_EMAIL: &str = "new.user@example.com";
 const NEW_PASSWORD: &str = "a-new-password-5678";
 
-async fn me(stack: &Stack, access: &str) -> Reply {
-    stack
-        .invoke(
-            me::handle,
-            &with_token(&event("http-api/me-header-token.json"), access),
-        )
-        .await
-}
-
 async fn refresh(stack: &Stack, kind: &str, file: &str, token: &str) -> Reply {
     let request = with_refresh_token(&event(&format!("{kind}/{file}")), token);
     stack.invoke(refresh::handle, &request).await
@@ -77,7 +68,7 @@ async fn the_whole_story() {
         let (first_access, first_refresh) = stack.login(&email, NEW_PASSWORD, true).await;
         let first_refresh = first_refresh.unwrap();
         assert_eq!(
-            me(&stack, &first_access).await.json()["email"],
+            stack.me(&first_access).await.json()["email"],
             email.as_str()
         );
 
@@ -86,7 +77,7 @@ async fn the_whole_story() {
             refreshed(&refresh(&stack, kind, "refresh-body-token.json", &first_refresh).await);
         let claims = stack.auth.tokens.verify_access(&second_access).unwrap();
         assert!(!claims.fresh, "a refreshed access token is not fresh");
-        assert_eq!(me(&stack, &second_access).await.status, 200);
+        assert_eq!(stack.me(&second_access).await.status, 200);
         let (_, third_refresh) =
             refreshed(&refresh(&stack, kind, "refresh-header-token.json", &second_refresh).await);
 
@@ -115,7 +106,7 @@ async fn the_whole_story() {
             ),
             ("access token from after the refresh", &after_refresh_access),
         ] {
-            assert_invalid_token(&me(&stack, access).await, what);
+            assert_invalid_token(&stack.me(access).await, what);
         }
         for (what, token) in [
             ("refresh token from before the refresh", &family_refresh),
@@ -134,7 +125,7 @@ async fn the_whole_story() {
 
         // And a fresh login works again.
         let (access, _) = stack.login(&email, NEW_PASSWORD, false).await;
-        assert_eq!(me(&stack, &access).await.status, 200);
+        assert_eq!(stack.me(&access).await.status, 200);
     }
 }
 
@@ -144,7 +135,7 @@ async fn refresh_needs_a_refresh_token() {
     let (access, refresh_token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let reply = refresh(&stack, "http-api", "refresh-body-token.json", &access).await;
     assert_invalid_token(&reply, "an access token as a refresh token");
-    let reply = me(&stack, &refresh_token.unwrap()).await;
+    let reply = stack.me(&refresh_token.unwrap()).await;
     assert_invalid_token(&reply, "a refresh token as an access token");
     for kind in EVENT_KINDS {
         let reply = stack
@@ -271,11 +262,11 @@ async fn password_change_needs_a_fresh_token_and_retires_every_token() {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.json()["msg"], "Password changed; log in again");
     assert_invalid_token(
-        &me(&stack, &fresh).await,
+        &stack.me(&fresh).await,
         "access token from before the change",
     );
     assert_invalid_token(
-        &me(&stack, &not_fresh).await,
+        &stack.me(&not_fresh).await,
         "refreshed token from before the change",
     );
     let old = with_body(
@@ -304,7 +295,7 @@ async fn an_inactive_user_can_do_nothing() {
         (reply.status, reply.body.as_str()),
         (401, r#"{"msg":"Bad email or password"}"#)
     );
-    assert_invalid_token(&me(&stack, &access).await, "me");
+    assert_invalid_token(&stack.me(&access).await, "me");
     let reply = refresh(
         &stack,
         "http-api",

@@ -5,27 +5,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::unix_now;
-use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_refresh_token, with_token,
-};
-
-async fn me(stack: &Stack, access: &str) -> Reply {
-    stack
-        .invoke(
-            me::handle,
-            &with_token(&event("http-api/me-header-token.json"), access),
-        )
-        .await
-}
-
-async fn refresh(stack: &Stack, token: &str) -> Reply {
-    stack
-        .invoke(
-            refresh::handle,
-            &with_refresh_token(&event("http-api/refresh-body-token.json"), token),
-        )
-        .await
-}
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 
 /// The access and refresh tokens of a successful refresh.
 fn refreshed(reply: &Reply) -> (String, String) {
@@ -70,27 +50,23 @@ async fn a_detected_replay_revokes_the_familys_access_tokens_too() {
     let (owner_access, stolen) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let stolen = stolen.unwrap();
     // The thief refreshes twice with the stolen token's family...
-    let (_, first) = refreshed(&refresh(&stack, &stolen).await);
-    let (thief_access, _) = refreshed(&refresh(&stack, &first).await);
-    assert_eq!(me(&stack, &thief_access).await.status, 200);
+    let (_, first) = refreshed(&stack.refresh(&stolen).await);
+    let (thief_access, _) = refreshed(&stack.refresh(&first).await);
+    assert_eq!(stack.me(&thief_access).await.status, 200);
     // ...then the owner presents the stolen token: a replay.
-    assert_eq!(refresh(&stack, &stolen).await.status, 401);
+    assert_eq!(stack.refresh(&stolen).await.status, 401);
     assert_eq!(
-        me(&stack, &thief_access).await.status,
+        stack.me(&thief_access).await.status,
         401,
         "the thief's access token died with its family"
     );
     assert_eq!(
-        me(&stack, &owner_access).await.status,
+        stack.me(&owner_access).await.status,
         401,
         "so did the login's, which carried the family"
     );
     let (unrelated, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
-    assert_eq!(
-        me(&stack, &unrelated).await.status,
-        200,
-        "no family, no harm"
-    );
+    assert_eq!(stack.me(&unrelated).await.status, 200, "no family, no harm");
 }
 
 #[tokio::test]
@@ -98,15 +74,15 @@ async fn the_replaced_token_gets_the_same_successor_only_within_the_interval() {
     let stack = Stack::new().await;
     let (_, parent) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let parent = parent.unwrap();
-    let (_, successor) = refreshed(&refresh(&stack, &parent).await);
-    let (_, again) = refreshed(&refresh(&stack, &parent).await);
+    let (_, successor) = refreshed(&stack.refresh(&parent).await);
+    let (_, again) = refreshed(&stack.refresh(&parent).await);
     assert_eq!(again, successor, "the other tab gets the same successor");
 
     // Eleven seconds later, with the default ten: a replay.
     set_family_attribute(&stack, &successor, "replaced.#at", unix_now().unwrap() - 11).await;
-    assert_eq!(refresh(&stack, &parent).await.status, 401);
+    assert_eq!(stack.refresh(&parent).await.status, 401);
     assert_eq!(
-        refresh(&stack, &successor).await.status,
+        stack.refresh(&successor).await.status,
         401,
         "the family is revoked"
     );
@@ -117,10 +93,10 @@ async fn only_the_immediate_parent_is_forgiven() {
     let stack = Stack::new().await;
     let (_, grandparent) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     let grandparent = grandparent.unwrap();
-    let (_, parent) = refreshed(&refresh(&stack, &grandparent).await);
-    let (_, current) = refreshed(&refresh(&stack, &parent).await);
-    assert_eq!(refresh(&stack, &grandparent).await.status, 401);
-    assert_eq!(refresh(&stack, &current).await.status, 401, "revoked");
+    let (_, parent) = refreshed(&stack.refresh(&grandparent).await);
+    let (_, current) = refreshed(&stack.refresh(&parent).await);
+    assert_eq!(stack.refresh(&grandparent).await.status, 401);
+    assert_eq!(stack.refresh(&current).await.status, 401, "revoked");
 }
 
 #[tokio::test]
@@ -136,10 +112,10 @@ async fn families_end_at_their_maximum_age_however_often_they_rotate() {
         claims["exp"].as_u64().unwrap() <= login_time + 120,
         "a family's token never outlives the family: {claims}"
     );
-    let (_, rotated) = refreshed(&refresh(&stack, &token).await);
+    let (_, rotated) = refreshed(&stack.refresh(&token).await);
     // The login was 121 seconds ago: the family has ended, rotations or not.
     set_family_attribute(&stack, &rotated, "started_at", unix_now().unwrap() - 121).await;
-    assert_eq!(refresh(&stack, &rotated).await.status, 401);
+    assert_eq!(stack.refresh(&rotated).await.status, 401);
     let families = stack.user(DEMO_EMAIL).await.unwrap().refresh_families;
     assert!(
         families.unwrap_or_default().is_empty(),
@@ -169,8 +145,8 @@ async fn families_recorded_before_these_rules_keep_working() {
         .send()
         .await
         .unwrap();
-    let (access, next) = refreshed(&refresh(&stack, &token).await);
-    assert_eq!(me(&stack, &access).await.status, 200);
+    let (access, next) = refreshed(&stack.refresh(&token).await);
+    assert_eq!(stack.me(&access).await.status, 200);
     let family = stack
         .user(DEMO_EMAIL)
         .await
@@ -184,5 +160,5 @@ async fn families_recorded_before_these_rules_keep_working() {
         replaced.jti,
         stack.auth.tokens.verify_refresh(&token).unwrap().jti
     );
-    refreshed(&refresh(&stack, &next).await);
+    refreshed(&stack.refresh(&next).await);
 }
