@@ -101,9 +101,7 @@ impl Auth {
     /// the token themselves, such as an API Gateway authorizer.
     pub async fn user_for_access_token(&self, token: &str) -> Result<CurrentUser, Error> {
         let claims = self.tokens.verify_access(token)?;
-        let user = self
-            .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
-            .await?;
+        let user = self.live_user(&claims).await?;
         // A token issued with a refresh family dies with it: a detected
         // replay revokes the thief's access tokens too, at no extra read.
         if let Some(fam) = &claims.fam
@@ -120,18 +118,13 @@ impl Auth {
     /// for them: the user exists, is the same account the token was issued
     /// to (not one signed up again with its email), is active, and has not
     /// retired tokens of this version (logout, password change) since.
-    pub(crate) async fn live_user(
-        &self,
-        email: &str,
-        account_id: Option<&str>,
-        token_version: u64,
-    ) -> Result<User, Error> {
+    pub(crate) async fn live_user(&self, claims: &TokenClaims) -> Result<User, Error> {
         let user = self
             .users
-            .find_by_email(email)
+            .find_by_email(&claims.sub)
             .await?
             .ok_or_else(|| Error::invalid_token("the token's user no longer exists"))?;
-        if user.account_id.as_deref() != account_id {
+        if user.account_id != claims.aid {
             return Err(Error::invalid_token(
                 "the token was issued to an earlier account with this email",
             ));
@@ -139,7 +132,7 @@ impl Auth {
         if !user.active {
             return Err(Error::invalid_token("the token's user is inactive"));
         }
-        if user.token_version() != token_version {
+        if user.token_version() != claims.ver {
             return Err(Error::invalid_token(
                 "the token was retired by a logout or password change",
             ));

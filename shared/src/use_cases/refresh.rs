@@ -25,9 +25,7 @@ impl Auth {
     /// token. A replayed token revokes its family.
     pub async fn refresh(&self, token: &str) -> Result<Grant, Error> {
         let claims = self.tokens.verify_refresh(token)?;
-        let user = self
-            .live_user(&claims.sub, claims.aid.as_deref(), claims.ver)
-            .await?;
+        let user = self.live_user(&claims).await?;
         let now = unix_now()?;
 
         let Some(family) = user.refresh_family(claims.family()) else {
