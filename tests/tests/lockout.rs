@@ -211,6 +211,8 @@ async fn a_burst_of_guesses_gets_no_more_tries_than_the_lock_allows() {
     let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "5")]).await;
     let (tried, _) = burst(&stack, 20).await;
     assert_eq!(tried, 5, "the attempts below the lock, and the one at it");
+    // As long as the fifth failure's lock, whichever racer's write landed.
+    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
     // The second the lock ends, a burst gets the one guess the next lock
     // allows, not one per request that read the lock before it was written.
     expire_lock(&stack, DEMO_EMAIL).await;

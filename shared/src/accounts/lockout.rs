@@ -7,7 +7,7 @@
 //! Every attempt is reserved before any hashing: one conditional
 //! UpdateItem counts it, and is refused while a lock stands. The attempt
 //! that reaches a lock locks at once, before its own password is checked,
-//! and a success lifts the lock again. So concurrent attempts cannot slip
+//! at a length every racer agrees on, and a success lifts the lock again. So concurrent attempts cannot slip
 //! in between a read of the lock and its write: of any burst, only the
 //! attempts below the threshold, or the one at it, reach the password.
 //!
@@ -98,19 +98,32 @@ pub(crate) async fn reserve_attempt(
             policy.failure_window,
         )
         .await?;
-    let count = match reservation {
-        Reservation::Counted(count) => count,
+    let (count, last_lock_at, was_locked) = match reservation {
+        Reservation::Counted {
+            count,
+            last_lock_at,
+            was_locked,
+        } => (count, last_lock_at, was_locked),
         Reservation::Locked { until } => return Err(locked(until, now)),
     };
-    let Some(secs) = lock_secs(count, policy.lock_after) else {
+    if lock_secs(count, policy.lock_after).is_none() {
         return Ok(());
-    };
+    }
     // This attempt is the one a lock follows: lock now, so that attempts
     // racing it are refused while its password is checked. Of several that
-    // got here at once, the first lock wins and the rest are refused, and
-    // take back their count: a refused attempt is not a failure.
+    // got here at once, the first lock written wins and the rest are
+    // refused, and take back their count: a refused attempt is not a
+    // failure. Every one of them locks at the same count, the one after the
+    // last lock (or the threshold), so the lock is as long whichever wins.
+    // (Items from before the lock count was recorded lock at their own.)
+    let lock_at = match last_lock_at {
+        Some(at) => at + 1,
+        None if was_locked => count,
+        None => policy.lock_after,
+    };
+    let secs = lock_secs(lock_at, policy.lock_after).unwrap_or(MAX_LOCK_SECS);
     match users
-        .lock_login_unless_locked(email, now + secs, now)
+        .lock_login_unless_locked(email, now + secs, lock_at, now)
         .await?
     {
         None => Ok(()),

@@ -317,7 +317,11 @@ impl UserStore {
                         let count = attribute_number(&new, "failed_logins").ok_or_else(|| {
                             Error::StoreFailure(format!("failed_logins of {email} is not a count"))
                         })?;
-                        return Ok(Reservation::Counted(count));
+                        return Ok(Reservation::Counted {
+                            count,
+                            last_lock_at: attribute_number(&new, "locked_at_failures"),
+                            was_locked: new.contains_key("locked_until"),
+                        });
                     }
                     Written::Refused(old) => {
                         if let Some(until) =
@@ -334,18 +338,21 @@ impl UserStore {
         )))
     }
 
-    /// Locks logins for `email` until `until`, unless a lock stands at
-    /// `now`: then that lock's end. Needs `dynamodb:UpdateItem`.
+    /// Locks logins for `email` until `until`, recording that the lock was
+    /// taken at `failures` failures, unless a lock stands at `now`: then that lock's
+    /// end. Needs `dynamodb:UpdateItem`.
     pub(crate) async fn lock_login_unless_locked(
         &self,
         email: &str,
         until: u64,
+        failures: u64,
         now: u64,
     ) -> Result<Option<u64>, Error> {
-        let update = Update::new("SET locked_until = :until")
+        let update = Update::new("SET locked_until = :until, locked_at_failures = :failures")
             .anywhere()
             .condition(&format!("attribute_exists(email) AND {NOT_LOCKED}"))
             .value(":until", number(until))
+            .value(":failures", number(failures))
             .value(":now", number(now));
         match self.send_update(email, update).await? {
             Written::Applied(_) => Ok(None),
@@ -406,7 +413,7 @@ impl UserStore {
             .set_condition_expression(condition)
             .set_expression_attribute_names((!update.names.is_empty()).then_some(update.names))
             .set_expression_attribute_values((!update.values.is_empty()).then_some(update.values))
-            .set_return_values(update.return_new.then_some(ReturnValue::UpdatedNew))
+            .set_return_values(update.return_item.then_some(ReturnValue::AllNew))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -443,8 +450,16 @@ pub enum Rotation {
 /// What reserving a login attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reservation {
-    /// Counted: the failed attempts in a row, this one included.
-    Counted(u64),
+    /// Counted.
+    Counted {
+        /// The failed attempts in a row, this one included.
+        count: u64,
+        /// The count the last lock was taken at, if recorded.
+        last_lock_at: Option<u64>,
+        /// Whether a lock was ever taken in this window (items from before
+        /// `locked_at_failures` have only this).
+        was_locked: bool,
+    },
     /// A lock stands until then (Unix seconds); nothing was counted.
     Locked {
         /// When the lock ends.
@@ -453,7 +468,8 @@ pub(crate) enum Reservation {
 }
 
 /// The login-throttling attributes a success removes.
-const THROTTLE_ATTRIBUTES: &str = "failed_logins, locked_until, failures_expire_at";
+const THROTTLE_ATTRIBUTES: &str =
+    "failed_logins, locked_until, locked_at_failures, failures_expire_at";
 
 /// No lock stands at `:now`.
 const NOT_LOCKED: &str = "(attribute_not_exists(locked_until) OR locked_until <= :now)";
@@ -470,7 +486,7 @@ fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) ->
     let update = if restart {
         Update::new(&format!(
             "SET failed_logins = :one, failures_expire_at = :window_end{placeholder_expiry} \
-             REMOVE locked_until"
+             REMOVE locked_until, locked_at_failures"
         ))
         .condition("failures_expire_at <= :now")
     } else {
@@ -483,7 +499,7 @@ fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) ->
     };
     update
         .on(target)
-        .returning_new()
+        .returning_item()
         .value(":one", number(1))
         .value(":now", number(now))
         .value(":window_end", number(window_end))

@@ -12,7 +12,7 @@ pub(super) struct Update {
     pub(super) condition: Option<String>,
     pub(super) names: HashMap<String, String>,
     pub(super) values: HashMap<String, AttributeValue>,
-    pub(super) return_new: bool,
+    pub(super) return_item: bool,
 }
 
 /// Which items an update may touch.
@@ -34,7 +34,7 @@ impl Update {
             condition: None,
             names: HashMap::new(),
             values: HashMap::new(),
-            return_new: false,
+            return_item: false,
         }
     }
 
@@ -48,8 +48,8 @@ impl Update {
         self
     }
 
-    pub(super) fn returning_new(mut self) -> Self {
-        self.return_new = true;
+    pub(super) fn returning_item(mut self) -> Self {
+        self.return_item = true;
         self
     }
 
