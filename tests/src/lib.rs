@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::DynamoDbSettings;
 use lambda_auth::accounts::{Password, User};
@@ -244,10 +245,7 @@ impl Stack {
         let stack = Self::configured(env, client, OperationLog::default()).await;
         stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
         stack
-            .client
-            .update_item()
-            .table_name(&stack.auth.config.accounts.users_table)
-            .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+            .edit_item(DEMO_EMAIL)
             .update_expression("SET account_id = :id")
             .expression_attribute_values(":id", AttributeValue::S(DEMO_ACCOUNT_ID.to_owned()))
             .send()
@@ -329,10 +327,7 @@ impl Stack {
     /// Sets `active = false` on a user's item and nothing else, as another
     /// tool writing the item would (sessionless-admin also retires tokens).
     pub async fn deactivate(&self, email: &str) {
-        self.client
-            .update_item()
-            .table_name(&self.auth.config.accounts.users_table)
-            .key("email", AttributeValue::S(email.to_owned()))
+        self.edit_item(email)
             .update_expression("SET active = :inactive")
             .expression_attribute_values(":inactive", AttributeValue::Bool(false))
             .send()
@@ -349,6 +344,16 @@ impl Stack {
             .send()
             .await
             .expect("delete");
+    }
+
+    /// An UpdateItem on `email`'s item in this stack's table, through the
+    /// setup client, for the caller to finish: tests that set up state
+    /// directly, as another tool writing the item would.
+    pub fn edit_item(&self, email: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.auth.config.accounts.users_table)
+            .key("email", AttributeValue::S(email.to_owned()))
     }
 
     /// The setup client, for tests that inspect or edit items directly.

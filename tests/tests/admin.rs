@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_auth::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
 use lambda_auth::{Operator, aws};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
@@ -52,10 +51,7 @@ async fn items_without_an_account_id_keep_working_until_a_password_change_gives_
     let email = "legacy@example.com";
     stack.add_user(email, DEMO_PASSWORD, true).await;
     stack
-        .client()
-        .update_item()
-        .table_name(&stack.auth.config.accounts.users_table)
-        .key("email", AttributeValue::S(email.to_owned()))
+        .edit_item(email)
         .update_expression("REMOVE account_id")
         .send()
         .await

@@ -53,10 +53,7 @@ fn assert_locked(reply: &Reply, secs: u64) {
 /// Ends the current lock early, as time passing would.
 async fn expire_lock(stack: &Stack, email: &str) {
     stack
-        .client()
-        .update_item()
-        .table_name(&stack.auth.config.accounts.users_table)
-        .key("email", AttributeValue::S(email.to_owned()))
+        .edit_item(email)
         .update_expression("SET locked_until = :past")
         .expression_attribute_values(
             ":past",
@@ -227,10 +224,7 @@ async fn age_failures(stack: &Stack, email: &str, secs: u64) {
     let now = unix_now().unwrap();
     let day = stack.auth.config.lockout.failure_window.as_secs();
     stack
-        .client()
-        .update_item()
-        .table_name(&stack.auth.config.accounts.users_table)
-        .key("email", AttributeValue::S(email.to_owned()))
+        .edit_item(email)
         .update_expression("SET locked_until = :lock_end, failures_expire_at = :window_end")
         .expression_attribute_values(
             ":lock_end",

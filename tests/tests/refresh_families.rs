@@ -28,10 +28,7 @@ async fn set_family_attribute(stack: &Stack, refresh_token: &str, path: &str, va
         .fam
         .unwrap();
     let mut update = stack
-        .client()
-        .update_item()
-        .table_name(&stack.auth.config.accounts.users_table)
-        .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+        .edit_item(DEMO_EMAIL)
         .update_expression(format!("SET refresh_families.#fam.{path} = :value"))
         .expression_attribute_names("#fam", fam);
     if path.contains("#at") {
@@ -136,10 +133,7 @@ async fn families_recorded_before_these_rules_keep_working() {
         .fam
         .unwrap();
     stack
-        .client()
-        .update_item()
-        .table_name(&stack.auth.config.accounts.users_table)
-        .key("email", AttributeValue::S(DEMO_EMAIL.to_owned()))
+        .edit_item(DEMO_EMAIL)
         .update_expression("REMOVE refresh_families.#fam.started_at")
         .expression_attribute_names("#fam", &fam)
         .send()
