@@ -20,6 +20,7 @@ const DEFAULT_REFRESH_TOKEN_TTL_SECS: u64 = 30 * 86_400;
 const DEFAULT_LEEWAY_SECS: u64 = 5;
 const DEFAULT_REFRESH_REUSE_INTERVAL_SECS: u64 = 10;
 const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS: u64 = 90 * 86_400;
+const DEFAULT_DEVICE_TOKEN_TTL_SECS: u64 = 180 * 86_400;
 
 /// Everything a function is configured with.
 #[derive(Debug, Clone)]
@@ -44,6 +45,9 @@ pub struct Config {
     /// `REFRESH_FAMILY_MAX_AGE`: how long a refresh family lives after the
     /// login that started it, however often it rotates.
     pub refresh_family_max_age: Duration,
+    /// `DEVICE_TOKEN_TTL`: how long a device token, handed out by every
+    /// login, keeps its device out of the email's lockout.
+    pub device_token_ttl: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
     /// `LOGIN_LOCK_AFTER` and `LOGIN_FAILURE_WINDOW`: failed attempts in a
@@ -110,6 +114,11 @@ impl Config {
             refresh_family_max_age: env.secs_or(
                 "REFRESH_FAMILY_MAX_AGE",
                 DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS,
+                60..=10 * 365 * 86_400,
+            )?,
+            device_token_ttl: env.secs_or(
+                "DEVICE_TOKEN_TTL",
+                DEFAULT_DEVICE_TOKEN_TTL_SECS,
                 60..=10 * 365 * 86_400,
             )?,
             jwt_leeway: env.secs_or("JWT_LEEWAY", DEFAULT_LEEWAY_SECS, 0..=300)?,

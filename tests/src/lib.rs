@@ -176,6 +176,26 @@ impl Reply {
             .map(String::as_str)
     }
 
+    /// A login refused by a lock with about `secs` left to wait.
+    #[track_caller]
+    pub fn assert_locked(&self, secs: u64) {
+        assert_eq!(self.status, 429, "{self:?}");
+        self.assert_well_formed();
+        assert_eq!(
+            self.body,
+            r#"{"msg":"Too many failed logins, try again later"}"#
+        );
+        let wait: u64 = self
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("seconds");
+        assert!(
+            (secs.saturating_sub(2)..=secs).contains(&wait),
+            "Retry-After {wait}, expected about {secs}"
+        );
+    }
+
     /// Every response must be JSON, uncacheable and cookie-free.
     pub fn assert_well_formed(&self) {
         assert_eq!(
@@ -379,12 +399,7 @@ impl Stack {
         remember: bool,
     ) -> (String, Option<String>) {
         let body = serde_json::json!({"email": email, "password": password, "remember": remember});
-        let reply = self
-            .invoke(
-                login::handle,
-                &with_body(&event("http-api/login-ok.json"), &body.to_string()),
-            )
-            .await;
+        let reply = self.login_request(&body).await;
         assert_eq!(reply.status, 200, "login {email}: {reply:?}");
         let body = reply.json();
         let access = body["access_token"]
@@ -398,6 +413,32 @@ impl Stack {
             "a refresh token exactly with remember"
         );
         (access, refresh)
+    }
+
+    /// `POST /login` with `body`, whatever it answers.
+    pub async fn login_request(&self, body: &Value) -> Reply {
+        let request = with_body(&event("http-api/login-ok.json"), &body.to_string());
+        self.invoke(login::handle, &request).await
+    }
+
+    /// `POST /login` with `body` `size` times at once, each from a function
+    /// instance of its own (its own configuration and DynamoDB client) on
+    /// the shared table, as concurrent Lambda environments would be.
+    /// Returns how many got to try their password (401) and how many were
+    /// refused by a lock (429); any other answer fails the test.
+    pub async fn login_burst(&self, size: usize, body: &Value) -> (usize, usize) {
+        let instances =
+            futures_util::future::join_all((0..size).map(|_| self.restarted_with(&[]))).await;
+        let replies = futures_util::future::join_all(
+            instances
+                .iter()
+                .map(|instance| instance.login_request(body)),
+        )
+        .await;
+        let tried = replies.iter().filter(|reply| reply.status == 401).count();
+        let refused = replies.iter().filter(|reply| reply.status == 429).count();
+        assert_eq!(tried + refused, size, "only 401s and 429s: {replies:?}");
+        (tried, refused)
     }
 
     /// `GET /me` with `access` in the `Authorization` header.

@@ -11,12 +11,8 @@ use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_token};
 
 async fn attempt(stack: &Stack, email: &str, password: &str) -> Reply {
-    let body = json!({"email": email, "password": password}).to_string();
     stack
-        .invoke(
-            login::handle,
-            &with_body(&event("http-api/login-ok.json"), &body),
-        )
+        .login_request(&json!({"email": email, "password": password}))
         .await
 }
 
@@ -25,29 +21,6 @@ async fn fail(stack: &Stack, email: &str, times: u64) {
         let reply = attempt(stack, email, "not-the-password").await;
         assert_eq!(reply.status, 401, "{reply:?}");
     }
-}
-
-fn retry_after(reply: &Reply) -> u64 {
-    reply
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .expect("seconds")
-}
-
-#[track_caller]
-fn assert_locked(reply: &Reply, secs: u64) {
-    assert_eq!(reply.status, 429, "{reply:?}");
-    reply.assert_well_formed();
-    assert_eq!(
-        reply.body,
-        r#"{"msg":"Too many failed logins, try again later"}"#
-    );
-    let wait = retry_after(reply);
-    assert!(
-        (secs - 2..=secs).contains(&wait),
-        "Retry-After {wait}, expected about {secs}"
-    );
 }
 
 /// Ends the current lock early, as time passing would.
@@ -94,8 +67,12 @@ async fn five_failures_lock_even_the_right_password_out() {
     );
 
     fail(&stack, DEMO_EMAIL, FREE_FAILURES).await;
-    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
-    assert_locked(&attempt(&stack, DEMO_EMAIL, "not-the-password").await, 30);
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(30);
+    attempt(&stack, DEMO_EMAIL, "not-the-password")
+        .await
+        .assert_locked(30);
     assert_eq!(
         failed_logins(&stack, DEMO_EMAIL).await,
         FREE_FAILURES,
@@ -109,15 +86,16 @@ async fn each_further_failure_doubles_the_lock_up_to_fifteen_minutes() {
     fail(&stack, DEMO_EMAIL, FREE_FAILURES).await;
     let mut expected = 30;
     for _ in 0..6 {
-        assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, expected);
+        attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .assert_locked(expected);
         expire_lock(&stack, DEMO_EMAIL).await;
         fail(&stack, DEMO_EMAIL, 1).await;
         expected = (expected * 2).min(MAX_LOCK_SECS);
     }
-    assert_locked(
-        &attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await,
-        MAX_LOCK_SECS,
-    );
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(MAX_LOCK_SECS);
 
     // After the lock, the right password works and resets everything.
     expire_lock(&stack, DEMO_EMAIL).await;
@@ -135,8 +113,8 @@ async fn unknown_emails_lock_exactly_like_accounts() {
     fail(&stack, unknown, FREE_FAILURES).await;
     let known = attempt(&stack, DEMO_EMAIL, "whatever").await;
     let nobody = attempt(&stack, unknown, "whatever").await;
-    assert_locked(&known, 30);
-    assert_locked(&nobody, 30);
+    known.assert_locked(30);
+    nobody.assert_locked(30);
     assert_eq!(known.body, nobody.body);
     let mut known_headers: Vec<&String> = known.headers.keys().collect();
     let mut nobody_headers: Vec<&String> = nobody.headers.keys().collect();
@@ -182,25 +160,15 @@ async fn fifty_concurrent_failures_are_all_counted() {
 async fn the_lock_threshold_is_configurable() {
     let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
     fail(&stack, DEMO_EMAIL, 2).await;
-    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(30);
 }
 
-/// `size` wrong logins for the demo user at once, each from a function
-/// instance of its own (its own configuration and DynamoDB client) on the
-/// shared table, as concurrent Lambda environments would be.
+/// `size` wrong logins for the demo user at once ([`Stack::login_burst`]).
 async fn burst(stack: &Stack, size: usize) -> (usize, usize) {
-    let instances =
-        futures_util::future::join_all((0..size).map(|_| stack.restarted_with(&[]))).await;
-    let replies = futures_util::future::join_all(
-        instances
-            .iter()
-            .map(|instance| attempt(instance, DEMO_EMAIL, "not-the-password")),
-    )
-    .await;
-    let tried = replies.iter().filter(|reply| reply.status == 401).count();
-    let refused = replies.iter().filter(|reply| reply.status == 429).count();
-    assert_eq!(tried + refused, size, "only 401s and 429s: {replies:?}");
-    (tried, refused)
+    let body = json!({"email": DEMO_EMAIL, "password": "not-the-password"});
+    stack.login_burst(size, &body).await
 }
 
 #[tokio::test]
@@ -209,13 +177,17 @@ async fn a_burst_of_guesses_gets_no_more_tries_than_the_lock_allows() {
     let (tried, _) = burst(&stack, 20).await;
     assert_eq!(tried, 5, "the attempts below the lock, and the one at it");
     // As long as the fifth failure's lock, whichever racer's write landed.
-    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(30);
     // The second the lock ends, a burst gets the one guess the next lock
     // allows, not one per request that read the lock before it was written.
     expire_lock(&stack, DEMO_EMAIL).await;
     let (tried, _) = burst(&stack, 20).await;
     assert_eq!(tried, 1, "one guess per lock");
-    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 60);
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(60);
 }
 
 /// Moves the demo user's or a placeholder's failures `secs` into the past,
@@ -278,11 +250,13 @@ async fn wrong_current_passwords_count_into_the_login_lockout() {
     let reply = stack
         .invoke(password::handle, &change("a-wrong-guess"))
         .await;
-    assert_locked(&reply, 30);
+    reply.assert_locked(30);
     // The right password too, and logins: it is the same lock.
-    assert_locked(
-        &stack.invoke(password::handle, &change(DEMO_PASSWORD)).await,
-        30,
-    );
-    assert_locked(&attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD).await, 30);
+    stack
+        .invoke(password::handle, &change(DEMO_PASSWORD))
+        .await
+        .assert_locked(30);
+    attempt(&stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .assert_locked(30);
 }

@@ -1,6 +1,8 @@
 //! `POST /login`: checks an email and password and returns a fresh access
-//! token, and with `"remember": true` a refresh token too. Repeated failures
-//! lock the email for a while ([`Auth::authenticate`] owns all of it).
+//! token, and with `"remember": true` a refresh token too, plus a device
+//! token for the next login from this device. Repeated failures lock the
+//! email for a while, or, for a login with a device token, that device
+//! ([`Auth::authenticate`] owns all of it).
 
 use lambda_auth::accounts::Password;
 use lambda_auth::http::{grant_response, json_body, require_method, required_json_body};
@@ -17,6 +19,7 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
         email: body.required_str("email")?,
         password: Password(body.required_str("password")?),
         remember: body.optional_bool("remember")?.unwrap_or(false),
+        device_token: body.optional_str("device_token")?,
     };
     let grant = auth.authenticate(login).await?;
     Ok(grant_response("Logged in successfully!", &grant))

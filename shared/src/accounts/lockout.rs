@@ -134,7 +134,8 @@ pub(crate) async fn reserve_attempt(
     }
 }
 
-fn locked(until: u64, now: u64) -> Error {
+/// The refusal while a lock stands until `until`.
+pub(crate) fn locked(until: u64, now: u64) -> Error {
     Error::TooManyAttempts {
         retry_after: until.saturating_sub(now).max(1),
     }

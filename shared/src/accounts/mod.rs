@@ -1,6 +1,7 @@
 //! Accounts: the user item, the table that holds it, passwords, and the
-//! login lockout kept on the item.
+//! login lockouts (the email's and each trusted device's) kept on the item.
 
+mod device_lockout;
 mod lockout;
 mod password;
 mod store;
@@ -8,6 +9,8 @@ mod table;
 mod update;
 mod user;
 
+pub use device_lockout::{DeviceLockout, MAX_DEVICE_LOCKOUTS};
+pub(crate) use device_lockout::{DeviceReservation, reserve_device_attempt};
 pub(crate) use lockout::reserve_attempt;
 pub use lockout::{
     DEFAULT_FAILURE_WINDOW, DEFAULT_LOCK_AFTER, FIRST_LOCK_SECS, LockoutPolicy, MAX_LOCK_SECS,

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::Serialize;
 
+use crate::accounts::DeviceLockout;
 use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
 use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
@@ -374,6 +375,84 @@ impl UserStore {
         self.update(email, update).await.map(|_| ())
     }
 
+    /// Writes `next` as device `device`'s lockout entry on `email`'s
+    /// account, if the entry is still as `lockouts` (the item's map as the
+    /// caller last saw it) has it, and removes the `stale` entries. Needs
+    /// `dynamodb:UpdateItem`.
+    pub(crate) async fn swap_device_lockout(
+        &self,
+        email: &str,
+        device: &str,
+        lockouts: Option<&HashMap<String, DeviceLockout>>,
+        next: &DeviceLockout,
+        stale: &[String],
+    ) -> Result<DeviceSwap, Error> {
+        let expected = lockouts.and_then(|map| map.get(device));
+        // The map must exist before an entry can be set in it.
+        let update = match (lockouts, expected) {
+            (None, _) => Update::new("SET device_lockouts = :lockouts")
+                .condition("attribute_not_exists(device_lockouts)")
+                .value(
+                    ":lockouts",
+                    AttributeValue::M(HashMap::from([(device.to_owned(), to_value(next)?)])),
+                ),
+            (Some(_), None) => {
+                let mut update = Update::new("SET device_lockouts.#device = :next").condition(
+                    "attribute_exists(device_lockouts) \
+                     AND attribute_not_exists(device_lockouts.#device)",
+                );
+                for (index, stale) in stale.iter().enumerate() {
+                    let placeholder = format!("#stale{index}");
+                    update
+                        .expression
+                        .push_str(if index == 0 { " REMOVE " } else { ", " });
+                    update
+                        .expression
+                        .push_str(&format!("device_lockouts.{placeholder}"));
+                    update = update.name(&placeholder, stale);
+                }
+                update.value(":next", to_value(next)?)
+            }
+            (Some(_), Some(expected)) => Update::new("SET device_lockouts.#device = :next")
+                .condition(
+                    "device_lockouts.#device.failed_logins = :count \
+                     AND device_lockouts.#device.failures_expire_at = :window_end",
+                )
+                .value(":next", to_value(next)?)
+                .value(":count", number(expected.failed_logins))
+                .value(":window_end", number(expected.failures_expire_at)),
+        };
+        let update = match (lockouts, expected) {
+            (None, _) => update,
+            _ => update.name("#device", device),
+        };
+        Ok(match self.send_update(email, update).await? {
+            Written::Applied(_) => DeviceSwap::Swapped,
+            Written::Refused(old) if !old.contains_key("password_hash") => DeviceSwap::Gone,
+            Written::Refused(old) => DeviceSwap::Changed(match old.get("device_lockouts") {
+                Some(map) => Some(
+                    serde_dynamo::from_attribute_value(map.clone())
+                        .map_err(|error| malformed(email, error))?,
+                ),
+                None => None,
+            }),
+        })
+    }
+
+    /// Forgets device `device`'s failed attempts after a successful one.
+    /// Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn clear_device_lockout(
+        &self,
+        email: &str,
+        device: &str,
+    ) -> Result<(), Error> {
+        let update = Update::new("REMOVE device_lockouts.#device")
+            .condition("attribute_exists(device_lockouts.#device)")
+            .name("#device", device);
+        // Already gone is as good as removed.
+        self.update(email, update).await.map(|_| ())
+    }
+
     /// Forgets failed attempts after a successful one. Needs
     /// `dynamodb:UpdateItem`.
     pub async fn clear_failed_logins(&self, email: &str) -> Result<(), Error> {
@@ -435,6 +514,17 @@ enum Written {
     Applied(HashMap<String, AttributeValue>),
     /// The condition failed; the item as it was (empty when there is none).
     Refused(HashMap<String, AttributeValue>),
+}
+
+/// What a compare-and-set of a device's lockout entry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DeviceSwap {
+    /// Written.
+    Swapped,
+    /// Another attempt changed the entry first: the item's map as it is now.
+    Changed(Option<HashMap<String, DeviceLockout>>),
+    /// The account is gone.
+    Gone,
 }
 
 /// What an attempt to rotate a refresh family did.
@@ -527,12 +617,13 @@ fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
     .value(":one", number(1))
 }
 
-/// A new password: the hash, every token retired, the lockout cleared, and
-/// a new account id for an item that has none.
+/// A new password: the hash, every token retired, the lockouts of the
+/// email and of every device cleared, and a new account id for an item that
+/// has none.
 fn new_password(new_hash: &str) -> Result<Update, Error> {
     Ok(retiring_tokens(
         ", password_hash = :new, account_id = if_not_exists(account_id, :account_id)",
-        &format!(", {THROTTLE_ATTRIBUTES}"),
+        &format!(", {THROTTLE_ATTRIBUTES}, device_lockouts"),
     )
     .value(":new", AttributeValue::S(new_hash.to_owned()))
     .value(":account_id", AttributeValue::S(random_id()?)))

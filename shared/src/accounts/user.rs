@@ -3,7 +3,7 @@
 //! Other tools may write these items too, so the attribute names are part of
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
 //! the token state `token_version` and `refresh_families`, and the login
-//! throttling state `failed_logins` and `locked_until`. Every attribute but
+//! throttling state `failed_logins`, `locked_until` and `device_lockouts`. Every attribute but
 //! the first four may be missing, and unknown attributes are ignored, so
 //! items written by other tools or other versions load. An item without
 //! `password_hash` is not an account but a login-throttling placeholder.
@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::DeviceLockout;
 use crate::error::Error;
 use crate::tokens::{IssuedRefreshToken, Subject, random_id};
 
@@ -51,6 +52,10 @@ pub struct User {
     /// `remember`. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_families: Option<HashMap<String, RefreshFamily>>,
+    /// The lockouts of trusted devices with recent failed logins, by
+    /// device token id. Missing means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_lockouts: Option<HashMap<String, DeviceLockout>>,
 }
 
 /// The current refresh token of one family. A refresh token of the family
@@ -138,6 +143,10 @@ impl fmt::Debug for User {
                 "refresh_families",
                 &self.refresh_families.as_ref().map(HashMap::len),
             )
+            .field(
+                "device_lockouts",
+                &self.device_lockouts.as_ref().map(HashMap::len),
+            )
             .finish()
     }
 }
@@ -169,6 +178,7 @@ impl User {
             token_version: None,
             account_id: Some(random_id()?),
             refresh_families: None,
+            device_lockouts: None,
         })
     }
 

@@ -15,6 +15,8 @@ struct TokenGrant<'a> {
     expires_in: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_token: Option<&'a str>,
 }
 
 /// `200` with the tokens, in the shape of an OAuth 2.0 token response
@@ -28,6 +30,7 @@ pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
             token_type: "Bearer",
             expires_in: grant.access.expires_in,
             refresh_token: grant.refresh.as_ref().map(|refresh| refresh.token.as_str()),
+            device_token: grant.device.as_ref().map(|device| device.token.as_str()),
         },
     )
 }

@@ -81,6 +81,15 @@ impl JsonObject {
         }
     }
 
+    /// The string field `field`, if given (null counts as not given).
+    pub fn optional_str(&self, field: &'static str) -> Result<Option<&str>, Error> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(wrong_type(field, "a string")),
+        }
+    }
+
     /// The boolean field `field`, if given (null counts as not given).
     pub fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, Error> {
         match self.0.get(field) {

@@ -10,4 +10,6 @@ pub struct Grant {
     pub access: IssuedToken,
     /// The refresh token, if any.
     pub refresh: Option<IssuedRefreshToken>,
+    /// A device token: every login hands one out, a refresh none.
+    pub device: Option<IssuedToken>,
 }

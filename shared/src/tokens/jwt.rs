@@ -1,7 +1,9 @@
-//! Access and refresh tokens: HS256 JWTs that carry the user's email in `sub`.
+//! Access, refresh and device tokens: HS256 JWTs that carry the user's
+//! email in `sub`.
 //!
-//! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068) and
-//! `rt+jwt` for refresh tokens, so one kind is never accepted as the other.
+//! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068),
+//! `rt+jwt` for refresh tokens and `dt+jwt` for device tokens, so one kind
+//! is never accepted as another.
 //! Every token carries the user's token version (`ver`); bumping the version
 //! on the user's item retires every token issued before. Every token names
 //! its signing key in `kid`, so keys can rotate (see `signing_keys`).
@@ -23,6 +25,10 @@ use crate::tokens::SigningKeys;
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 /// The `typ` header of every refresh token.
 pub const REFRESH_TOKEN_TYPE: &str = "rt+jwt";
+/// The `typ` header of every device token: no credential, only a sign that
+/// this device logged in to the account before, which keeps it out of the
+/// email's lockout.
+pub const DEVICE_TOKEN_TYPE: &str = "dt+jwt";
 
 /// The only algorithm signed or accepted.
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -30,13 +36,14 @@ const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Longer tokens are refused before any decoding. Ours are about 400 bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// What a verified access or refresh token says.
+/// What a verified access, refresh or device token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
     /// The user's email, the key of the users table.
     pub sub: String,
     /// The token's id; for a refresh token, the user's item records the
-    /// current one per family.
+    /// current one per family; for a device token, it names the device's
+    /// own lockout.
     pub jti: String,
     /// When it expires (Unix seconds).
     pub exp: u64,
@@ -136,6 +143,7 @@ pub struct IssuedRefreshToken {
 enum Kind {
     Access,
     Refresh,
+    Device,
 }
 
 impl Kind {
@@ -143,6 +151,7 @@ impl Kind {
         match self {
             Kind::Access => ACCESS_TOKEN_TYPE,
             Kind::Refresh => REFRESH_TOKEN_TYPE,
+            Kind::Device => DEVICE_TOKEN_TYPE,
         }
     }
 }
@@ -159,6 +168,7 @@ pub struct Tokens {
     audience: String,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    device_ttl: Duration,
     leeway: Duration,
 }
 
@@ -198,6 +208,7 @@ impl Tokens {
             audience: config.jwt_audience.clone(),
             access_ttl: config.access_token_ttl,
             refresh_ttl: config.refresh_token_ttl,
+            device_ttl: config.device_token_ttl,
             leeway: config.jwt_leeway,
         })
     }
@@ -261,6 +272,18 @@ impl Tokens {
         self.sign_refresh(claims)
     }
 
+    /// A device token for `subject`: handed out by every login, and
+    /// presented by the next login from the same device. Its `jti` names
+    /// the device. It is bound to the account (`aid`) but not to the token
+    /// version: it is no credential, so a logout everywhere leaves it.
+    pub fn issue_device(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
+        let claims = self.claims(subject, self.device_ttl)?;
+        Ok(IssuedToken {
+            token: self.sign(Kind::Device, &claims)?,
+            expires_in: self.device_ttl.as_secs(),
+        })
+    }
+
     fn sign_refresh(&self, claims: WireClaims) -> Result<IssuedRefreshToken, Error> {
         let token = self.sign(Kind::Refresh, &claims)?;
         let fam = required(claims.fam, "refresh token without `fam`")?;
@@ -286,6 +309,11 @@ impl Tokens {
         let claims = self.verify(Kind::Refresh, token)?;
         required(claims.fam.as_ref(), "refresh token without `fam`")?;
         Ok(claims.into())
+    }
+
+    /// Verifies a device token.
+    pub fn verify_device(&self, token: &str) -> Result<TokenClaims, Error> {
+        self.verify(Kind::Device, token).map(TokenClaims::from)
     }
 
     fn claims(&self, subject: Subject<'_>, ttl: Duration) -> Result<WireClaims, Error> {
@@ -350,6 +378,7 @@ impl Tokens {
         let ttl = match kind {
             Kind::Access => self.access_ttl,
             Kind::Refresh => self.refresh_ttl,
+            Kind::Device => self.device_ttl,
         };
         if claims.iat > unix_now()? + leeway {
             return Err(Error::invalid_token("iat in the future"));

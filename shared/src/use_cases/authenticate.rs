@@ -1,6 +1,9 @@
 //! Logging in with an email and a password.
 
-use crate::accounts::{Password, User, check_password_length, normalize_email, reserve_attempt};
+use crate::accounts::{
+    DeviceReservation, Password, User, check_password_length, normalize_email, reserve_attempt,
+    reserve_device_attempt,
+};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
@@ -15,18 +18,25 @@ pub struct Login<'a> {
     pub password: Password<'a>,
     /// Also hand out a refresh token, starting a new refresh family.
     pub remember: bool,
+    /// The device token an earlier login on this device handed out, if
+    /// any: with it, the login is held by the device's own lockout instead
+    /// of the email's.
+    pub device_token: Option<&'a str>,
 }
 
 impl Auth {
-    /// Checks an email and password, and grants a fresh access token, plus
-    /// a refresh token with `remember`.
+    /// Checks an email and password, and grants a fresh access token, a
+    /// device token, and with `remember` a refresh token.
     ///
     /// Owns everything a login involves: the lockout (a locked email is
     /// refused before any hashing; every attempt is counted before its
     /// password is checked, and locks the email once they pile up), the
     /// password check, re-hashing a hash below the policy, and the new
-    /// refresh family. Unknown, inactive and wrong refusals are one answer,
-    /// [`Error::BadCredentials`], in the same time.
+    /// refresh family. A login with a valid device token of this account is
+    /// held by that device's lockout instead of the email's, so whoever
+    /// locks the email does not lock its owner out. Unknown, inactive and
+    /// wrong refusals are one answer, [`Error::BadCredentials`], in the
+    /// same time.
     pub async fn authenticate(&self, login: Login<'_>) -> Result<Grant, Error> {
         let email = normalize_email(login.email)?;
         let Password(password) = login.password;
@@ -34,18 +44,35 @@ impl Auth {
 
         let (user, throttle) = self.users.find_for_login(&email).await?;
         let now = unix_now()?;
-        throttle.check(now)?;
-        let has_account = user.is_some();
         let lockout = self.config.lockout;
-        reserve_attempt(
-            &self.users,
-            &email,
-            has_account,
-            Some(&throttle),
-            now,
-            lockout,
-        )
-        .await?;
+        let trusted = login
+            .device_token
+            .and_then(|token| self.trusted_device(token, &email, user.as_ref()));
+        let device = match (trusted, &user) {
+            (Some(device), Some(user)) => {
+                let lockouts = user.device_lockouts.as_ref();
+                match reserve_device_attempt(&self.users, &email, &device, lockouts, now, lockout)
+                    .await?
+                {
+                    DeviceReservation::Counted => Some(device),
+                    DeviceReservation::NoRoom => None,
+                }
+            }
+            _ => None,
+        };
+        if device.is_none() {
+            throttle.check(now)?;
+            let has_account = user.is_some();
+            reserve_attempt(
+                &self.users,
+                &email,
+                has_account,
+                Some(&throttle),
+                now,
+                lockout,
+            )
+            .await?;
+        }
         // The password is checked even for an unknown or inactive user, so the
         // three refusals take the same time and give the same answer.
         let policy = self.config.accounts.password_policy;
@@ -56,7 +83,10 @@ impl Auth {
             Some(user) if check.matches && user.active => user,
             _ => return Err(Error::BadCredentials),
         };
-        self.users.clear_failed_logins(&user.email).await?;
+        match &device {
+            Some(device) => self.users.clear_device_lockout(&email, device).await?,
+            None => self.users.clear_failed_logins(&email).await?,
+        }
         if check.outdated {
             self.upgrade_hash(&user, password).await;
         }
@@ -72,8 +102,38 @@ impl Auth {
         };
         let fam = refresh.as_ref().map(|refresh| refresh.fam.as_str());
         let access = self.tokens.issue_access(user.subject(), true, fam)?;
-        tracing::info!(email = %user.email, remember = login.remember, "logged in");
-        Ok(Grant { access, refresh })
+        let device_token = self.tokens.issue_device(user.subject())?;
+        tracing::info!(
+            email = %user.email,
+            remember = login.remember,
+            trusted_device = device.is_some(),
+            "logged in"
+        );
+        Ok(Grant {
+            access,
+            refresh,
+            device: Some(device_token),
+        })
+    }
+
+    /// The device id of `token`, when it is a device token this deployment
+    /// issued to this very account (same email, same account id). Anything
+    /// else is an untrusted client, held by the email's lock like one that
+    /// sent no token: a bad device token costs its client nothing but that.
+    fn trusted_device(&self, token: &str, email: &str, user: Option<&User>) -> Option<String> {
+        let claims = match self.tokens.verify_device(token) {
+            Ok(claims) => claims,
+            Err(error) => {
+                tracing::info!(%error, "device token ignored");
+                return None;
+            }
+        };
+        let user = user?;
+        if claims.sub != email || claims.aid.as_deref() != user.account_id.as_deref() {
+            tracing::info!(email, "device token of another account ignored");
+            return None;
+        }
+        Some(claims.jti)
     }
 
     /// Re-hashes a password whose stored hash is below the configured policy,

@@ -74,6 +74,7 @@ impl Auth {
         Ok(Grant {
             access,
             refresh: Some(next),
+            device: None,
         })
     }
 
@@ -85,6 +86,7 @@ impl Auth {
         Ok(Grant {
             access,
             refresh: Some(refresh),
+            device: None,
         })
     }
 

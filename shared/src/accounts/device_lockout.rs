@@ -1,0 +1,147 @@
+//! The lockout of a trusted device: OWASP's "device cookies", without the
+//! cookie. Every successful login hands out a device token; a later login
+//! that presents one for the same account is not held by the email's lock
+//! ([`crate::accounts::lockout`]), which anyone who knows the email can keep
+//! shut. It has a lock of its own instead, one per device token, with the
+//! same threshold, lengths and window, so a stolen device token buys a
+//! thief no more guesses than the email's lock allows anyone.
+//!
+//! The state is an entry per device in the user item's `device_lockouts`
+//! map, written only when a device's attempt is counted and removed by its
+//! success, so the map holds the devices with recent failures and nothing
+//! else. Entries whose window has ended are pruned by the next new entry,
+//! and past [`MAX_DEVICE_LOCKOUTS`] live entries a device falls back to the
+//! email's lock. Only the account's owner can make an entry: a device token
+//! comes from a login with the right password.
+//!
+//! Each attempt is reserved before its password is checked, by a
+//! compare-and-set of the device's entry: of concurrent attempts from one
+//! device, one write wins each round and the others read the new entry and
+//! go again, so no more attempts reach the password than the lock allows.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::UserStore;
+use crate::accounts::lockout::{LockoutPolicy, lock_secs, locked};
+use crate::accounts::store::DeviceSwap;
+use crate::error::Error;
+
+/// The most devices with a lockout entry on one account. A device past it
+/// is held by the email's lock, like a device without a token.
+pub const MAX_DEVICE_LOCKOUTS: usize = 20;
+
+/// How often a reservation is tried again after a concurrent attempt from
+/// the same device changed the entry first. Each retry means another
+/// attempt was counted, so a handful is plenty before answering "busy".
+const RESERVATION_TRIES: usize = 5;
+
+/// One device's failed logins in a row, on the user's item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLockout {
+    /// Failed attempts in a row, the one being checked included.
+    pub failed_logins: u64,
+    /// No attempt from this device before this time (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<u64>,
+    /// When the count starts again, and the entry may be pruned (Unix
+    /// seconds): `LOGIN_FAILURE_WINDOW` after the last attempt.
+    pub failures_expire_at: u64,
+}
+
+/// What reserving a device's attempt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeviceReservation {
+    /// Counted on the device's entry: a success must clear it.
+    Counted,
+    /// The account has no room for another device's entry: hold the
+    /// attempt to the email's lock instead.
+    NoRoom,
+}
+
+/// Reserves one attempt from device `device` at `email`'s password before
+/// it is checked: counts it on the device's entry, locking the device when
+/// it reaches the threshold. Refused with [`Error::TooManyAttempts`] while
+/// the device is locked. `lockouts` is the item's map as the caller loaded
+/// it.
+pub(crate) async fn reserve_device_attempt(
+    users: &UserStore,
+    email: &str,
+    device: &str,
+    lockouts: Option<&HashMap<String, DeviceLockout>>,
+    now: u64,
+    policy: LockoutPolicy,
+) -> Result<DeviceReservation, Error> {
+    let mut lockouts = lockouts.cloned();
+    for _ in 0..RESERVATION_TRIES {
+        let current = lockouts.as_ref().and_then(|map| map.get(device));
+        let live = current.filter(|entry| entry.failures_expire_at > now);
+        if let Some(until) = live
+            .and_then(|entry| entry.locked_until)
+            .filter(|until| *until > now)
+        {
+            return Err(locked(until, now));
+        }
+        let stale = match current {
+            Some(_) => Vec::new(),
+            None => {
+                let stale = ended(lockouts.as_ref(), now);
+                let kept = lockouts.as_ref().map_or(0, HashMap::len) - stale.len();
+                if kept >= MAX_DEVICE_LOCKOUTS {
+                    return Ok(DeviceReservation::NoRoom);
+                }
+                stale
+            }
+        };
+        let failed_logins = live.map_or(0, |entry| entry.failed_logins) + 1;
+        let next = DeviceLockout {
+            failed_logins,
+            locked_until: lock_secs(failed_logins, policy.lock_after).map(|secs| now + secs),
+            failures_expire_at: now.saturating_add(policy.failure_window.as_secs()),
+        };
+        match users
+            .swap_device_lockout(email, device, lockouts.as_ref(), &next, &stale)
+            .await?
+        {
+            DeviceSwap::Swapped => return Ok(DeviceReservation::Counted),
+            DeviceSwap::Changed(changed) => lockouts = changed,
+            // Deleted since it was loaded: as if it had never been.
+            DeviceSwap::Gone => return Err(Error::BadCredentials),
+        }
+    }
+    // Every try lost to another attempt from this device: it is guessing
+    // faster than it can be counted.
+    Err(Error::TooManyAttempts { retry_after: 1 })
+}
+
+/// The entries whose window has ended: their lock has too, as a window is
+/// never shorter than the longest lock.
+fn ended(lockouts: Option<&HashMap<String, DeviceLockout>>, now: u64) -> Vec<String> {
+    lockouts
+        .into_iter()
+        .flatten()
+        .filter(|(_, entry)| entry.failures_expire_at <= now)
+        .map(|(device, _)| device.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_entries_past_their_window_are_pruned() {
+        let entry = |failures_expire_at| DeviceLockout {
+            failed_logins: 1,
+            locked_until: None,
+            failures_expire_at,
+        };
+        let map = HashMap::from([
+            ("old".to_owned(), entry(100)),
+            ("new".to_owned(), entry(101)),
+        ]);
+        assert_eq!(ended(Some(&map), 100), vec!["old".to_owned()]);
+        assert!(ended(None, 100).is_empty());
+    }
+}

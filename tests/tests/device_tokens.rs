@@ -1,0 +1,213 @@
+//! Device tokens (the security review's finding 2): whoever knows an email
+//! can keep it locked, but not against its owner. Every login hands out a
+//! device token; a login that presents one of the same account is held by
+//! that device's own lockout instead of the email's.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_auth::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_DEVICE_LOCKOUTS};
+use lambda_auth::unix_now;
+use serde_json::json;
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
+
+const WRONG: &str = "not-the-password";
+
+/// Logs the demo user in with the right password; returns the device
+/// token the login handed out.
+async fn device_token(stack: &Stack) -> String {
+    let reply = login(stack, DEMO_PASSWORD, None).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    device_token_of(&reply)
+}
+
+fn device_token_of(reply: &Reply) -> String {
+    reply.json()["device_token"]
+        .as_str()
+        .expect("every login hands out a device_token")
+        .to_owned()
+}
+
+async fn login(stack: &Stack, password: &str, device_token: Option<&str>) -> Reply {
+    let mut body = json!({"email": DEMO_EMAIL, "password": password});
+    if let Some(token) = device_token {
+        body["device_token"] = json!(token);
+    }
+    stack.login_request(&body).await
+}
+
+/// Fails `times` logins with a wrong password, each answered 401.
+async fn fail(stack: &Stack, device_token: Option<&str>, times: u64) {
+    for _ in 0..times {
+        let reply = login(stack, WRONG, device_token).await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+    }
+}
+
+/// The id a device token's lockout entry is kept under.
+fn device_id(stack: &Stack, token: &str) -> String {
+    stack.auth.tokens.verify_device(token).expect("device").jti
+}
+
+async fn device_lockouts(stack: &Stack) -> usize {
+    let user = stack.user(DEMO_EMAIL).await.expect("the demo user");
+    user.device_lockouts.map_or(0, |map| map.len())
+}
+
+#[tokio::test]
+async fn an_attacker_who_locks_the_email_does_not_lock_out_its_owner() {
+    let stack = Stack::new().await;
+    let owners = device_token(&stack).await;
+    // Anyone who knows the email locks it.
+    fail(&stack, None, FREE_FAILURES).await;
+    login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
+
+    // The owner's device is not held by that lock.
+    let reply = login(&stack, DEMO_PASSWORD, Some(&owners)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let access = reply.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(stack.me(&access).await.status, 200);
+    assert_ne!(
+        device_token_of(&reply),
+        owners,
+        "a new device token each login"
+    );
+    // The owner's success does not lift the attacker's lock.
+    login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
+}
+
+#[tokio::test]
+async fn a_device_has_a_lock_of_its_own_that_a_success_clears() {
+    let stack = Stack::new().await;
+    let device = device_token(&stack).await;
+    fail(&stack, Some(&device), FREE_FAILURES - 1).await;
+    let reply = login(&stack, DEMO_PASSWORD, Some(&device)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        device_lockouts(&stack).await,
+        0,
+        "a success clears the entry"
+    );
+
+    fail(&stack, Some(&device), FREE_FAILURES).await;
+    // The device is locked, the right password too...
+    login(&stack, DEMO_PASSWORD, Some(&device))
+        .await
+        .assert_locked(30);
+    // ...but not the email: the device's failures were its own.
+    assert_eq!(login(&stack, DEMO_PASSWORD, None).await.status, 200);
+    // Nor another device of the same account.
+    let other = device_token(&stack).await;
+    assert_eq!(login(&stack, DEMO_PASSWORD, Some(&other)).await.status, 200);
+
+    // The lock doubles with the next failure after it, as the email's does.
+    let id = device_id(&stack, &device);
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("SET device_lockouts.#device.locked_until = :past")
+        .expression_attribute_names("#device", &id)
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::N((unix_now().unwrap() - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("end the device's lock");
+    fail(&stack, Some(&device), 1).await;
+    login(&stack, DEMO_PASSWORD, Some(&device))
+        .await
+        .assert_locked(60);
+}
+
+#[tokio::test]
+async fn a_burst_from_one_device_gets_no_more_tries_than_its_lock_allows() {
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "5")]).await;
+    let device = device_token(&stack).await;
+    let body = json!({"email": DEMO_EMAIL, "password": WRONG, "device_token": device});
+    let (tried, _) = stack.login_burst(20, &body).await;
+    assert_eq!(tried, 5, "the attempts below the lock, and the one at it");
+    login(&stack, DEMO_PASSWORD, Some(&device))
+        .await
+        .assert_locked(30);
+}
+
+#[tokio::test]
+async fn only_a_device_token_of_this_very_account_escapes_the_email_lock() {
+    let stack = Stack::new().await;
+    let access = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await.0;
+    let other_email = "other@example.com";
+    stack.add_user(other_email, DEMO_PASSWORD, true).await;
+    let other_reply = stack
+        .login_request(&json!({"email": other_email, "password": DEMO_PASSWORD}))
+        .await;
+    let others = device_token_of(&other_reply);
+    let before_recreation = device_token(&stack).await;
+    stack.delete(DEMO_EMAIL).await;
+    stack.add_user(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let mangled = format!("{}x", device_token(&stack).await);
+
+    fail(&stack, None, FREE_FAILURES).await;
+    for (what, token) in [
+        ("another account's device token", others.as_str()),
+        (
+            "the device token of the deleted account",
+            &before_recreation,
+        ),
+        ("an access token", &access),
+        ("a mangled device token", &mangled),
+        ("not a token", "device"),
+    ] {
+        let reply = login(&stack, DEMO_PASSWORD, Some(token)).await;
+        assert_eq!(reply.status, 429, "{what}: {reply:?}");
+    }
+    let reply = stack
+        .login_request(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "device_token": 7}))
+        .await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(reply.body, r#"{"msg":"`device_token` must be a string"}"#);
+}
+
+#[tokio::test]
+async fn a_device_token_opens_nothing_else() {
+    let stack = Stack::new().await;
+    let device = device_token(&stack).await;
+    assert_eq!(stack.me(&device).await.status, 401, "not an access token");
+    assert_eq!(
+        stack.refresh(&device).await.status,
+        401,
+        "not a refresh token"
+    );
+}
+
+#[tokio::test]
+async fn the_device_entries_an_account_keeps_are_bounded() {
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
+    let mut devices = Vec::new();
+    for _ in 0..=MAX_DEVICE_LOCKOUTS {
+        devices.push(device_token(&stack).await);
+    }
+    for device in &devices[..MAX_DEVICE_LOCKOUTS] {
+        fail(&stack, Some(device), 1).await;
+    }
+    assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
+    // One device more has no room: the email's lock holds it, as it would
+    // hold a client without a token.
+    let last = devices.last().unwrap();
+    fail(&stack, Some(last), 2).await;
+    assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
+    login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
+
+    // Entries past their window make room for new ones.
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("SET device_lockouts.#device.failures_expire_at = :past")
+        .expression_attribute_names("#device", device_id(&stack, &devices[0]))
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::N((unix_now().unwrap() - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("age one entry");
+    let reply = login(&stack, DEMO_PASSWORD, Some(last)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS - 1);
+}
