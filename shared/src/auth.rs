@@ -65,13 +65,18 @@ impl Auth {
     pub async fn from_config(config: Config) -> Result<Self, Error> {
         let sdk_config = aws::sdk_config(&config.accounts.dynamodb).await;
         let keys = config.signing_keys.load(&sdk_config).await?;
-        Self::new(config, &keys, aws_sdk_dynamodb::Client::new(&sdk_config))
+        Self::new(
+            config,
+            keys.as_ref(),
+            aws_sdk_dynamodb::Client::new(&sdk_config),
+        )
     }
 
     /// Builds the state from parts made elsewhere, such as a test's client.
+    /// `keys` is `None` in a function that only verifies.
     pub fn new(
         config: Config,
-        keys: &SigningKeys,
+        keys: Option<&SigningKeys>,
         client: aws_sdk_dynamodb::Client,
     ) -> Result<Self, Error> {
         Ok(Self {

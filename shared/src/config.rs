@@ -11,7 +11,7 @@ use crate::accounts::{
     DEFAULT_FAILURE_WINDOW, DEFAULT_LOCK_AFTER, LockoutPolicy, MAX_LOCK_SECS, PasswordPolicy,
 };
 use crate::error::Error;
-use crate::tokens::{KeySource, SigningKeys};
+use crate::tokens::{KeySource, SigningKeys, VerifyingKeys, parse_algorithm};
 
 const DEFAULT_ISSUER: &str = "sessionless";
 const DEFAULT_AUDIENCE: &str = "sessionless";
@@ -29,8 +29,14 @@ pub struct Config {
     /// never touches a token.
     pub accounts: AccountsConfig,
     /// `JWT_SECRET`, `JWT_SIGNING_KEYS` or `JWT_SIGNING_KEYS_SECRET`: the
-    /// HS256 keys, or the secret that holds them.
+    /// signing keys, or the secret that holds them; none in a function that
+    /// only verifies.
     pub signing_keys: KeySource,
+    /// `JWT_PUBLIC_KEYS`: a JWKS document of the keys tokens are verified
+    /// with. Without it, the signing keys verify.
+    pub public_keys: Option<VerifyingKeys>,
+    /// `JWT_ALGORITHM`: when set, the current signing key must sign with it.
+    pub jwt_algorithm: Option<jsonwebtoken::Algorithm>,
     /// `JWT_ISSUER`: written to and required in `iss`.
     pub jwt_issuer: String,
     /// `JWT_AUDIENCE`: written to and required in `aud`.
@@ -94,6 +100,14 @@ impl Config {
         Ok(Self {
             accounts: AccountsConfig::read(&env)?,
             signing_keys: key_source(&env)?,
+            public_keys: env
+                .get("JWT_PUBLIC_KEYS")
+                .map(|text| VerifyingKeys::from_jwks(&text, "JWT_PUBLIC_KEYS"))
+                .transpose()?,
+            jwt_algorithm: env
+                .get("JWT_ALGORITHM")
+                .map(|name| parse_algorithm(&name))
+                .transpose()?,
             jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
             access_token_ttl: env.secs_or(
@@ -236,9 +250,12 @@ fn key_source<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<KeySource, 
             KeySource::Environment(SigningKeys::from_json(&text, "JWT_SIGNING_KEYS")?)
         }
         Some((_, secret_id)) => KeySource::SecretsManager { secret_id },
+        None if env.get("JWT_PUBLIC_KEYS").is_some() => KeySource::VerifyOnly,
         None => {
             return Err(Error::Config(
-                "JWT_SECRET must be set (or JWT_SIGNING_KEYS, or JWT_SIGNING_KEYS_SECRET)".into(),
+                "JWT_SECRET must be set (or JWT_SIGNING_KEYS, or JWT_SIGNING_KEYS_SECRET, \
+                 or JWT_PUBLIC_KEYS alone in a function that only verifies)"
+                    .into(),
             ));
         }
     };

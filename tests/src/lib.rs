@@ -295,7 +295,7 @@ impl Stack {
         let table = config.accounts.users_table.clone();
         let registrar = Registrar::new(config.accounts.clone(), handler_client.clone());
         let auth: &'static Auth = Box::leak(Box::new(
-            Auth::new(config, &keys, handler_client).expect("auth"),
+            Auth::new(config, keys.as_ref(), handler_client).expect("auth"),
         ));
         Self {
             auth,
@@ -319,7 +319,8 @@ impl Stack {
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
         let keys = load_keys(&self.auth.config).await;
         let registrar = Registrar::new(self.auth.config.accounts.clone(), handler_client.clone());
-        let auth = Auth::new(self.auth.config.clone(), &keys, handler_client).expect("auth");
+        let auth =
+            Auth::new(self.auth.config.clone(), keys.as_ref(), handler_client).expect("auth");
         Self {
             auth: Box::leak(Box::new(auth)),
             registrar: Box::leak(Box::new(registrar)),
@@ -552,13 +553,14 @@ pub fn reply_from_lambda_response(response: Value) -> Reply {
 }
 
 /// The signing keys `config` names, read as a cold start would: from the
-/// environment, or from Secrets Manager on the local server.
-pub async fn load_keys(config: &Config) -> SigningKeys {
+/// environment, or from Secrets Manager on the local server; `None` for a
+/// function that only verifies.
+pub async fn load_keys(config: &Config) -> Option<SigningKeys> {
     load_keys_from(config).await.expect("signing keys")
 }
 
 /// [`load_keys`], for tests of how loading fails.
-pub async fn load_keys_from(config: &Config) -> Result<SigningKeys, Error> {
+pub async fn load_keys_from(config: &Config) -> Result<Option<SigningKeys>, Error> {
     let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
     config.signing_keys.load(&sdk_config).await
 }

@@ -31,7 +31,7 @@ fn tokens_with(secret: &str) -> Tokens {
         _ => None,
     })
     .expect("config");
-    Tokens::new(&config, &SigningKeys::single(secret).expect("key")).expect("tokens")
+    Tokens::new(&config, Some(&SigningKeys::single(secret).expect("key"))).expect("tokens")
 }
 
 fn good_header() -> Value {

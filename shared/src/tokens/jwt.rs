@@ -1,5 +1,5 @@
-//! Access, refresh and device tokens: HS256 JWTs that carry the user's
-//! email in `sub`.
+//! Access, refresh and device tokens: JWTs (RS256, ES256 or HS256) that
+//! carry the user's email in `sub`.
 //!
 //! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068),
 //! `rt+jwt` for refresh tokens and `dt+jwt` for device tokens, so one kind
@@ -19,7 +19,7 @@ use crate::accounts::RefreshFamily;
 use crate::clock::unix_now;
 use crate::config::Config;
 use crate::error::Error;
-use crate::tokens::SigningKeys;
+use crate::tokens::{SigningKeys, VerifyingKeys};
 
 /// The `typ` header of every access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -29,9 +29,6 @@ pub const REFRESH_TOKEN_TYPE: &str = "rt+jwt";
 /// this device logged in to the account before, which keeps it out of the
 /// email's lockout.
 pub const DEVICE_TOKEN_TYPE: &str = "dt+jwt";
-
-/// The only algorithm signed or accepted.
-const ALGORITHM: Algorithm = Algorithm::HS256;
 
 /// Longer tokens are refused before any decoding. Ours are about 400 bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -156,14 +153,15 @@ impl Kind {
     }
 }
 
-/// Signs and verifies tokens with the configured key and policy. Built once
-/// per cold start.
+/// Signs and verifies tokens with the configured keys and policy. Built
+/// once per cold start.
 pub struct Tokens {
-    signing_kid: String,
-    encoding_key: EncodingKey,
-    /// Every listed key by `kid`; a handful at most, so a list.
-    decoding_keys: Vec<(String, DecodingKey)>,
-    validation: Validation,
+    /// `None` in a function that only verifies.
+    signer: Option<Signer>,
+    /// Every key by `kid`, each with the validation pinned to its one
+    /// algorithm; a handful at most, so a list.
+    verifiers: Vec<(String, DecodingKey, Validation)>,
+    verifying_keys: VerifyingKeys,
     issuer: String,
     audience: String,
     access_ttl: Duration,
@@ -172,25 +170,39 @@ pub struct Tokens {
     leeway: Duration,
 }
 
-impl Tokens {
-    /// Signs with `keys`' current key; verifies with any of them.
-    pub fn new(config: &Config, keys: &SigningKeys) -> Result<Self, Error> {
-        let unusable = |kid: &str, error| {
-            Error::Config(format!("signing key {kid:?} is not a usable key: {error}"))
-        };
-        let current = keys.current();
-        let encoding_key = EncodingKey::from_secret(current.secret())
-            .map_err(|error| unusable(current.kid(), error))?;
-        let decoding_keys = keys
-            .all()
-            .map(|key| {
-                DecodingKey::from_secret(key.secret())
-                    .map(|decoding| (key.kid().to_owned(), decoding))
-                    .map_err(|error| unusable(key.kid(), error))
-            })
-            .collect::<Result<_, _>>()?;
+/// The key new tokens are signed with.
+struct Signer {
+    kid: String,
+    algorithm: Algorithm,
+    key: EncodingKey,
+}
 
-        let mut validation = Validation::new(ALGORITHM);
+impl Tokens {
+    /// Signs with `signing`'s current key, if given; a function that only
+    /// verifies has none. Verifies with the keys of `JWT_PUBLIC_KEYS`, or
+    /// else with every key of `signing`.
+    pub fn new(config: &Config, signing: Option<&SigningKeys>) -> Result<Self, Error> {
+        let verifying_keys = match (&config.public_keys, signing) {
+            (Some(public), _) => public.clone(),
+            (None, Some(signing)) => VerifyingKeys::from_signing_keys(signing)?,
+            (None, None) => {
+                return Err(Error::Config(
+                    "no key to verify tokens with: set JWT_PUBLIC_KEYS or a signing key".into(),
+                ));
+            }
+        };
+        let signer = signing.map(|keys| signer(config, keys)).transpose()?;
+        if let Some(signer) = &signer
+            && verifying_keys.find(&signer.kid).is_none()
+        {
+            return Err(Error::Config(format!(
+                "JWT_PUBLIC_KEYS lacks the current signing key {:?}: publish a key before \
+                 signing with it",
+                signer.kid
+            )));
+        }
+
+        let mut validation = Validation::default();
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
@@ -198,12 +210,21 @@ impl Tokens {
         // jsonwebtoken leaves `nbf` unchecked and allows 60 s of skew unless told.
         validation.validate_nbf = true;
         validation.leeway = config.jwt_leeway.as_secs();
+        let verifiers = verifying_keys
+            .all()
+            .map(|key| {
+                // Pinned: a token naming this key with another algorithm,
+                // such as an RSA public key used as an HMAC secret, fails.
+                let mut pinned = validation.clone();
+                pinned.algorithms = vec![key.algorithm];
+                (key.kid.clone(), key.key.clone(), pinned)
+            })
+            .collect();
 
         Ok(Self {
-            signing_kid: current.kid().to_owned(),
-            encoding_key,
-            decoding_keys,
-            validation,
+            signer,
+            verifiers,
+            verifying_keys,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             access_ttl: config.access_token_ttl,
@@ -333,11 +354,20 @@ impl Tokens {
         })
     }
 
+    /// The keys tokens are verified with, whose public ones the JWKS
+    /// publishes.
+    pub fn verifying_keys(&self) -> &VerifyingKeys {
+        &self.verifying_keys
+    }
+
     fn sign(&self, kind: Kind, claims: &WireClaims) -> Result<String, Error> {
-        let mut header = Header::new(ALGORITHM);
+        let signer = self.signer.as_ref().ok_or_else(|| {
+            Error::Config("this function only verifies tokens: it has no signing key".into())
+        })?;
+        let mut header = Header::new(signer.algorithm);
         header.typ = Some(kind.typ().to_owned());
-        header.kid = Some(self.signing_kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding_key)
+        header.kid = Some(signer.kid.clone());
+        jsonwebtoken::encode(&header, claims, &signer.key)
             .map_err(|error| Error::Internal(format!("signing a token failed: {error}")))
     }
 
@@ -351,23 +381,22 @@ impl Tokens {
         };
         // The unverified header only picks which of our own keys to try.
         let unverified = jsonwebtoken::decode_header(token).map_err(invalid)?;
-        let key = unverified
+        let (key, validation) = unverified
             .kid
             .as_deref()
-            .and_then(|kid| self.decoding_key(kid))
+            .and_then(|kid| self.verifier(kid))
             .ok_or_else(|| Error::invalid_token("kid missing or not a listed key"))?;
-        let data =
-            jsonwebtoken::decode::<WireClaims>(token, key, &self.validation).map_err(invalid)?;
+        let data = jsonwebtoken::decode::<WireClaims>(token, key, validation).map_err(invalid)?;
         check_header(&data.header, kind)?;
         self.check_lifetime(&data.claims, kind)?;
         Ok(data.claims)
     }
 
-    fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
-        self.decoding_keys
+    fn verifier(&self, kid: &str) -> Option<(&DecodingKey, &Validation)> {
+        self.verifiers
             .iter()
-            .find(|(listed, _)| listed == kid)
-            .map(|(_, key)| key)
+            .find(|(listed, _, _)| listed == kid)
+            .map(|(_, key, validation)| (key, validation))
     }
 
     /// Refuses tokens whose `iat` lies in the future, or whose lifetime is
@@ -412,6 +441,25 @@ fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
         return Err(Error::invalid_token("header names a key"));
     }
     Ok(())
+}
+
+/// The current signing key, checked against `JWT_ALGORITHM` if set.
+fn signer(config: &Config, keys: &SigningKeys) -> Result<Signer, Error> {
+    let current = keys.current();
+    if let Some(expected) = config.jwt_algorithm
+        && expected != current.algorithm()
+    {
+        return Err(Error::Config(format!(
+            "JWT_ALGORITHM is {expected:?}, but the current signing key {:?} is a {:?} key",
+            current.kid(),
+            current.algorithm()
+        )));
+    }
+    Ok(Signer {
+        kid: current.kid().to_owned(),
+        algorithm: current.algorithm(),
+        key: current.encoding_key()?,
+    })
 }
 
 /// A claim its kind of token must carry.

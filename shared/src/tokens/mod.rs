@@ -1,9 +1,11 @@
 //! Tokens: access, refresh and device JWTs, what they grant, and the keys they are
-//! signed with.
+//! signed and verified with.
 
 mod grant;
 mod jwt;
+mod key_generation;
 mod signing_keys;
+mod verifying_keys;
 
 pub use grant::Grant;
 pub(crate) use jwt::random_id;
@@ -11,4 +13,8 @@ pub use jwt::{
     ACCESS_TOKEN_TYPE, DEVICE_TOKEN_TYPE, IssuedRefreshToken, IssuedToken, MAX_TOKEN_BYTES,
     REFRESH_TOKEN_TYPE, Subject, TokenClaims, Tokens,
 };
-pub use signing_keys::{KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys};
+pub use key_generation::generate_private_pem;
+pub use signing_keys::{
+    ALGORITHMS, KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys, parse_algorithm,
+};
+pub use verifying_keys::{VerifyingKey, VerifyingKeys};

@@ -1,0 +1,156 @@
+//! The keys tokens are verified with, each pinned to its one algorithm:
+//! the public keys of a JWKS document (`JWT_PUBLIC_KEYS`, RFC 7517), which
+//! is all a function that only verifies needs, or those of the signing
+//! keys. The public ones are what `/.well-known/jwks.json` publishes; an
+//! HMAC secret never is.
+
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
+};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::tokens::SigningKeys;
+
+/// JWK members that only a private key has (RFC 7518 section 6): a
+/// document of public keys that carries one is refused, not trimmed.
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// One key tokens may be verified with.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    /// The `kid` tokens name it by.
+    pub kid: String,
+    /// The one algorithm it verifies.
+    pub algorithm: Algorithm,
+    /// The key itself.
+    pub key: DecodingKey,
+    /// Its public JWK, to publish; `None` for an HMAC secret.
+    pub public_jwk: Option<Jwk>,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VerifyingKey({:?}, {:?})", self.kid, self.algorithm)
+    }
+}
+
+/// Every key a deployment accepts tokens from.
+#[derive(Debug, Clone)]
+pub struct VerifyingKeys {
+    keys: Vec<VerifyingKey>,
+}
+
+impl VerifyingKeys {
+    /// The keys of a JWKS document; `origin` names where it came from, for
+    /// the error. Every key needs a `kid` and an `alg` of RS256 or ES256,
+    /// and no private part.
+    pub fn from_jwks(text: &str, origin: &str) -> Result<Self, Error> {
+        let invalid = |detail: String| Error::Config(format!("{origin}: {detail}"));
+        let document: Value = serde_json::from_str(text)
+            .map_err(|_| invalid("not a JSON document (a JWKS: {\"keys\": [...]})".into()))?;
+        let listed = document
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("not a JWKS: it needs a `keys` array".into()))?;
+        for key in listed {
+            if let Some(member) = PRIVATE_MEMBERS
+                .into_iter()
+                .find(|member| key.get(member).is_some())
+            {
+                return Err(invalid(format!(
+                    "a key has the private member `{member}`: publish public keys only"
+                )));
+            }
+        }
+        let set: JwkSet = serde_json::from_value(document)
+            .map_err(|error| invalid(format!("a key is not a JWK: {error}")))?;
+        let keys = set
+            .keys
+            .into_iter()
+            .map(|jwk| verifying_key(jwk).map_err(invalid))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(invalid("the JWKS lists no key".into()));
+        }
+        Ok(Self { keys })
+    }
+
+    /// The verifying halves of a signing key set: the public keys of its
+    /// RSA and EC keys, and its HMAC secrets as they are.
+    pub fn from_signing_keys(signing: &SigningKeys) -> Result<Self, Error> {
+        let keys = signing
+            .all()
+            .map(|key| {
+                Ok(VerifyingKey {
+                    kid: key.kid().to_owned(),
+                    algorithm: key.algorithm(),
+                    key: key.decoding_key()?,
+                    public_jwk: if key.is_secret() {
+                        None
+                    } else {
+                        Some(key.public_jwk()?)
+                    },
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Self { keys })
+    }
+
+    /// The key `kid` names, if listed.
+    pub fn find(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.keys.iter().find(|key| key.kid == kid)
+    }
+
+    /// Every key.
+    pub fn all(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.keys.iter()
+    }
+
+    /// The public keys as a JWKS document to publish. HMAC secrets are
+    /// left out: they are no public keys.
+    pub fn public_jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self
+                .keys
+                .iter()
+                .filter_map(|key| key.public_jwk.clone())
+                .collect(),
+        }
+    }
+}
+
+/// One JWK of a published set as a verifying key, pinned to its `alg`.
+fn verifying_key(mut jwk: Jwk) -> Result<VerifyingKey, String> {
+    let kid = jwk.common.key_id.clone().ok_or("every key needs a `kid`")?;
+    let algorithm = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+        (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+        (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(ec))
+            if ec.curve == EllipticCurve::P256 =>
+        {
+            Algorithm::ES256
+        }
+        (None, _) => return Err(format!("key {kid:?} needs an `alg` (RS256 or ES256)")),
+        _ => {
+            return Err(format!(
+                "key {kid:?} must be an RSA key with `alg` RS256 or an EC P-256 key with ES256"
+            ));
+        }
+    };
+    if matches!(
+        jwk.common.public_key_use,
+        Some(PublicKeyUse::Encryption | PublicKeyUse::Other(_))
+    ) {
+        return Err(format!("key {kid:?} is not for signatures (`use`)"));
+    }
+    let key = DecodingKey::from_jwk(&jwk)
+        .map_err(|error| format!("key {kid:?} is not a usable {algorithm:?} key: {error}"))?;
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    Ok(VerifyingKey {
+        kid,
+        algorithm,
+        key,
+        public_jwk: Some(jwk),
+    })
+}
