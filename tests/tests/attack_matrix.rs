@@ -8,19 +8,14 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
-use sessionless_tests::forge::{
-    TEST_KID, access_claims, access_header, b64, now, sign_text, signed, with, without,
-};
+use sessionless_tests::forge::{Forger, access_claims, b64, now, sign_text, with, without};
 use sessionless_tests::{
     DEMO_EMAIL, Reply, Stack, TEST_SECRET, demo_subject, event, with_body, with_token,
 };
 
 const GENERIC_401: &str = r#"{"msg":"Invalid or expired token"}"#;
-
-fn header() -> Value {
-    access_header()
-}
 
 fn claims() -> Value {
     access_claims()
@@ -30,19 +25,27 @@ fn sign_raw(header: &str, payload: &str, secret: &[u8]) -> String {
     sign_text(header, payload, secret, hmac::HMAC_SHA256)
 }
 
-/// Signed for real with another algorithm and a key of its own.
-fn signed_with(alg: &str) -> String {
-    let header = json!({"alg": alg, "typ": "at+jwt", "kid": TEST_KID}).to_string();
+/// Signed for real with `alg` and a key of its own, under the stack's
+/// `kid`: for the stack's own algorithm, a key that is not in its JWKS.
+fn signed_with(alg: &str, kid: &str) -> String {
+    let header = json!({"alg": alg, "typ": "at+jwt", "kid": kid}).to_string();
     let message = format!("{}.{}", b64(header), b64(claims().to_string()));
     let rng = SystemRandom::new();
     let signature = match alg {
-        "HS384" | "HS512" => {
-            let algorithm = if alg == "HS384" {
-                hmac::HMAC_SHA384
-            } else {
-                hmac::HMAC_SHA512
+        "HS256" | "HS384" | "HS512" => {
+            let algorithm = match alg {
+                "HS256" => hmac::HMAC_SHA256,
+                "HS384" => hmac::HMAC_SHA384,
+                _ => hmac::HMAC_SHA512,
             };
-            let key = hmac::Key::new(algorithm, TEST_SECRET.as_bytes());
+            // HS256 with a secret of its own; the others with the test
+            // stacks' default secret under the wrong algorithm.
+            let secret = if alg == "HS256" {
+                "a-secret-this-deployment-never-had-0123456789"
+            } else {
+                TEST_SECRET
+            };
+            let key = hmac::Key::new(algorithm, secret.as_bytes());
             hmac::sign(&key, message.as_bytes()).as_ref().to_vec()
         }
         "RS256" | "PS256" => {
@@ -75,14 +78,16 @@ fn signed_with(alg: &str) -> String {
 }
 
 /// Every token case, by name. Each is refused in both locations.
-fn token_cases(valid: &str) -> Vec<(String, String)> {
+fn token_cases(forger: &Forger, valid: &str) -> Vec<(String, String)> {
+    let header = || forger.header();
+    let signed = |header: Value, claims: Value| forger.signed(header, claims);
     let parts: Vec<&str> = valid.split('.').collect();
     let (h, p, s) = (parts[0], parts[1], parts[2]);
     let mut cases: Vec<(String, String)> = Vec::new();
     let mut case = |name: &str, token: String| cases.push((name.to_owned(), token));
 
     for alg in ["none", "None", "NONE", "nOnE"] {
-        let header = b64(json!({"alg": alg, "typ": "at+jwt", "kid": TEST_KID}).to_string());
+        let header = b64(json!({"alg": alg, "typ": "at+jwt", "kid": forger.kid}).to_string());
         case(
             &format!("alg {alg}, empty signature"),
             format!("{header}.{p}."),
@@ -94,8 +99,22 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
         "signature truncated",
         format!("{h}.{p}.{}", &s[..s.len() - 6]),
     );
-    for alg in ["HS384", "HS512", "RS256", "ES256", "PS256", "EdDSA"] {
-        case(&format!("signed with {alg}"), signed_with(alg));
+    for alg in [
+        "HS256", "HS384", "HS512", "RS256", "ES256", "PS256", "EdDSA",
+    ] {
+        if alg != "HS256" || forger.algorithm != Algorithm::HS256 {
+            case(
+                &format!("signed with {alg} by a key of its own"),
+                signed_with(alg, &forger.kid),
+            );
+        }
+    }
+    let hmac_header = with(header(), "alg", json!("HS256")).to_string();
+    for (form, secret) in forger.public_forms() {
+        case(
+            &format!("key confusion: HS256 with the {form} as the secret"),
+            sign_raw(&hmac_header, &claims().to_string(), &secret),
+        );
     }
     for secret in [
         "",
@@ -108,11 +127,7 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
     ] {
         case(
             &format!("HS256 with weak secret {secret:?}"),
-            sign_raw(
-                &header().to_string(),
-                &claims().to_string(),
-                secret.as_bytes(),
-            ),
+            sign_raw(&hmac_header, &claims().to_string(), secret.as_bytes()),
         );
     }
     for (name, value) in [
@@ -177,19 +192,24 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
     let claims_text = claims().to_string();
     case(
         "duplicate key in the header",
-        sign_raw(
-            r#"{"alg":"HS256","typ":"at+jwt","typ":"at+jwt"}"#,
+        forger.sign_text(
+            &format!(
+                r#"{{"alg":"{:?}","typ":"at+jwt","kid":"{}","typ":"at+jwt"}}"#,
+                forger.algorithm, forger.kid
+            ),
             &claims_text,
-            TEST_SECRET.as_bytes(),
         ),
     );
     let duplicated = claims_text.replacen('{', r#"{"sub":"admin@example.com","#, 1);
     case(
         "duplicate key in the payload",
-        sign_raw(&header().to_string(), &duplicated, TEST_SECRET.as_bytes()),
+        forger.sign_text(&header().to_string(), &duplicated),
     );
     for claim in ["sub", "exp", "iss", "aud", "ver", "fresh"] {
         for value in [json!(null), json!(true), json!(false), json!(0)] {
+            if claims()[claim] == value {
+                continue; // not tampered at all
+            }
             let tampered = b64(with(claims(), claim, value.clone()).to_string());
             case(
                 &format!("{claim} set to {value}, original signature"),
@@ -217,11 +237,7 @@ fn token_cases(valid: &str) -> Vec<(String, String)> {
     let nested = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
     case(
         "deeply nested JSON",
-        sign_raw(
-            &header().to_string(),
-            &format!(r#"{{"sub":{nested}}}"#),
-            TEST_SECRET.as_bytes(),
-        ),
+        forger.sign_text(&header().to_string(), &format!(r#"{{"sub":{nested}}}"#)),
     );
     cases
 }
@@ -256,17 +272,26 @@ fn assert_generic_401(reply: &Reply, elapsed: Duration, name: &str) {
     );
 }
 
-#[tokio::test]
-async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations() {
-    let stack = Stack::new().await;
-    let valid = stack.demo_token();
+/// Every case against a stack that signs with `algorithm`.
+async fn every_case_is_refused(algorithm: Algorithm) {
+    let forger = Forger::new(algorithm);
+    let env = forger.env();
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let stack = Stack::with_env(&env).await;
+    // The forger signs with the stack's real key: a genuine header and
+    // genuine claims make a token that works, so in every case below only
+    // what the case names is wrong.
+    let valid = forger.signed(forger.header(), claims());
     assert_eq!(
         send(&stack, &valid, true).await.status,
         200,
         "the baseline token works"
     );
     assert_eq!(send(&stack, &valid, false).await.status, 200);
-    let cases = token_cases(&valid);
+    let cases = token_cases(&forger, &valid);
     for (name, token) in &cases {
         for in_header in [true, false] {
             let start = Instant::now();
@@ -279,6 +304,21 @@ async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations() {
         stack.operations.take().len() <= 4,
         "refused tokens cost no DynamoDB call"
     );
+}
+
+#[tokio::test]
+async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations_hs256() {
+    every_case_is_refused(Algorithm::HS256).await;
+}
+
+#[tokio::test]
+async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations_rs256() {
+    every_case_is_refused(Algorithm::RS256).await;
+}
+
+#[tokio::test]
+async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations_es256() {
+    every_case_is_refused(Algorithm::ES256).await;
 }
 
 #[tokio::test]

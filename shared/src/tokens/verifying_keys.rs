@@ -154,3 +154,92 @@ fn verifying_key(mut jwk: Jwk) -> Result<VerifyingKey, String> {
         public_jwk: Some(jwk),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::{SigningKey, generate_private_pem};
+
+    fn signing_keys(algorithm: Algorithm) -> SigningKeys {
+        let pem = generate_private_pem(algorithm).unwrap();
+        let text = serde_json::json!({"current": "k1", "k1": pem}).to_string();
+        SigningKeys::from_json(&text, "test").unwrap()
+    }
+
+    fn published(algorithm: Algorithm) -> Value {
+        let keys = VerifyingKeys::from_signing_keys(&signing_keys(algorithm)).unwrap();
+        serde_json::to_value(keys.public_jwks()).unwrap()
+    }
+
+    #[test]
+    fn published_keys_name_their_kid_alg_and_use_and_nothing_private() {
+        for (algorithm, kty) in [(Algorithm::RS256, "RSA"), (Algorithm::ES256, "EC")] {
+            let jwks = published(algorithm);
+            let key = &jwks["keys"][0];
+            assert_eq!(key["kid"], "k1");
+            assert_eq!(key["kty"], kty);
+            assert_eq!(key["alg"], format!("{algorithm:?}"));
+            assert_eq!(key["use"], "sig");
+            for member in PRIVATE_MEMBERS {
+                assert!(key.get(member).is_none(), "{member} in {key}");
+            }
+            // What is published is what a verifier reads back.
+            let back = VerifyingKeys::from_jwks(&jwks.to_string(), "test").unwrap();
+            assert_eq!(back.find("k1").unwrap().algorithm, algorithm);
+        }
+    }
+
+    #[test]
+    fn an_hmac_secret_is_never_published() {
+        let secret = SigningKey::new("s", "a-signing-key-of-at-least-thirty-two-bytes").unwrap();
+        assert!(secret.public_jwk().is_err());
+        let keys = SigningKeys::single("a-signing-key-of-at-least-thirty-two-bytes").unwrap();
+        let verifying = VerifyingKeys::from_signing_keys(&keys).unwrap();
+        assert!(verifying.public_jwks().keys.is_empty());
+        assert!(verifying.find("default").is_some(), "but it still verifies");
+    }
+
+    #[test]
+    fn a_jwks_with_private_or_unusable_keys_is_refused() {
+        let good = published(Algorithm::RS256)["keys"][0].clone();
+        let with = |name: &str, value: Value| {
+            let mut key = good.clone();
+            key[name] = value;
+            serde_json::json!({"keys": [key]}).to_string()
+        };
+        let without = |name: &str| {
+            let mut key = good.clone();
+            key.as_object_mut().unwrap().remove(name);
+            serde_json::json!({"keys": [key]}).to_string()
+        };
+        let ec_p384 = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-384", "kid": "e", "alg": "ES256",
+            "x": "AAAA", "y": "AAAA"
+        }]});
+        let cases = [
+            (with("d", Value::from("AAAA")), "private member `d`"),
+            (
+                serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "o", "alg": "HS256"}]})
+                    .to_string(),
+                "private member `k`",
+            ),
+            (without("kid"), "needs a `kid`"),
+            (without("alg"), "needs an `alg`"),
+            (with("alg", Value::from("ES256")), "must be an RSA key"),
+            (with("use", Value::from("enc")), "not for signatures"),
+            (ec_p384.to_string(), "EC P-256"),
+            (r#"{"keys": []}"#.to_owned(), "lists no key"),
+            (r#"{"kid": "x"}"#.to_owned(), "`keys` array"),
+            ("not json".to_owned(), "not a JSON document"),
+        ];
+        for (text, expected) in cases {
+            let message = VerifyingKeys::from_jwks(&text, "JWT_PUBLIC_KEYS")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains("JWT_PUBLIC_KEYS") && message.contains(expected),
+                "{text}: {message}"
+            );
+        }
+    }
+}
