@@ -30,14 +30,16 @@ PY
 # start_moto PORT LOGFILE: starts moto (scripts/moto_server.py: moto's
 # server with requests serialised, so conditional writes are atomic as in
 # DynamoDB) in the background and waits until it answers. Sets MOTO_PID and
-# exports AWS_ENDPOINT_URL_DYNAMODB, and AWS_ENDPOINT_URL_SECRETS_MANAGER
-# (the same server) for signing keys read from a secret.
+# exports AWS_ENDPOINT_URL_DYNAMODB, and AWS_ENDPOINT_URL_SECRETS_MANAGER and
+# AWS_ENDPOINT_URL_KMS (the same server) for signing keys read from a secret
+# or held in KMS.
 start_moto() {
     local port=$1 log=$2
     .venv/bin/python scripts/moto_server.py 127.0.0.1 "$port" >"$log" 2>&1 &
     MOTO_PID=$!
     export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
     export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$port"
+    export AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$port"
     if ! wait_for_http "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" 30; then
         echo "moto_server did not start; its log:" >&2
         cat "$log" >&2

@@ -6,7 +6,7 @@ use std::path::Path;
 use lambda_auth::Config;
 use lambda_auth::accounts::create_table;
 use lambda_auth::accounts::{Password, User};
-use lambda_auth::tokens::SINGLE_KEY_ID;
+use lambda_auth::tokens::{SINGLE_KEY_ID, SigningKeys, VerifyingKeys, generate_private_pem};
 use lambda_auth::unix_now;
 use lambda_auth::{Auth, Registration, aws};
 use serde_json::{Value, json};
@@ -88,11 +88,27 @@ impl Context {
     /// An access token for `email` at the user's current token version.
     fn access_token(&self, email: &str, fresh: bool) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        Ok(self
-            .auth
-            .tokens
-            .issue_access(user.subject(), fresh, None)?
-            .token)
+        let issued =
+            self.runtime
+                .block_on(self.auth.tokens.issue_access(user.subject(), fresh, None))?;
+        Ok(issued.token)
+    }
+
+    /// The environment of `discovery` as deployed: an https issuer, and the
+    /// public key of a new RS256 key pair as JWT_PUBLIC_KEYS.
+    fn discovery_env(&self) -> Result<Vec<(String, String)>, BenchError> {
+        let pem = generate_private_pem(jsonwebtoken::Algorithm::RS256)?;
+        let set = json!({"current": "bench", "bench": pem}).to_string();
+        let keys = VerifyingKeys::from_signing_keys(&SigningKeys::from_json(&set, "bench")?)?;
+        let jwks = serde_json::to_string(&keys.public_jwks())
+            .map_err(|error| BenchError::new(format!("the bench JWKS: {error}")))?;
+        Ok(vec![
+            (
+                "JWT_ISSUER".to_owned(),
+                "https://auth.example.com".to_owned(),
+            ),
+            ("JWT_PUBLIC_KEYS".to_owned(), jwks),
+        ])
     }
 
     /// The hash `floor: argon2` verifies `floor-password` against.
@@ -131,10 +147,11 @@ impl Context {
     /// A refresh token recorded on the user's item, as a login would.
     fn refresh_token(&self, email: &str) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        let refresh = self
-            .auth
-            .tokens
-            .issue_refresh(user.subject(), None, u64::MAX)?;
+        let refresh = self.runtime.block_on(self.auth.tokens.issue_refresh(
+            user.subject(),
+            None,
+            u64::MAX,
+        ))?;
         self.runtime.block_on(
             self.auth
                 .users
@@ -223,6 +240,14 @@ impl Subject {
                 context.signing_keys_secret()?,
             ),
         ];
+        let mut discovery = subject(
+            "discovery",
+            "discovery",
+            Role::Function,
+            Events::Fixed(event("http-api/jwks.json")?),
+            Success::Status(200),
+        );
+        discovery.env = context.discovery_env()?;
         Ok(vec![
             subject(
                 "floor: hello",
@@ -258,6 +283,7 @@ impl Subject {
                 Events::Fixed(event("http-api/hello-authorized.json")?),
                 Success::Status(200),
             ),
+            discovery,
             subject(
                 "login",
                 "login",

@@ -64,12 +64,12 @@ impl Auth {
     /// [`Auth::from_env`] for a configuration read some other way.
     pub async fn from_config(config: Config) -> Result<Self, Error> {
         let sdk_config = aws::sdk_config(&config.accounts.dynamodb).await;
-        let keys = config.signing_keys.load(&sdk_config).await?;
-        Self::new(
+        let tokens = Tokens::from_config(&config, &sdk_config).await?;
+        Ok(Self::with_tokens(
             config,
-            keys.as_ref(),
+            tokens,
             aws_sdk_dynamodb::Client::new(&sdk_config),
-        )
+        ))
     }
 
     /// Builds the state from parts made elsewhere, such as a test's client.
@@ -79,11 +79,18 @@ impl Auth {
         keys: Option<&SigningKeys>,
         client: aws_sdk_dynamodb::Client,
     ) -> Result<Self, Error> {
-        Ok(Self {
-            tokens: Tokens::new(&config, keys)?,
+        let tokens = Tokens::new(&config, keys)?;
+        Ok(Self::with_tokens(config, tokens, client))
+    }
+
+    /// Builds the state around tokens made elsewhere, such as with a KMS
+    /// key ([`Tokens::from_config`]).
+    pub fn with_tokens(config: Config, tokens: Tokens, client: aws_sdk_dynamodb::Client) -> Self {
+        Self {
+            tokens,
             users: UserStore::new(client, config.accounts.users_table.clone()),
             config,
-        })
+        }
     }
 
     /// The request loader: finds the access token, verifies it and loads its

@@ -28,9 +28,10 @@ pub struct Config {
     /// The table, DynamoDB, passwords and signup: all a function needs that
     /// never touches a token.
     pub accounts: AccountsConfig,
-    /// `JWT_SECRET`, `JWT_SIGNING_KEYS` or `JWT_SIGNING_KEYS_SECRET`: the
-    /// signing keys, or the secret that holds them; none in a function that
-    /// only verifies.
+    /// `JWT_SECRET`, `JWT_SIGNING_KEYS`, `JWT_SIGNING_KEYS_SECRET` or
+    /// `JWT_SIGNING_KMS_KEY_ID`: the signing keys, the secret that holds
+    /// them, or the KMS key that signs; none in a function that only
+    /// verifies.
     pub signing_keys: KeySource,
     /// `JWT_PUBLIC_KEYS`: a JWKS document of the keys tokens are verified
     /// with. Without it, the signing keys verify.
@@ -61,6 +62,48 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     /// `TOKEN_LOCATIONS`: where protected endpoints look for the token.
     pub token_locations: TokenLocations,
+}
+
+/// What the discovery function publishes: the issuer, and the public keys
+/// of `JWT_PUBLIC_KEYS`, or, without it, those of signing keys given in the
+/// environment (the local stack). It never reads a secret: a deployment
+/// that keeps its keys in Secrets Manager publishes `JWT_PUBLIC_KEYS`.
+#[derive(Debug, Clone)]
+pub struct DiscoveryConfig {
+    /// `JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// The keys whose public halves are published.
+    pub public_keys: VerifyingKeys,
+}
+
+impl DiscoveryConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`. An empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let env = Env(lookup);
+        let public_keys = match env.get("JWT_PUBLIC_KEYS") {
+            Some(text) => VerifyingKeys::from_jwks(&text, "JWT_PUBLIC_KEYS")?,
+            None => match key_source(&env)? {
+                KeySource::Environment(keys) => VerifyingKeys::from_signing_keys(&keys)?,
+                KeySource::SecretsManager { .. }
+                | KeySource::Kms { .. }
+                | KeySource::VerifyOnly => {
+                    return Err(Error::Config(
+                        "discovery publishes JWT_PUBLIC_KEYS; set it (it never reads a secret)"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        Ok(Self {
+            jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
+            public_keys,
+        })
+    }
 }
 
 /// Where a protected endpoint accepts the access token from.
@@ -106,7 +149,14 @@ impl Config {
                 .transpose()?,
             jwt_algorithm: env
                 .get("JWT_ALGORITHM")
-                .map(|name| parse_algorithm(&name))
+                .map(|name| {
+                    parse_algorithm(&name).map_err(|error| match error {
+                        Error::Config(message) => {
+                            Error::Config(format!("JWT_ALGORITHM: {message}"))
+                        }
+                        other => other,
+                    })
+                })
                 .transpose()?,
             jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
@@ -240,6 +290,7 @@ fn key_source<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<KeySource, 
             "JWT_SIGNING_KEYS_SECRET",
             env.get("JWT_SIGNING_KEYS_SECRET"),
         ),
+        ("JWT_SIGNING_KMS_KEY_ID", env.get("JWT_SIGNING_KMS_KEY_ID")),
     ];
     let mut set = given
         .into_iter()
@@ -249,19 +300,22 @@ fn key_source<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<KeySource, 
         Some(("JWT_SIGNING_KEYS", text)) => {
             KeySource::Environment(SigningKeys::from_json(&text, "JWT_SIGNING_KEYS")?)
         }
+        Some(("JWT_SIGNING_KMS_KEY_ID", key_id)) => KeySource::Kms { key_id },
         Some((_, secret_id)) => KeySource::SecretsManager { secret_id },
         None if env.get("JWT_PUBLIC_KEYS").is_some() => KeySource::VerifyOnly,
         None => {
             return Err(Error::Config(
-                "JWT_SECRET must be set (or JWT_SIGNING_KEYS, or JWT_SIGNING_KEYS_SECRET, \
-                 or JWT_PUBLIC_KEYS alone in a function that only verifies)"
+                "JWT_SECRET must be set (or JWT_SIGNING_KEYS, JWT_SIGNING_KEYS_SECRET or \
+                 JWT_SIGNING_KMS_KEY_ID, or JWT_PUBLIC_KEYS alone in a function that only \
+                 verifies)"
                     .into(),
             ));
         }
     };
     if let Some((second, _)) = set.next() {
         return Err(Error::Config(format!(
-            "set only one of JWT_SECRET, JWT_SIGNING_KEYS and JWT_SIGNING_KEYS_SECRET; {second} is set too"
+            "set only one of JWT_SECRET, JWT_SIGNING_KEYS, JWT_SIGNING_KEYS_SECRET and \
+             JWT_SIGNING_KMS_KEY_ID; {second} is set too"
         )));
     }
     Ok(source)

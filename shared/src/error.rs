@@ -86,6 +86,10 @@ pub enum Error {
     #[error("no account with this email")]
     NoSuchAccount,
 
+    /// The path names nothing this function serves.
+    #[error("no such route")]
+    NotFound,
+
     /// A bug or an impossible state; never caused by the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -123,7 +127,7 @@ impl Error {
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::SignupDisabled => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
-            Error::NoSuchAccount => StatusCode::NOT_FOUND,
+            Error::NoSuchAccount | Error::NotFound => StatusCode::NOT_FOUND,
             Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

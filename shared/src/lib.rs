@@ -29,7 +29,7 @@ mod use_cases;
 
 pub use auth::{Auth, CurrentUser, FreshUser};
 pub use clock::unix_now;
-pub use config::{AccountsConfig, Config, DynamoDbSettings, TokenLocations};
+pub use config::{AccountsConfig, Config, DiscoveryConfig, DynamoDbSettings, TokenLocations};
 pub use error::Error;
 pub use registrar::Registrar;
 pub use use_cases::{Login, Operator, PasswordChange, Registration};

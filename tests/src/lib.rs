@@ -23,7 +23,7 @@ use lambda_auth::DynamoDbSettings;
 use lambda_auth::accounts::{Password, User};
 use lambda_auth::accounts::{UserStore, create_table};
 use lambda_auth::http::{State, event_service};
-use lambda_auth::tokens::{SigningKeys, Subject};
+use lambda_auth::tokens::{SigningKeys, Subject, Tokens};
 use lambda_auth::{Auth, Config, Error, Registrar, Registration, aws};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
@@ -291,12 +291,16 @@ impl Stack {
     ) -> Self {
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
         let handler_client = logged_client(&config.accounts.dynamodb, operations.clone()).await;
-        let keys = load_keys(&config).await;
         let table = config.accounts.users_table.clone();
         let registrar = Registrar::new(config.accounts.clone(), handler_client.clone());
-        let auth: &'static Auth = Box::leak(Box::new(
-            Auth::new(config, keys.as_ref(), handler_client).expect("auth"),
-        ));
+        // As a cold start builds them: keys from the environment or the
+        // local Secrets Manager, or the local KMS key.
+        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+        let tokens = Tokens::from_config(&config, &sdk_config)
+            .await
+            .expect("tokens");
+        let auth: &'static Auth =
+            Box::leak(Box::new(Auth::with_tokens(config, tokens, handler_client)));
         Self {
             auth,
             registrar: Box::leak(Box::new(registrar)),
@@ -317,10 +321,12 @@ impl Stack {
             .endpoint_url(endpoint)
             .build();
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
-        let keys = load_keys(&self.auth.config).await;
         let registrar = Registrar::new(self.auth.config.accounts.clone(), handler_client.clone());
-        let auth =
-            Auth::new(self.auth.config.clone(), keys.as_ref(), handler_client).expect("auth");
+        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+        let tokens = Tokens::from_config(&self.auth.config, &sdk_config)
+            .await
+            .expect("tokens");
+        let auth = Auth::with_tokens(self.auth.config.clone(), tokens, handler_client);
         Self {
             auth: Box::leak(Box::new(auth)),
             registrar: Box::leak(Box::new(registrar)),
@@ -383,10 +389,11 @@ impl Stack {
     }
 
     /// A valid access token for the demo user.
-    pub fn demo_token(&self) -> String {
+    pub async fn demo_token(&self) -> String {
         self.auth
             .tokens
             .issue_access(demo_subject(0), true, None)
+            .await
             .expect("issue")
             .token
     }

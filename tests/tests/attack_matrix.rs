@@ -324,7 +324,7 @@ async fn every_forged_or_mangled_token_gets_the_same_401_in_both_locations_es256
 #[tokio::test]
 async fn malformed_authorization_headers_get_the_same_401() {
     let stack = Stack::new().await;
-    let valid = stack.demo_token();
+    let valid = stack.demo_token().await;
     for (name, value) in [
         ("Bearer alone", "Bearer".to_owned()),
         ("Bearer and a space", "Bearer ".to_owned()),
@@ -350,7 +350,7 @@ async fn malformed_authorization_headers_get_the_same_401() {
 #[tokio::test]
 async fn tokens_of_retired_users_get_the_same_401() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     stack.auth.users.retire_tokens(DEMO_EMAIL).await.unwrap();
     for in_header in [true, false] {
         let start = Instant::now();
@@ -364,6 +364,7 @@ async fn tokens_of_retired_users_get_the_same_401() {
         .auth
         .tokens
         .issue_access(demo_subject(1), true, None)
+        .await
         .unwrap()
         .token;
     assert_eq!(send(&stack, &current, true).await.status, 200);
@@ -390,7 +391,7 @@ async fn tokens_of_retired_users_get_the_same_401() {
 #[tokio::test]
 async fn malformed_events_get_clean_errors() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
 
     // Header names in any case.
     let mut raw: Value = serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();

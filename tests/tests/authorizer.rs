@@ -49,7 +49,7 @@ fn all_events() -> Vec<&'static str> {
 #[tokio::test]
 async fn a_valid_token_is_allowed_with_the_user_in_the_context() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     for file in all_events() {
         let response = stack
             .authorize(&with_token(&event(file), &token))
@@ -68,11 +68,12 @@ async fn bad_tokens_and_retired_users_are_denied() {
         assert_denied(&response, &format!("{file}: expired sample token"));
     }
 
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     let refresh = stack
         .auth
         .tokens
         .issue_refresh(demo_subject(0), None, u64::MAX)
+        .await
         .unwrap()
         .token;
     for file in all_events() {
@@ -103,6 +104,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
         .auth
         .tokens
         .issue_access(demo_subject(1), true, None)
+        .await
         .unwrap()
         .token;
     stack.deactivate(DEMO_EMAIL).await;
@@ -118,7 +120,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
 #[tokio::test]
 async fn missing_or_repeated_authorization_is_denied() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
 
     let mut v1: Value =
         serde_json::from_str(&with_token(&event("authorizer/rest-request.json"), &token)).unwrap();
@@ -172,7 +174,7 @@ async fn events_that_are_not_authorizer_events_are_errors() {
 #[tokio::test]
 async fn an_outage_fails_the_invocation_instead_of_denying() {
     let stack = Stack::with_env(&[("DYNAMODB_OPERATION_TIMEOUT_MS", "500")]).await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1").await;
     let result = unreachable
         .authorize(&with_token(&event(HTTP_API_EVENT), &token))

@@ -13,10 +13,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use jsonwebtoken::Algorithm;
+use lambda_auth::tokens::generate_private_pem;
 use serde_json::{Value, json};
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, TEST_SECRET, event, reply_from_lambda_response,
-    repo_root, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, reply_from_lambda_response, repo_root,
+    with_token,
 };
 
 /// A `cargo lambda watch` process group, stopped when dropped, so that a
@@ -51,10 +53,16 @@ impl Watch {
             .expect("AWS_ENDPOINT_URL_DYNAMODB; run the tests with scripts/test");
         let env_path =
             std::env::temp_dir().join(format!("sessionless-e2e-{}.env", uuid::Uuid::new_v4()));
+        let port = free_port();
+        // As scripts/dev runs it: RS256 with a key made for the run, and the
+        // local URL as the issuer, so the discovery routes work.
+        let pem = generate_private_pem(Algorithm::RS256).expect("key pair");
+        let keys = json!({"current": "e2e", "e2e": pem}).to_string();
         let mut env_file = std::fs::File::create(&env_path).expect("env file");
         writeln!(
             env_file,
-            "USERS_TABLE={}\nJWT_SECRET={TEST_SECRET}\nAWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
+            "USERS_TABLE={}\nJWT_ISSUER=http://127.0.0.1:{port}\n\
+             AWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
              AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1\n\
              RUST_LOG=trace\nAWS_LAMBDA_LOG_FORMAT=JSON",
             stack.auth.config.accounts.users_table
@@ -64,7 +72,6 @@ impl Watch {
         // The most verbose logs there are, kept for the secrets check.
         let log_file = env_path.with_extension("log");
         let log = std::fs::File::create(&log_file).expect("log file");
-        let port = free_port();
         let child = Command::new("cargo")
             .args([
                 "lambda",
@@ -76,6 +83,9 @@ impl Watch {
             .arg(port.to_string())
             .arg("--env-file")
             .arg(&env_path)
+            // Through the environment, as scripts/dev does: a dotenv file
+            // does not keep a JSON value with PEM keys in it intact.
+            .env("JWT_SIGNING_KEYS", &keys)
             .current_dir(repo_root())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
@@ -263,9 +273,56 @@ fn run_end_to_end(stack: &Stack) {
         assert_eq!(reply.status, 200, "{kind}: {reply:?}");
     }
 
+    published_keys(&watch, &token);
     token_lifecycle(&watch, &token);
     not_api_gateway_events(&watch);
     assert_logs_hold_no_secrets(&watch.logs());
+}
+
+/// The discovery routes answer as any verifier expects, and an independent
+/// JWT implementation (PyJWT, from the dev virtualenv) verifies a token of
+/// this stack's `/login` with nothing but what they publish.
+fn published_keys(watch: &Watch, token: &str) {
+    let issuer = watch.url("");
+    let reply = watch.http("GET", "/.well-known/openid-configuration", &[], None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=3600"));
+    let discovery = reply.json();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    let jwks_uri = format!("{issuer}/.well-known/jwks.json");
+    assert_eq!(discovery["jwks_uri"], jwks_uri.as_str());
+    let reply = watch.http("GET", "/.well-known/jwks.json", &[], None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=300"));
+    let jwks = reply.json();
+    assert_eq!(jwks["keys"][0]["kid"], "e2e");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    assert!(jwks["keys"][0].get("d").is_none(), "{jwks}");
+
+    let verified = verify_with_pyjwt(&issuer, token).expect("PyJWT accepts the token");
+    let claims: Value = serde_json::from_str(&verified).expect("claims");
+    assert_eq!(claims["sub"], DEMO_EMAIL);
+    assert_eq!(claims["iss"], issuer.as_str());
+    // And refuses a token whose signature is not the key's.
+    let at = token.len() - 10;
+    let flipped = if &token[at..=at] == "A" { "B" } else { "A" };
+    let forged = format!("{}{flipped}{}", &token[..at], &token[at + 1..]);
+    let refusal = verify_with_pyjwt(&issuer, &forged).expect_err("PyJWT refuses a bad signature");
+    assert!(refusal.contains("InvalidSignatureError"), "{refusal}");
+}
+
+/// `scripts/verify_token.py ISSUER TOKEN`: the claims, or why not.
+fn verify_with_pyjwt(issuer: &str, token: &str) -> Result<String, String> {
+    let output = Command::new(repo_root().join(".venv/bin/python"))
+        .arg(repo_root().join("scripts/verify_token.py"))
+        .args([issuer, token])
+        .output()
+        .expect("the dev virtualenv's python runs; run the tests with scripts/test");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
 }
 
 /// Direct invocations with events that are not from API Gateway fail

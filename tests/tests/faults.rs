@@ -56,7 +56,10 @@ async fn both_endpoints(stack: &Stack, endpoint: &str, what: &str) {
     let (reply, elapsed) =
         timed(failing.invoke(login::handle, &event("http-api/login-ok.json"))).await;
     assert_unavailable(&reply, elapsed, &format!("{what}, login"));
-    let me_request = with_token(&event("http-api/me-header-token.json"), &stack.demo_token());
+    let me_request = with_token(
+        &event("http-api/me-header-token.json"),
+        &stack.demo_token().await,
+    );
     let (reply, elapsed) = timed(failing.invoke(me::handle, &me_request)).await;
     assert_unavailable(&reply, elapsed, &format!("{what}, me"));
 }

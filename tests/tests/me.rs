@@ -8,7 +8,7 @@ const ME_EVENTS: [&str; 2] = ["me-header-token.json", "me-body-token.json"];
 #[tokio::test]
 async fn header_and_body_tokens_return_the_profile() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     for kind in EVENT_KINDS {
         for file in ME_EVENTS {
             let reply = stack
@@ -40,7 +40,7 @@ fn time_is_rfc3339(text: &str) -> bool {
 #[tokio::test]
 async fn a_protected_request_costs_exactly_one_get_item() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     for file in ME_EVENTS {
         let reply = stack
             .invoke(
@@ -56,7 +56,7 @@ async fn a_protected_request_costs_exactly_one_get_item() {
 #[tokio::test]
 async fn the_profile_is_loaded_on_every_call() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     let request = with_token(&event("http-api/me-header-token.json"), &token);
     assert_eq!(stack.invoke(me::handle, &request).await.status, 200);
 
@@ -109,7 +109,7 @@ async fn no_token_is_a_401_with_a_bare_challenge() {
 #[tokio::test]
 async fn malformed_authorization_headers_are_401s() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     let base = event("http-api/me-header-token.json");
     for header in [
         format!("Basic {token}"),
@@ -138,7 +138,7 @@ async fn malformed_authorization_headers_are_401s() {
 #[tokio::test]
 async fn token_locations_are_honoured() {
     let headers_only = Stack::with_env(&[("TOKEN_LOCATIONS", "headers")]).await;
-    let token = headers_only.demo_token();
+    let token = headers_only.demo_token().await;
     let body_request = with_token(&event("http-api/me-body-token.json"), &token);
     let header_request = with_token(&event("http-api/me-header-token.json"), &token);
     assert_eq!(
@@ -155,7 +155,7 @@ async fn token_locations_are_honoured() {
     );
 
     let json_only = Stack::with_env(&[("TOKEN_LOCATIONS", "json")]).await;
-    let token = json_only.demo_token();
+    let token = json_only.demo_token().await;
     let body_request = with_token(&event("http-api/me-body-token.json"), &token);
     let header_request = with_token(&event("http-api/me-header-token.json"), &token);
     assert_eq!(
@@ -172,8 +172,8 @@ async fn token_locations_are_honoured() {
 #[tokio::test]
 async fn header_and_body_must_agree() {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
-    let other = stack.demo_token();
+    let token = stack.demo_token().await;
+    let other = stack.demo_token().await;
     assert_ne!(token, other, "every token has its own jti");
     let mut raw: serde_json::Value =
         serde_json::from_str(&with_token(&event("http-api/me-body-token.json"), &token)).unwrap();
@@ -202,7 +202,7 @@ async fn non_string_body_token_is_a_401() {
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_503() {
     let stack = Stack::with_env(&[("DYNAMODB_OPERATION_TIMEOUT_MS", "500")]).await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     let unreachable = stack.with_dynamodb_endpoint("http://127.0.0.1:1").await;
     let reply = unreachable
         .invoke(

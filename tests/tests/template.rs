@@ -148,9 +148,17 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
             "{name}: package {crate_name}"
         );
         // Every function signs or verifies tokens but the example backend,
-        // and signup, the most exposed unauthenticated one, which needs no
-        // key: only those may read the secret, and only they are told it.
-        let needs_keys = !["hello", "signup"].contains(&crate_name.as_str());
+        // signup, the most exposed unauthenticated one, which needs no key,
+        // and discovery, which publishes the public keys it is given: only
+        // those may read the secret, and only they are told it.
+        let needs_keys = !["hello", "signup", "discovery"].contains(&crate_name.as_str());
+        if crate_name == "discovery" {
+            assert_eq!(
+                reference(&resource["Properties"]["Environment"]["Variables"]["JWT_PUBLIC_KEYS"]),
+                Some("JwtPublicKeys"),
+                "{name}: publishes the public keys it is given"
+            );
+        }
         let (_, reads_secret) = permissions(name, resource);
         assert_eq!(
             reads_secret, needs_keys,
@@ -192,7 +200,7 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
 /// The DynamoDB operations each handler makes over its main paths.
 async fn observed_operations(function: &str) -> BTreeSet<String> {
     let stack = Stack::new().await;
-    let token = stack.demo_token();
+    let token = stack.demo_token().await;
     match function {
         "login" => {
             let remember =
@@ -226,6 +234,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .auth
                 .tokens
                 .issue_refresh(demo_subject(0), None, u64::MAX)
+                .await
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
             stack
@@ -270,6 +279,23 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                     &event("http-api/hello-authorized.json"),
                 )
                 .await;
+        }
+        "discovery" => {
+            let discovery: &'static lambda_auth::tokens::Discovery = Box::leak(Box::new(
+                lambda_auth::tokens::Discovery::new(
+                    "https://auth.example.com",
+                    stack.auth.tokens.verifying_keys(),
+                )
+                .unwrap(),
+            ));
+            let request = event("http-api/jwks.json");
+            let reply = stack
+                .invoke(
+                    |_: &Auth, request| discovery::handle(discovery, request),
+                    &request,
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
         }
         other => panic!("no flows for {other}: add them here"),
     }

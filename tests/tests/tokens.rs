@@ -77,10 +77,13 @@ fn the_test_helpers_make_tokens_that_verify() {
     assert_eq!(claims.sub, "demo@example.com");
 }
 
-#[test]
-fn issued_tokens_carry_every_claim_and_verify() {
+#[tokio::test]
+async fn issued_tokens_carry_every_claim_and_verify() {
     let tokens = tokens();
-    let issued = tokens.issue_access(subject(7), true, None).expect("issue");
+    let issued = tokens
+        .issue_access(subject(7), true, None)
+        .await
+        .expect("issue");
     assert_eq!(issued.expires_in, TTL);
     let claims = tokens.verify_access(&issued.token).expect("verify");
     assert_eq!(claims.sub, "demo@example.com");
@@ -99,7 +102,10 @@ fn issued_tokens_carry_every_claim_and_verify() {
         (raw["iss"].as_str(), raw["aud"].as_str()),
         (Some("sessionless"), Some("sessionless"))
     );
-    let not_fresh = tokens.issue_access(subject(7), false, None).expect("issue");
+    let not_fresh = tokens
+        .issue_access(subject(7), false, None)
+        .await
+        .expect("issue");
     assert!(
         !tokens
             .verify_access(&not_fresh.token)
@@ -113,11 +119,12 @@ fn payload(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("JSON")
 }
 
-#[test]
-fn issued_refresh_tokens_verify_and_keep_their_family() {
+#[tokio::test]
+async fn issued_refresh_tokens_verify_and_keep_their_family() {
     let tokens = tokens();
     let first = tokens
         .issue_refresh(subject(3), None, u64::MAX)
+        .await
         .expect("issue");
     let claims = tokens.verify_refresh(&first.token).expect("verify");
     assert_eq!((claims.sub.as_str(), claims.ver), ("demo@example.com", 3));
@@ -135,21 +142,27 @@ fn issued_refresh_tokens_verify_and_keep_their_family() {
 
     let next = tokens
         .issue_refresh(subject(3), Some(first.fam.clone()), u64::MAX)
+        .await
         .expect("issue");
     assert_eq!(next.fam, first.fam);
     assert_ne!(next.jti, first.jti);
     let other_login = tokens
         .issue_refresh(subject(3), None, u64::MAX)
+        .await
         .expect("issue");
     assert_ne!(other_login.fam, first.fam);
 }
 
-#[test]
-fn one_kind_is_never_accepted_as_the_other() {
+#[tokio::test]
+async fn one_kind_is_never_accepted_as_the_other() {
     let tokens = tokens();
-    let access = tokens.issue_access(subject(0), true, None).expect("issue");
+    let access = tokens
+        .issue_access(subject(0), true, None)
+        .await
+        .expect("issue");
     let refresh = tokens
         .issue_refresh(subject(0), None, u64::MAX)
+        .await
         .expect("issue");
     assert!(matches!(
         tokens.verify_refresh(&access.token),
@@ -220,8 +233,8 @@ fn lifetime_longer_than_the_configured_ttl() {
     assert_refused(&signed(good_header(), claims));
 }
 
-#[test]
-fn wrong_key() {
+#[tokio::test]
+async fn wrong_key() {
     let token = sign(
         &good_header(),
         &good_claims(),
@@ -232,6 +245,7 @@ fn wrong_key() {
     // And the other way round: our token, someone else's verifier.
     let issued = tokens()
         .issue_access(subject(0), true, None)
+        .await
         .expect("issue");
     assert!(
         tokens_with("another-secret-of-at-least-32-bytes-long")

@@ -1,5 +1,6 @@
-//! Operator tool for the users table: create it, and look after accounts
-//! without anyone writing a password hash or an update expression by hand.
+//! Operator tool for the users table and the signing keys: create the
+//! table, look after accounts without anyone writing a password hash or an
+//! update expression by hand, and make key pairs and their JWKS.
 //! `sessionless-admin --help` lists the commands.
 //!
 //! The table is `USERS_TABLE` and the hash cost `ARGON2_*`, as for the
@@ -11,9 +12,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lambda_auth::accounts::{Password, UserStore, create_table};
-use lambda_auth::{AccountsConfig, Operator, Registration, aws};
+use lambda_auth::tokens::{KmsSigner, SigningKey, generate_private_pem, parse_algorithm};
+use lambda_auth::{AccountsConfig, DiscoveryConfig, DynamoDbSettings, Operator, Registration, aws};
 
-/// Manage the Sessionless users table (USERS_TABLE).
+/// Manage the Sessionless users table (USERS_TABLE) and signing keys.
 #[derive(Debug, Parser)]
 #[command(name = "sessionless-admin", version)]
 struct Cli {
@@ -23,6 +25,37 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The users table and its accounts.
+    #[command(flatten)]
+    Table(TableCommand),
+    /// Print a key set with one new private key, for JWT_SIGNING_KEYS or
+    /// the JWT_SIGNING_KEYS_SECRET secret: {"current": KID, KID: PEM}.
+    GenerateSigningKey {
+        /// RS256 (RSA 2048, what API Gateway's JWT authorizer accepts) or
+        /// ES256 (EC P-256).
+        #[arg(long, default_value = "RS256")]
+        algorithm: String,
+        /// The key's id, which tokens carry in `kid`.
+        #[arg(long)]
+        kid: String,
+    },
+    /// Print the public keys of JWT_SIGNING_KEYS (or JWT_PUBLIC_KEYS), or of
+    /// a KMS key, as a JWKS, for JWT_PUBLIC_KEYS.
+    Jwks {
+        /// A KMS signing key (id or ARN): its public key, from GetPublicKey,
+        /// under its id as `kid`.
+        #[arg(long)]
+        kms_key_id: Option<String>,
+        /// The KMS key's algorithm: RS256 (RSA_2048) or ES256
+        /// (ECC_NIST_P256).
+        #[arg(long, default_value = "RS256")]
+        algorithm: String,
+    },
+}
+
+/// What an operator does on the users table (USERS_TABLE).
+#[derive(Debug, Subcommand)]
+enum TableCommand {
     /// Create the users table (hash key `email`, on-demand billing, TTL on
     /// the lockout placeholders), unless it exists; switch the TTL on if it
     /// is off.
@@ -121,20 +154,47 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<String, Failure> {
+    match command {
+        Command::Table(command) => run_on_table(command).await,
+        Command::GenerateSigningKey { algorithm, kid } => {
+            let pem = generate_private_pem(parse_algorithm(&algorithm)?)?;
+            let key = SigningKey::from_private_pem(&kid, &pem)?;
+            Ok(serde_json::json!({"current": key.kid(), key.kid(): pem}).to_string())
+        }
+        Command::Jwks {
+            kms_key_id: Some(key_id),
+            algorithm,
+        } => {
+            let sdk_config = aws::sdk_config(&DynamoDbSettings::DEFAULT).await;
+            let client = aws_sdk_kms::Client::new(&sdk_config);
+            let signer = KmsSigner::new(client, &key_id, parse_algorithm(&algorithm)?)?;
+            let jwk = signer.public_jwk().await?;
+            Ok(serde_json::json!({ "keys": [jwk] }).to_string())
+        }
+        Command::Jwks {
+            kms_key_id: None, ..
+        } => {
+            let keys = DiscoveryConfig::from_env()?.public_keys;
+            Ok(serde_json::to_string(&keys.public_jwks())?)
+        }
+    }
+}
+
+async fn run_on_table(command: TableCommand) -> Result<String, Failure> {
     let config = AccountsConfig::from_env()?;
     let table = config.users_table;
     let client = aws::dynamodb_client(&config.dynamodb).await;
     let users = UserStore::new(client.clone(), table.clone());
     let operator = Operator::new(users, config.password_policy);
     Ok(match command {
-        Command::CreateTable => {
+        TableCommand::CreateTable => {
             if create_table(&client, &table).await? {
                 format!("created table {table}")
             } else {
                 format!("table {table} already exists")
             }
         }
-        Command::AddUser {
+        TableCommand::AddUser {
             email,
             name,
             inactive,
@@ -149,8 +209,8 @@ async fn run(command: Command) -> Result<String, Failure> {
             let user = operator.add_user(registration).await?;
             format!("added {} to the users table", user.email)
         }
-        Command::Account(command) => command.run(&operator).await?,
-        Command::SetPassword { email } => {
+        TableCommand::Account(command) => command.run(&operator).await?,
+        TableCommand::SetPassword { email } => {
             let password = read_password()?;
             operator.set_password(&email, Password(&password)).await?;
             format!("set a new password for {email}; every token it held is retired")

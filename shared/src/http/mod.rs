@@ -12,5 +12,5 @@ pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_tok
 pub use event_guard::{Rejection, guard};
 pub use grant::grant_response;
 pub use request::{JsonObject, json_body, require_method, required_json_body};
-pub use response::{json_response, message_response};
+pub use response::{json_response, message_response, public_json_response};
 pub use runtime::{State, event_service, run, run_json, run_without_auth};

@@ -40,6 +40,15 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
     }
 }
 
+/// `200` with `json`, already serialised, that any cache may keep as
+/// `cache_control` says: for public documents, such as the JWKS, which
+/// verifiers fetch often and which hold nothing personal.
+pub fn public_json_response(json: &str, cache_control: HeaderValue) -> Response<Body> {
+    let mut response = response(StatusCode::OK, Body::Text(json.to_owned()));
+    response.headers_mut().insert(CACHE_CONTROL, cache_control);
+    response
+}
+
 /// The client's view of an [`Error`]: its status ([`Error::status`]), a
 /// `{"msg": ...}` body and the headers that status calls for. Token,
 /// credential and store problems get fixed messages, so no internal detail
@@ -58,6 +67,7 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::SignupDisabled => "Signup is disabled",
         Error::UserExists => "User already exists",
         Error::NoSuchAccount => "No such account",
+        Error::NotFound => "Not found",
         Error::StoreUnavailable(_) => "Service temporarily unavailable, try again",
         Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
     };

@@ -1,6 +1,6 @@
 //! The Lambda entry points a function's `main` calls: [`run`] for HTTP
-//! functions with a [`State`] ([`Auth`], or [`Registrar`] for one that
-//! never touches a token), [`run_without_auth`] for HTTP functions that
+//! functions with a [`State`] ([`Auth`], [`Registrar`] for one that never
+//! touches a token, or [`Discovery`] for the published documents), [`run_without_auth`] for HTTP functions that
 //! need no configuration, and [`run_json`] for other events.
 
 use std::convert::Infallible;
@@ -13,10 +13,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Auth;
+use crate::config::DiscoveryConfig;
 use crate::error::Error;
 use crate::http::event_guard::{Rejection, guard};
 use crate::http::response::error_response;
 use crate::registrar::Registrar;
+use crate::tokens::Discovery;
 
 /// What a function builds once per cold start and lends every request.
 pub trait State: Sized + Sync + 'static {
@@ -27,6 +29,13 @@ pub trait State: Sized + Sync + 'static {
 impl State for Auth {
     async fn from_env() -> Result<Self, Error> {
         Auth::from_env().await
+    }
+}
+
+impl State for Discovery {
+    async fn from_env() -> Result<Self, Error> {
+        let config = DiscoveryConfig::from_env()?;
+        Discovery::new(&config.jwt_issuer, &config.public_keys)
     }
 }
 

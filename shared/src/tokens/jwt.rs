@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use aws_config::SdkConfig;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -19,7 +21,7 @@ use crate::accounts::RefreshFamily;
 use crate::clock::unix_now;
 use crate::config::Config;
 use crate::error::Error;
-use crate::tokens::{SigningKeys, VerifyingKeys};
+use crate::tokens::{KeySource, KmsSigner, SigningKeys, VerifyingKeys};
 
 /// The `typ` header of every access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -171,10 +173,24 @@ pub struct Tokens {
 }
 
 /// The key new tokens are signed with.
-struct Signer {
-    kid: String,
-    algorithm: Algorithm,
-    key: EncodingKey,
+enum Signer {
+    /// A key in memory: HMAC, or a PEM private key.
+    Local {
+        kid: String,
+        algorithm: Algorithm,
+        key: EncodingKey,
+    },
+    /// A KMS key: one `kms:Sign` call per token.
+    Kms(KmsSigner),
+}
+
+impl Signer {
+    fn kid(&self) -> &str {
+        match self {
+            Signer::Local { kid, .. } => kid,
+            Signer::Kms(kms) => kms.kid(),
+        }
+    }
 }
 
 impl Tokens {
@@ -192,13 +208,50 @@ impl Tokens {
             }
         };
         let signer = signing.map(|keys| signer(config, keys)).transpose()?;
+        Self::build(config, signer, verifying_keys)
+    }
+
+    /// The tokens of `config`: with the keys its key source names, loaded
+    /// from Secrets Manager if so (one GetSecretValue), or with its KMS key
+    /// (no call until the first token is signed), through `sdk_config`.
+    pub async fn from_config(config: &Config, sdk_config: &SdkConfig) -> Result<Self, Error> {
+        match &config.signing_keys {
+            KeySource::Kms { key_id } => {
+                let algorithm = config.jwt_algorithm.unwrap_or(Algorithm::RS256);
+                let client = aws_sdk_kms::Client::new(sdk_config);
+                Self::with_kms(config, KmsSigner::new(client, key_id, algorithm)?)
+            }
+            source => Self::new(config, source.load(sdk_config).await?.as_ref()),
+        }
+    }
+
+    /// Signs with the KMS key `kms`; verifies with `JWT_PUBLIC_KEYS`, which
+    /// must list it (the private key never leaves KMS, so its public half
+    /// comes published: the template's key resource gives it).
+    pub fn with_kms(config: &Config, kms: KmsSigner) -> Result<Self, Error> {
+        let verifying_keys = config.public_keys.clone().ok_or_else(|| {
+            Error::Config(
+                "JWT_SIGNING_KMS_KEY_ID needs JWT_PUBLIC_KEYS, the JWKS that lists the key's \
+                 public half (`sessionless-admin jwks --kms-key-id ...` prints it)"
+                    .into(),
+            )
+        })?;
+        check_algorithm(config, kms.kid(), kms.algorithm())?;
+        Self::build(config, Some(Signer::Kms(kms)), verifying_keys)
+    }
+
+    fn build(
+        config: &Config,
+        signer: Option<Signer>,
+        verifying_keys: VerifyingKeys,
+    ) -> Result<Self, Error> {
         if let Some(signer) = &signer
-            && verifying_keys.find(&signer.kid).is_none()
+            && verifying_keys.find(signer.kid()).is_none()
         {
             return Err(Error::Config(format!(
                 "JWT_PUBLIC_KEYS lacks the current signing key {:?}: publish a key before \
                  signing with it",
-                signer.kid
+                signer.kid()
             )));
         }
 
@@ -236,7 +289,7 @@ impl Tokens {
 
     /// An access token for `subject`. `fresh` says the user just proved
     /// their password; `fam` names the refresh family it comes with, if any.
-    pub fn issue_access(
+    pub async fn issue_access(
         &self,
         subject: Subject<'_>,
         fresh: bool,
@@ -246,7 +299,7 @@ impl Tokens {
         claims.fresh = Some(fresh);
         claims.fam = fam.map(str::to_owned);
         Ok(IssuedToken {
-            token: self.sign(Kind::Access, &claims)?,
+            token: self.sign(Kind::Access, &claims).await?,
             expires_in: self.access_ttl.as_secs(),
         })
     }
@@ -254,7 +307,7 @@ impl Tokens {
     /// A refresh token for `subject`, in family `fam`, or in a new family
     /// when `fam` is `None` (a login). It expires after the configured
     /// lifetime, or at `not_after` (the family's maximum age) if sooner.
-    pub fn issue_refresh(
+    pub async fn issue_refresh(
         &self,
         subject: Subject<'_>,
         fam: Option<String>,
@@ -267,13 +320,13 @@ impl Tokens {
             None => random_id()?,
         };
         claims.fam = Some(fam);
-        self.sign_refresh(claims)
+        self.sign_refresh(claims).await
     }
 
     /// The refresh token a family's item records as current, signed again
     /// with the claims it was first issued with: for a client that lost
     /// the answer that carried it (two tabs refreshing at once).
-    pub fn reissue_refresh(
+    pub async fn reissue_refresh(
         &self,
         subject: Subject<'_>,
         fam: &str,
@@ -290,23 +343,23 @@ impl Tokens {
         claims.exp = family.exp;
         claims.jti = family.jti.clone();
         claims.fam = Some(fam.to_owned());
-        self.sign_refresh(claims)
+        self.sign_refresh(claims).await
     }
 
     /// A device token for `subject`: handed out by every login, and
     /// presented by the next login from the same device. Its `jti` names
     /// the device. It is bound to the account (`aid`) but not to the token
     /// version: it is no credential, so a logout everywhere leaves it.
-    pub fn issue_device(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
+    pub async fn issue_device(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
         let claims = self.claims(subject, self.device_ttl)?;
         Ok(IssuedToken {
-            token: self.sign(Kind::Device, &claims)?,
+            token: self.sign(Kind::Device, &claims).await?,
             expires_in: self.device_ttl.as_secs(),
         })
     }
 
-    fn sign_refresh(&self, claims: WireClaims) -> Result<IssuedRefreshToken, Error> {
-        let token = self.sign(Kind::Refresh, &claims)?;
+    async fn sign_refresh(&self, claims: WireClaims) -> Result<IssuedRefreshToken, Error> {
+        let token = self.sign(Kind::Refresh, &claims).await?;
         let fam = required(claims.fam, "refresh token without `fam`")?;
         Ok(IssuedRefreshToken {
             token,
@@ -360,15 +413,39 @@ impl Tokens {
         &self.verifying_keys
     }
 
-    fn sign(&self, kind: Kind, claims: &WireClaims) -> Result<String, Error> {
+    async fn sign(&self, kind: Kind, claims: &WireClaims) -> Result<String, Error> {
         let signer = self.signer.as_ref().ok_or_else(|| {
             Error::Config("this function only verifies tokens: it has no signing key".into())
         })?;
-        let mut header = Header::new(signer.algorithm);
-        header.typ = Some(kind.typ().to_owned());
-        header.kid = Some(signer.kid.clone());
-        jsonwebtoken::encode(&header, claims, &signer.key)
-            .map_err(|error| Error::Internal(format!("signing a token failed: {error}")))
+        let failed = |error: &dyn std::fmt::Display| {
+            Error::Internal(format!("signing a token failed: {error}"))
+        };
+        match signer {
+            Signer::Local {
+                kid,
+                algorithm,
+                key,
+            } => {
+                let mut header = Header::new(*algorithm);
+                header.typ = Some(kind.typ().to_owned());
+                header.kid = Some(kid.clone());
+                jsonwebtoken::encode(&header, claims, key).map_err(|error| failed(&error))
+            }
+            Signer::Kms(kms) => {
+                let mut header = Header::new(kms.algorithm());
+                header.typ = Some(kind.typ().to_owned());
+                header.kid = Some(kms.kid().to_owned());
+                let header = serde_json::to_vec(&header).map_err(|error| failed(&error))?;
+                let claims = serde_json::to_vec(claims).map_err(|error| failed(&error))?;
+                let message = format!(
+                    "{}.{}",
+                    URL_SAFE_NO_PAD.encode(header),
+                    URL_SAFE_NO_PAD.encode(claims)
+                );
+                let signature = kms.sign(message.as_bytes()).await?;
+                Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
+            }
+        }
     }
 
     /// Signature, algorithm, kind, time window, issuer and audience.
@@ -446,20 +523,23 @@ fn check_header(header: &Header, kind: Kind) -> Result<(), Error> {
 /// The current signing key, checked against `JWT_ALGORITHM` if set.
 fn signer(config: &Config, keys: &SigningKeys) -> Result<Signer, Error> {
     let current = keys.current();
-    if let Some(expected) = config.jwt_algorithm
-        && expected != current.algorithm()
-    {
-        return Err(Error::Config(format!(
-            "JWT_ALGORITHM is {expected:?}, but the current signing key {:?} is a {:?} key",
-            current.kid(),
-            current.algorithm()
-        )));
-    }
-    Ok(Signer {
+    check_algorithm(config, current.kid(), current.algorithm())?;
+    Ok(Signer::Local {
         kid: current.kid().to_owned(),
         algorithm: current.algorithm(),
         key: current.encoding_key()?,
     })
+}
+
+/// Refuses a signing key of another algorithm than `JWT_ALGORITHM`, if set.
+fn check_algorithm(config: &Config, kid: &str, algorithm: Algorithm) -> Result<(), Error> {
+    match config.jwt_algorithm {
+        Some(expected) if expected != algorithm => Err(Error::Config(format!(
+            "JWT_ALGORITHM is {expected:?}, but the current signing key {kid:?} is a \
+             {algorithm:?} key"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A claim its kind of token must carry.

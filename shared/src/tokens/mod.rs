@@ -1,12 +1,15 @@
 //! Tokens: access, refresh and device JWTs, what they grant, and the keys they are
 //! signed and verified with.
 
+mod discovery;
 mod grant;
 mod jwt;
 mod key_generation;
+mod kms;
 mod signing_keys;
 mod verifying_keys;
 
+pub use discovery::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 pub use grant::Grant;
 pub(crate) use jwt::random_id;
 pub use jwt::{
@@ -14,7 +17,8 @@ pub use jwt::{
     REFRESH_TOKEN_TYPE, Subject, TokenClaims, Tokens,
 };
 pub use key_generation::generate_private_pem;
+pub use kms::KmsSigner;
 pub use signing_keys::{
     ALGORITHMS, KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys, parse_algorithm,
 };
-pub use verifying_keys::{VerifyingKey, VerifyingKeys};
+pub use verifying_keys::{VerifyingKey, VerifyingKeys, public_jwk_from_spki};

@@ -41,14 +41,14 @@ const PEM_START: &str = "-----BEGIN ";
 /// that others verify with the public key alone.
 pub const ALGORITHMS: [Algorithm; 3] = [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256];
 
-/// `JWT_ALGORITHM`'s value as an algorithm, if it is one of [`ALGORITHMS`].
+/// An algorithm's name as the algorithm, if it is one of [`ALGORITHMS`].
 pub fn parse_algorithm(name: &str) -> Result<Algorithm, Error> {
     ALGORITHMS
         .into_iter()
         .find(|alg| format!("{alg:?}") == name)
         .ok_or_else(|| {
             Error::Config(format!(
-                "JWT_ALGORITHM is {name:?}; it must be RS256, ES256 or HS256"
+                "the algorithm is {name:?}; it must be RS256, ES256 or HS256"
             ))
         })
 }
@@ -292,6 +292,12 @@ pub enum KeySource {
         /// The secret's name or ARN.
         secret_id: String,
     },
+    /// `JWT_SIGNING_KMS_KEY_ID`: an asymmetric KMS key, which signs every
+    /// token itself ([`crate::tokens::KmsSigner`]).
+    Kms {
+        /// The key's id or ARN.
+        key_id: String,
+    },
 }
 
 impl KeySource {
@@ -303,6 +309,12 @@ impl KeySource {
             KeySource::VerifyOnly => return Ok(None),
             KeySource::Environment(keys) => return Ok(Some(keys.clone())),
             KeySource::SecretsManager { secret_id } => secret_id,
+            KeySource::Kms { key_id } => {
+                return Err(Error::Config(format!(
+                    "JWT_SIGNING_KMS_KEY_ID {key_id}: a KMS key signs itself and holds no key \
+                     set to load"
+                )));
+            }
         };
         let client = aws_sdk_secretsmanager::Client::new(sdk_config);
         let origin = format!("JWT_SIGNING_KEYS_SECRET {secret_id}");

@@ -121,6 +121,33 @@ impl VerifyingKeys {
     }
 }
 
+/// A public key as KMS's `GetPublicKey` answers it (DER
+/// SubjectPublicKeyInfo) as a JWK with `kid`, `alg` and `use`.
+pub fn public_jwk_from_spki(kid: &str, algorithm: Algorithm, der: &[u8]) -> Result<Jwk, Error> {
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n");
+    let key = match algorithm {
+        Algorithm::RS256 => DecodingKey::from_rsa_pem(pem.as_bytes()),
+        Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes()),
+        other => {
+            return Err(Error::Config(format!(
+                "{other:?} has no public key to publish"
+            )));
+        }
+    };
+    let unusable = |error: jsonwebtoken::errors::Error| {
+        Error::Config(format!(
+            "the public key of {kid:?} is not a {algorithm:?} key: {error}"
+        ))
+    };
+    let mut jwk =
+        Jwk::from_decoding_key(&key.map_err(unusable)?, Some(algorithm)).map_err(unusable)?;
+    jwk.common.key_id = Some(kid.to_owned());
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    Ok(jwk)
+}
+
 /// One JWK of a published set as a verifying key, pinned to its `alg`.
 fn verifying_key(mut jwk: Jwk) -> Result<VerifyingKey, String> {
     let kid = jwk.common.key_id.clone().ok_or("every key needs a `kid`")?;

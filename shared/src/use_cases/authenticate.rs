@@ -94,15 +94,18 @@ impl Auth {
         let refresh = if login.remember {
             let max_age = self.config.refresh_family_max_age.as_secs();
             let not_after = now.saturating_add(max_age);
-            let refresh = self.tokens.issue_refresh(user.subject(), None, not_after)?;
+            let refresh = self
+                .tokens
+                .issue_refresh(user.subject(), None, not_after)
+                .await?;
             self.users.add_refresh_family(&user, &refresh, now).await?;
             Some(refresh)
         } else {
             None
         };
         let fam = refresh.as_ref().map(|refresh| refresh.fam.as_str());
-        let access = self.tokens.issue_access(user.subject(), true, fam)?;
-        let device_token = self.tokens.issue_device(user.subject())?;
+        let access = self.tokens.issue_access(user.subject(), true, fam).await?;
+        let device_token = self.tokens.issue_device(user.subject()).await?;
         tracing::info!(
             email = %user.email,
             remember = login.remember,

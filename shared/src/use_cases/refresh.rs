@@ -33,7 +33,7 @@ impl Auth {
         };
         if family.jti != claims.jti {
             if family.is_recent_parent(&claims.jti, now, self.config.refresh_reuse_interval) {
-                return self.regrant(&user, claims.family(), family);
+                return self.regrant(&user, claims.family(), family).await;
             }
             return Err(self.revoke(&user, &claims, "replayed refresh token").await);
         }
@@ -46,7 +46,10 @@ impl Auth {
         }
 
         let fam = Some(claims.family().to_owned());
-        let next = self.tokens.issue_refresh(user.subject(), fam, ends_at)?;
+        let next = self
+            .tokens
+            .issue_refresh(user.subject(), fam, ends_at)
+            .await?;
         match self
             .users
             .rotate_refresh_family(&user.email, family, &next)
@@ -62,7 +65,7 @@ impl Auth {
                     self.config.refresh_reuse_interval,
                 ) =>
             {
-                return self.regrant(&user, claims.family(), &current);
+                return self.regrant(&user, claims.family(), &current).await;
             }
             Rotation::Lost(_) => {
                 return Err(Error::invalid_token("refresh token rotated concurrently"));
@@ -70,7 +73,8 @@ impl Auth {
         }
         let access = self
             .tokens
-            .issue_access(user.subject(), false, Some(claims.family()))?;
+            .issue_access(user.subject(), false, Some(claims.family()))
+            .await?;
         Ok(Grant {
             access,
             refresh: Some(next),
@@ -80,9 +84,20 @@ impl Auth {
 
     /// The family's current refresh token again, and a new access token:
     /// for the parent token presented within the reuse interval.
-    fn regrant(&self, user: &User, fam: &str, family: &RefreshFamily) -> Result<Grant, Error> {
-        let refresh = self.tokens.reissue_refresh(user.subject(), fam, family)?;
-        let access = self.tokens.issue_access(user.subject(), false, Some(fam))?;
+    async fn regrant(
+        &self,
+        user: &User,
+        fam: &str,
+        family: &RefreshFamily,
+    ) -> Result<Grant, Error> {
+        let refresh = self
+            .tokens
+            .reissue_refresh(user.subject(), fam, family)
+            .await?;
+        let access = self
+            .tokens
+            .issue_access(user.subject(), false, Some(fam))
+            .await?;
         Ok(Grant {
             access,
             refresh: Some(refresh),
