@@ -17,7 +17,7 @@ static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {
         _ => None,
     })
     .expect("config");
-    Tokens::new(&config, &SigningKeys::single(SECRET).expect("key")).expect("tokens")
+    Tokens::new(&config, Some(&SigningKeys::single(SECRET).expect("key"))).expect("tokens")
 });
 
 fuzz_target!(|data: &[u8]| {
