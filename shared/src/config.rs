@@ -70,8 +70,10 @@ pub struct Config {
 /// that keeps its keys in Secrets Manager publishes `JWT_PUBLIC_KEYS`.
 #[derive(Debug, Clone)]
 pub struct DiscoveryConfig {
-    /// `JWT_ISSUER`.
-    pub jwt_issuer: String,
+    /// `JWT_ISSUER`. Unset, the issuer is the URL each request arrives at:
+    /// in the template, whose functions cannot name their own API's URL
+    /// without a dependency cycle.
+    pub jwt_issuer: Option<String>,
     /// The keys whose public halves are published.
     pub public_keys: VerifyingKeys,
 }
@@ -100,7 +102,7 @@ impl DiscoveryConfig {
             },
         };
         Ok(Self {
-            jwt_issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
+            jwt_issuer: env.get("JWT_ISSUER"),
             public_keys,
         })
     }

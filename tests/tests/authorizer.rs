@@ -214,3 +214,19 @@ async fn the_example_backend_greets_the_authorized_user() {
         .await;
     assert_eq!(reply.status, 401, "{reply:?}");
 }
+
+#[tokio::test]
+async fn behind_api_gateways_jwt_authorizer_the_backend_greets_the_verified_subject() {
+    let stack = Stack::new().await;
+    let reply = stack
+        .invoke(
+            |_: &Auth, request| hello::handle(request),
+            &event("http-api/hello-jwt.json"),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        reply.json(),
+        json!({"msg": format!("Hello, {DEMO_EMAIL}!"), "email": DEMO_EMAIL})
+    );
+}

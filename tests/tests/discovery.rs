@@ -19,7 +19,7 @@ fn discovery_from(env: &[(&str, String)]) -> Result<&'static Discovery, String> 
             .map(|(_, value)| value.clone())
     })
     .map_err(|error| error.to_string())?;
-    let discovery = Discovery::new(&config.jwt_issuer, &config.public_keys)
+    let discovery = Discovery::new(config.jwt_issuer.as_deref(), &config.public_keys)
         .map_err(|error| error.to_string())?;
     Ok(Box::leak(Box::new(discovery)))
 }
@@ -83,12 +83,37 @@ async fn the_discovery_document_names_the_issuer_and_where_its_keys_are() {
     env.retain(|(name, _)| *name != "JWT_ISSUER");
     env.push(("JWT_ISSUER", format!("{ISSUER}/")));
     let discovery = discovery_from(&env).unwrap();
-    let document: Value = serde_json::from_str(&discovery.openid_configuration).unwrap();
+    let document: Value =
+        serde_json::from_str(discovery.openid_configuration.as_deref().unwrap()).unwrap();
     assert_eq!(document["issuer"], "https://auth.example.com/");
     assert_eq!(
         document["jwks_uri"],
         "https://auth.example.com/.well-known/jwks.json"
     );
+}
+
+#[tokio::test]
+async fn without_a_configured_issuer_the_issuer_is_the_url_the_request_arrived_at() {
+    // As the template deploys it: a function cannot name its own API's URL
+    // without a dependency cycle, so API Gateway's domain name stands in.
+    let mut env = rs256_env();
+    env.retain(|(name, _)| *name != "JWT_ISSUER");
+    let discovery = discovery_from(&env).unwrap();
+    let reply = get(discovery, &event("http-api/openid-configuration.json")).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let document = reply.json();
+    let domain = "https://abc123.execute-api.us-east-1.amazonaws.com";
+    assert_eq!(document["issuer"], domain);
+    assert_eq!(
+        document["jwks_uri"],
+        format!("{domain}/.well-known/jwks.json").as_str()
+    );
+    // A named stage is part of the URL.
+    let mut request: Value =
+        serde_json::from_str(&event("http-api/openid-configuration.json")).unwrap();
+    request["requestContext"]["stage"] = json!("prod");
+    let reply = get(discovery, &request.to_string()).await;
+    assert_eq!(reply.json()["issuer"], format!("{domain}/prod").as_str());
 }
 
 #[tokio::test]
@@ -124,6 +149,7 @@ fn a_configuration_that_cannot_publish_is_refused_at_cold_start() {
 
     let mut not_a_url = rs256_env();
     not_a_url.retain(|(name, _)| *name != "JWT_ISSUER");
+    not_a_url.push(("JWT_ISSUER", "sessionless".to_owned()));
     let message = discovery_error(&not_a_url);
     assert!(
         message.contains("JWT_ISSUER is \"sessionless\""),

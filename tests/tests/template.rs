@@ -51,11 +51,11 @@ fn attribute(value: &Value) -> Option<&str> {
 }
 
 /// What a function's policies allow: the DynamoDB actions, all on the
-/// users table, and whether it may read the signing-key secret. Anything
-/// else fails the test.
-fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, bool) {
+/// users table, and the KMS actions, all on the token signing key.
+/// Anything else fails the test.
+fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut dynamodb = BTreeSet::new();
-    let mut reads_secret = false;
+    let mut kms = BTreeSet::new();
     for policy in resource["Properties"]["Policies"]
         .as_sequence()
         .into_iter()
@@ -79,20 +79,51 @@ fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, bool) {
                         "{name}: {action} on the users table alone"
                     );
                     dynamodb.insert(action);
-                } else if action == "secretsmanager:GetSecretValue" {
-                    assert_eq!(
-                        reference(&statement["Resource"]),
-                        Some("JwtSigningKey"),
-                        "{name}: {action} on the signing-key secret alone"
+                } else if action.starts_with("kms:") {
+                    assert!(
+                        is_the_signing_key(&statement["Resource"]),
+                        "{name}: {action} on the token signing key alone"
                     );
-                    reads_secret = true;
+                    kms.insert(action);
                 } else {
                     panic!("{name}: unexpected action {action}");
                 }
             }
         }
     }
-    (dynamodb, reads_secret)
+    (dynamodb, kms)
+}
+
+/// The signing key as the template names it: the stack's own KMS key, or
+/// the rotation's next key (`SigningKeyArn`).
+fn is_the_signing_key(value: &Value) -> bool {
+    if_parts(value).is_some_and(|(condition, own, next)| {
+        condition == "UseOwnKey"
+            && attribute(own) == Some("TokenSigningKey.Arn")
+            && reference(next) == Some("SigningKeyArn")
+    })
+}
+
+/// What each function may do with the signing key, and what it is told.
+enum KeyRole {
+    /// Signs every token with `kms:Sign`; told the key and the JWKS.
+    Signs,
+    /// Verifies with the JWKS alone; no key permission.
+    Verifies,
+    /// Reads the key's public half for the JWKS (the custom resource).
+    Publishes,
+    /// Never touches a token.
+    None,
+}
+
+fn key_role(crate_name: &str) -> KeyRole {
+    match crate_name {
+        "login" | "refresh" => KeyRole::Signs,
+        "me" | "logout" | "password" | "authorizer" | "discovery" => KeyRole::Verifies,
+        "signing-key-jwks" => KeyRole::Publishes,
+        "signup" | "hello" => KeyRole::None,
+        other => panic!("{other}: say what it does with the signing key"),
+    }
 }
 
 #[test]
@@ -104,7 +135,13 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
     assert_eq!(globals["Handler"], "bootstrap");
     let variables = &globals["Environment"]["Variables"];
     assert_eq!(reference(&variables["USERS_TABLE"]), Some("UsersTable"));
-    for key in ["JWT_SECRET", "JWT_SIGNING_KEYS", "JWT_SIGNING_KEYS_SECRET"] {
+    for key in [
+        "JWT_SECRET",
+        "JWT_SIGNING_KEYS",
+        "JWT_SIGNING_KEYS_SECRET",
+        "JWT_SIGNING_KMS_KEY_ID",
+        "JWT_PUBLIC_KEYS",
+    ] {
         assert!(
             variables[key].is_null(),
             "{key}: no key material for every function"
@@ -147,39 +184,39 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
             manifest.contains(&format!("name = \"{crate_name}\"")),
             "{name}: package {crate_name}"
         );
-        // Every function signs or verifies tokens but the example backend,
-        // signup, the most exposed unauthenticated one, which needs no key,
-        // and discovery, which publishes the public keys it is given: only
-        // those may read the secret, and only they are told it.
-        let needs_keys = !["hello", "signup", "discovery"].contains(&crate_name.as_str());
-        if crate_name == "discovery" {
-            assert_eq!(
-                reference(&resource["Properties"]["Environment"]["Variables"]["JWT_PUBLIC_KEYS"]),
-                Some("JwtPublicKeys"),
-                "{name}: publishes the public keys it is given"
-            );
-        }
-        let (_, reads_secret) = permissions(name, resource);
-        assert_eq!(
-            reads_secret, needs_keys,
-            "{name}: reads the signing keys where, and only where, needed"
-        );
+        // Only login and refresh may sign, only through KMS; every verifier
+        // is told the public keys and may touch no key; signup and hello
+        // know of no key at all.
+        let (_, kms) = permissions(name, resource);
         let own = &resource["Properties"]["Environment"]["Variables"];
-        assert_eq!(
-            reference(&own["JWT_SIGNING_KEYS_SECRET"]).is_some(),
-            needs_keys,
-            "{name}: told the key secret where, and only where, needed"
-        );
-        if needs_keys {
-            assert_eq!(
-                reference(&own["JWT_SIGNING_KEYS_SECRET"]),
-                Some("JwtSigningKey")
-            );
-            assert_eq!(
-                reference(&own["JWT_SIGNING_KEYS_REVISION"]),
-                Some("SigningKeysRevision"),
-                "{name}: a new revision restarts it"
-            );
+        let told_key = (!own["JWT_SIGNING_KMS_KEY_ID"].is_null()).then_some(());
+        let told_jwks = attribute(&own["JWT_PUBLIC_KEYS"]);
+        let kms: Vec<&str> = kms.iter().map(String::as_str).collect();
+        match key_role(&crate_name) {
+            KeyRole::Signs => {
+                assert_eq!(kms, ["kms:Sign"], "{name}");
+                assert!(
+                    is_the_signing_key(&own["JWT_SIGNING_KMS_KEY_ID"]),
+                    "{name}: told the signing key"
+                );
+                assert_eq!(told_jwks, Some("SigningKeyJwks.Jwks"), "{name}");
+            }
+            KeyRole::Verifies => {
+                assert!(kms.is_empty(), "{name}: verifiers touch no key");
+                assert_eq!(told_key, None, "{name}");
+                assert_eq!(told_jwks, Some("SigningKeyJwks.Jwks"), "{name}");
+            }
+            KeyRole::Publishes => {
+                assert_eq!(kms, ["kms:GetPublicKey"], "{name}");
+                assert_eq!((told_key, told_jwks), (None, None), "{name}");
+            }
+            KeyRole::None => {
+                assert!(kms.is_empty(), "{name}");
+                assert_eq!((told_key, told_jwks), (None, None), "{name}");
+            }
+        }
+        for variable in ["JWT_SECRET", "JWT_SIGNING_KEYS", "JWT_SIGNING_KEYS_SECRET"] {
+            assert!(own[variable].is_null(), "{name}: no {variable}");
         }
         let log_group = reference(&resource["Properties"]["LoggingConfig"]["LogGroup"])
             .unwrap_or_else(|| panic!("{name}: a log group of its own"));
@@ -283,7 +320,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
         "discovery" => {
             let discovery: &'static lambda_auth::tokens::Discovery = Box::leak(Box::new(
                 lambda_auth::tokens::Discovery::new(
-                    "https://auth.example.com",
+                    Some("https://auth.example.com"),
                     stack.auth.tokens.verifying_keys(),
                 )
                 .unwrap(),
@@ -297,6 +334,8 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .await;
             assert_eq!(reply.status, 200, "{reply:?}");
         }
+        // A custom resource: CloudFormation calls it, and it reads no table.
+        "signing-key-jwks" => {}
         other => panic!("no flows for {other}: add them here"),
     }
     stack
@@ -392,4 +431,79 @@ fn the_argon2_functions_have_a_concurrency_cap_that_can_be_lifted() {
             "{name}: the condition {condition} exists"
         );
     }
+}
+
+/// The issuer as the template gives it: `IssuerUrl`, or else the issuer
+/// API's own URL.
+#[track_caller]
+fn assert_is_the_issuer(value: &Value, what: &str) {
+    let (condition, custom, default) =
+        if_parts(value).unwrap_or_else(|| panic!("{what}: !If [HasIssuerUrl, ...]"));
+    assert_eq!(condition, "HasIssuerUrl", "{what}");
+    assert_eq!(reference(custom), Some("IssuerUrl"), "{what}");
+    match default {
+        Value::Tagged(tagged) if tagged.tag == "Sub" => assert_eq!(
+            tagged.value.as_str(),
+            Some("https://${IssuerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
+            "{what}"
+        ),
+        other => panic!("{what}: the issuer API's URL, not {other:?}"),
+    }
+}
+
+#[test]
+fn the_issuer_serves_discovery_and_names_no_api_that_needs_it() {
+    let template = template();
+    let resources = &template["Resources"];
+    assert_is_the_issuer(
+        &template["Globals"]["Function"]["Environment"]["Variables"]["JWT_ISSUER"],
+        "Globals",
+    );
+    // The issuer API serves the discovery routes, and nothing else.
+    let discovery = &resources["DiscoveryFunction"]["Properties"];
+    for event in discovery["Events"].as_mapping().unwrap().values() {
+        assert_eq!(reference(&event["Properties"]["ApiId"]), Some("IssuerApi"));
+    }
+    for (name, resource) in functions(&template) {
+        if name == "DiscoveryFunction" {
+            continue;
+        }
+        for event in resource["Properties"]["Events"]
+            .as_mapping()
+            .into_iter()
+            .flat_map(|events| events.values())
+        {
+            assert_eq!(
+                reference(&event["Properties"]["ApiId"]),
+                Some("Api"),
+                "{name}: the issuer API is discovery's alone"
+            );
+        }
+    }
+    // The functions the issuer API depends on cannot be told its URL
+    // without a cycle: discovery takes the URL each request arrives at, and
+    // the custom resource needs none.
+    let own_issuer = |name: &str| {
+        resources[name]["Properties"]["Environment"]["Variables"]["JWT_ISSUER"].clone()
+    };
+    let (condition, custom, unset) = if_parts(&own_issuer("DiscoveryFunction"))
+        .map(|(condition, custom, unset)| (condition.to_owned(), custom.clone(), unset.clone()))
+        .expect("discovery: !If [HasIssuerUrl, IssuerUrl, \"\"]");
+    assert_eq!(
+        (condition.as_str(), reference(&custom), unset.as_str()),
+        ("HasIssuerUrl", Some("IssuerUrl"), Some(""))
+    );
+    assert_eq!(own_issuer("SigningKeyJwksFunction").as_str(), Some(""));
+
+    // API Gateway's JWT authorizer trusts the same issuer and audience, in
+    // front of the example backend.
+    let jwt = &resources["Api"]["Properties"]["Auth"]["Authorizers"]["TokenIssuerJwt"];
+    assert_is_the_issuer(&jwt["JwtConfiguration"]["issuer"], "TokenIssuerJwt");
+    assert_eq!(
+        reference(&jwt["JwtConfiguration"]["audience"][0]),
+        Some("JwtAudience")
+    );
+    let hello_jwt = &resources["HelloFunction"]["Properties"]["Events"]["HelloJwt"]["Properties"];
+    assert_eq!(hello_jwt["Path"], "/hello/jwt");
+    assert_eq!(hello_jwt["Auth"]["Authorizer"], "TokenIssuerJwt");
 }

@@ -35,7 +35,7 @@ impl State for Auth {
 impl State for Discovery {
     async fn from_env() -> Result<Self, Error> {
         let config = DiscoveryConfig::from_env()?;
-        Discovery::new(&config.jwt_issuer, &config.public_keys)
+        Discovery::new(config.jwt_issuer.as_deref(), &config.public_keys)
     }
 }
 

@@ -25,8 +25,12 @@ pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 pub struct Discovery {
     /// The JWKS: every public key tokens may be verified with.
     pub jwks: String,
-    /// The OpenID Connect Discovery document.
-    pub openid_configuration: String,
+    /// The OpenID Connect Discovery document, when the issuer is configured;
+    /// otherwise it is made for the URL each request arrives at
+    /// ([`Discovery::openid_configuration_at`]).
+    pub openid_configuration: Option<String>,
+    /// The algorithms of the published keys.
+    algorithms: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -43,9 +47,33 @@ struct OpenIdConfiguration<'a> {
 
 impl Discovery {
     /// The documents of `issuer` (`JWT_ISSUER`, which must be the http(s)
-    /// URL they are served under, exactly as tokens carry it in `iss`) and
-    /// the public keys of `keys`.
-    pub fn new(issuer: &str, keys: &VerifyingKeys) -> Result<Self, Error> {
+    /// URL they are served under, exactly as tokens carry it in `iss`), or,
+    /// without one, of the URL each request arrives at, and the public keys
+    /// of `keys`.
+    pub fn new(issuer: Option<&str>, keys: &VerifyingKeys) -> Result<Self, Error> {
+        let jwks = keys.public_jwks();
+        let mut algorithms: Vec<String> = Vec::new();
+        for key in &jwks.keys {
+            if let Some(alg) = key.common.key_algorithm {
+                let alg = format!("{alg:?}");
+                if !algorithms.contains(&alg) {
+                    algorithms.push(alg);
+                }
+            }
+        }
+        let mut discovery = Self {
+            jwks: to_json(&jwks)?,
+            openid_configuration: None,
+            algorithms,
+        };
+        if let Some(issuer) = issuer {
+            discovery.openid_configuration = Some(discovery.openid_configuration_at(issuer)?);
+        }
+        Ok(discovery)
+    }
+
+    /// The discovery document of `issuer`, which must be an http(s) URL.
+    pub fn openid_configuration_at(&self, issuer: &str) -> Result<String, Error> {
         let url = Url::parse(issuer).ok().filter(|url| {
             matches!(url.scheme(), "https" | "http")
                 && url.query().is_none()
@@ -57,29 +85,15 @@ impl Discovery {
                  served under, such as https://auth.example.com"
             )));
         }
-        let jwks = keys.public_jwks();
-        let mut algorithms: Vec<String> = Vec::new();
-        for key in &jwks.keys {
-            if let Some(alg) = key.common.key_algorithm {
-                let alg = format!("{alg:?}");
-                if !algorithms.contains(&alg) {
-                    algorithms.push(alg);
-                }
-            }
-        }
-        let configuration = OpenIdConfiguration {
+        to_json(&OpenIdConfiguration {
             issuer,
             jwks_uri: format!("{}{JWKS_PATH}", issuer.trim_end_matches('/')),
             response_types_supported: [],
             subject_types_supported: ["public"],
-            id_token_signing_alg_values_supported: algorithms,
+            id_token_signing_alg_values_supported: self.algorithms.clone(),
             claims_supported: [
                 "sub", "iss", "aud", "exp", "nbf", "iat", "jti", "ver", "aid", "fresh",
             ],
-        };
-        Ok(Self {
-            jwks: to_json(&jwks)?,
-            openid_configuration: to_json(&configuration)?,
         })
     }
 }
