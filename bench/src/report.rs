@@ -172,7 +172,7 @@ fn targets(
                 met: figures.cpu <= limit,
             });
         }
-        if ARGON2_FUNCTIONS.contains(&name) {
+        if ARGON2_FUNCTIONS.contains(&measurement.binary) {
             let limit_kib = floor.peak_rss_kib + ARGON2_MEMORY_KIB * 13 / 10;
             targets.push(Target {
                 what: format!("{name}: peak RSS"),

@@ -6,7 +6,7 @@ use std::path::Path;
 use lambda_auth::Config;
 use lambda_auth::accounts::create_table;
 use lambda_auth::accounts::{Password, User};
-use lambda_auth::tokens::{SINGLE_KEY_ID, SigningKeys, VerifyingKeys, generate_private_pem};
+use lambda_auth::tokens::KmsSigner;
 use lambda_auth::unix_now;
 use lambda_auth::{Auth, Registration, aws};
 use serde_json::{Value, json};
@@ -94,23 +94,6 @@ impl Context {
         Ok(issued.token)
     }
 
-    /// The environment of `discovery` as deployed: an https issuer, and the
-    /// public key of a new RS256 key pair as JWT_PUBLIC_KEYS.
-    fn discovery_env(&self) -> Result<Vec<(String, String)>, BenchError> {
-        let pem = generate_private_pem(jsonwebtoken::Algorithm::RS256)?;
-        let set = json!({"current": "bench", "bench": pem}).to_string();
-        let keys = VerifyingKeys::from_signing_keys(&SigningKeys::from_json(&set, "bench")?)?;
-        let jwks = serde_json::to_string(&keys.public_jwks())
-            .map_err(|error| BenchError::new(format!("the bench JWKS: {error}")))?;
-        Ok(vec![
-            (
-                "JWT_ISSUER".to_owned(),
-                "https://auth.example.com".to_owned(),
-            ),
-            ("JWT_PUBLIC_KEYS".to_owned(), jwks),
-        ])
-    }
-
     /// The hash `floor: argon2` verifies `floor-password` against.
     fn floor_argon2_hash(&self) -> Result<String, BenchError> {
         let policy = self.auth.config.accounts.password_policy;
@@ -119,29 +102,47 @@ impl Context {
             .block_on(policy.hash("floor-password".to_owned()))?)
     }
 
-    /// A Secrets Manager secret holding the bench's signing key as a key
-    /// set, as the template's secret does; its name.
-    fn signing_keys_secret(&self) -> Result<String, BenchError> {
-        let key = std::env::var("JWT_SECRET")
-            .map_err(|_| BenchError::new("JWT_SECRET must be set for the bench"))?;
-        let name = format!("sessionless-bench-keys-{}", std::process::id());
-        let value = json!({ "current": SINGLE_KEY_ID, SINGLE_KEY_ID: key }).to_string();
+    /// The environment of a function that only verifies, as the template
+    /// deploys it: the public keys of the bench's key set, and no key.
+    fn verifier_env(&self) -> Result<Vec<(String, String)>, BenchError> {
+        let jwks = serde_json::to_string(&self.auth.tokens.verifying_keys().public_jwks())
+            .map_err(|error| BenchError::new(format!("the bench JWKS: {error}")))?;
+        Ok(vec![
+            ("JWT_SIGNING_KEYS".to_owned(), String::new()),
+            ("JWT_PUBLIC_KEYS".to_owned(), jwks),
+        ])
+    }
+
+    /// The environment of login as the template deploys it: a KMS key on
+    /// the local KMS signs, and its public key verifies.
+    fn kms_signer_env(&self) -> Result<Vec<(String, String)>, BenchError> {
         self.runtime.block_on(async {
             let sdk_config = aws::sdk_config(&self.auth.config.accounts.dynamodb).await;
-            aws_sdk_secretsmanager::Client::new(&sdk_config)
-                .create_secret()
-                .name(&name)
-                .secret_string(value)
+            let client = aws_sdk_kms::Client::new(&sdk_config);
+            let key = client
+                .create_key()
+                .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+                .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
                 .send()
                 .await
                 .map_err(|error| {
                     BenchError::new(format!(
-                        "creating the key secret: {}",
-                        aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
+                        "creating the KMS key: {}",
+                        aws_sdk_kms::error::DisplayErrorContext(&error)
                     ))
-                })
-        })?;
-        Ok(name)
+                })?;
+            let arn = key
+                .key_metadata
+                .and_then(|metadata| metadata.arn)
+                .ok_or_else(|| BenchError::new("the KMS key has no ARN"))?;
+            let signer = KmsSigner::new(client, &arn, jsonwebtoken::Algorithm::RS256)?;
+            let jwks = json!({"keys": [signer.public_jwk().await?]}).to_string();
+            Ok(vec![
+                ("JWT_SIGNING_KEYS".to_owned(), String::new()),
+                ("JWT_SIGNING_KMS_KEY_ID".to_owned(), arn),
+                ("JWT_PUBLIC_KEYS".to_owned(), jwks),
+            ])
+        })
     }
 
     /// A refresh token recorded on the user's item, as a login would.
@@ -233,28 +234,47 @@ impl Subject {
         floor_argon2
             .env
             .push(("BENCH_ARGON2_HASH".to_owned(), context.floor_argon2_hash()?));
-        let mut me_keys_from_secret = subject(
-            "me, keys from Secrets Manager",
-            "me",
-            Role::Function,
-            Events::Fixed(me_event.clone()),
-            Success::Status(200),
-        );
-        me_keys_from_secret.env = vec![
-            ("JWT_SECRET".to_owned(), String::new()),
-            (
-                "JWT_SIGNING_KEYS_SECRET".to_owned(),
-                context.signing_keys_secret()?,
-            ),
-        ];
-        let mut discovery = subject(
+        // As the template deploys them: verifiers hold the public keys
+        // only; login and refresh sign with RS256 keys in the environment
+        // here (no KMS round trip in their figures), and the KMS-signing
+        // login, as deployed, and an HS256 one have rows of their own, for
+        // the cost of signing.
+        let verifier = |name, events, success| {
+            let mut subject = subject(name, name, Role::Function, events, success);
+            subject.env = context.verifier_env()?;
+            Ok::<_, BenchError>(subject)
+        };
+        let mut discovery = verifier(
             "discovery",
-            "discovery",
-            Role::Function,
             Events::Fixed(event("http-api/jwks.json")?),
             Success::Status(200),
+        )?;
+        discovery.env.push((
+            "JWT_ISSUER".to_owned(),
+            "https://auth.example.com".to_owned(),
+        ));
+        let mut login_kms = subject(
+            "login, KMS signing",
+            "login",
+            Role::Function,
+            Events::Fixed(event("http-api/login-ok.json")?),
+            Success::Status(200),
         );
-        discovery.env = context.discovery_env()?;
+        login_kms.env = context.kms_signer_env()?;
+        let mut login_hs256 = subject(
+            "login, HS256",
+            "login",
+            Role::Function,
+            Events::Fixed(event("http-api/login-ok.json")?),
+            Success::Status(200),
+        );
+        login_hs256.env = vec![
+            ("JWT_SIGNING_KEYS".to_owned(), String::new()),
+            (
+                "JWT_SECRET".to_owned(),
+                "bench-hmac-key-not-used-anywhere-else-0123456789".to_owned(),
+            ),
+        ];
         Ok(vec![
             subject(
                 "floor: hello",
@@ -265,24 +285,15 @@ impl Subject {
             ),
             floor_getitem,
             floor_argon2,
-            subject(
-                "me",
-                "me",
-                Role::Function,
-                Events::Fixed(me_event),
-                Success::Status(200),
-            ),
-            me_keys_from_secret,
-            subject(
+            verifier("me", Events::Fixed(me_event), Success::Status(200))?,
+            verifier(
                 "authorizer",
-                "authorizer",
-                Role::Function,
                 Events::Fixed(with_bearer(
                     event("authorizer/http-api-request.json")?,
                     &demo_token,
                 )),
                 Success::Authorized,
-            ),
+            )?,
             subject(
                 "hello",
                 "hello",
@@ -298,6 +309,8 @@ impl Subject {
                 Events::Fixed(event("http-api/login-ok.json")?),
                 Success::Status(200),
             ),
+            login_kms,
+            login_hs256,
             subject(
                 "signup",
                 "signup",
@@ -318,25 +331,21 @@ impl Subject {
                 },
                 Success::Status(200),
             ),
-            subject(
+            verifier(
                 "logout",
-                "logout",
-                Role::Function,
                 Events::Logout {
                     template: event("http-api/logout.json")?,
                 },
                 Success::Status(200),
-            ),
-            subject(
+            )?,
+            verifier(
                 "password",
-                "password",
-                Role::Function,
                 Events::Password {
                     template: event("http-api/password-change.json")?,
                     turn: 0,
                 },
                 Success::Status(200),
-            ),
+            )?,
         ])
     }
 
