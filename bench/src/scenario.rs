@@ -113,8 +113,9 @@ impl Context {
         ])
     }
 
-    /// The environment of login as the template deploys it: a KMS key on
-    /// the local KMS signs, and its public key verifies.
+    /// The environment of login and refresh as the template deploys them: a
+    /// KMS key on the local KMS signs, and the JWKS lists it beside the
+    /// bench's own key, whose refresh tokens the scenarios present.
     fn kms_signer_env(&self) -> Result<Vec<(String, String)>, BenchError> {
         self.runtime.block_on(async {
             let sdk_config = aws::sdk_config(&self.auth.config.accounts.dynamodb).await;
@@ -136,7 +137,9 @@ impl Context {
                 .and_then(|metadata| metadata.arn)
                 .ok_or_else(|| BenchError::new("the KMS key has no ARN"))?;
             let signer = KmsSigner::new(client, &arn, jsonwebtoken::Algorithm::RS256)?;
-            let jwks = json!({"keys": [signer.public_jwk().await?]}).to_string();
+            let mut keys = self.auth.tokens.verifying_keys().public_jwks().keys;
+            keys.push(signer.public_jwk().await?);
+            let jwks = json!({ "keys": keys }).to_string();
             Ok(vec![
                 ("JWT_SIGNING_KEYS".to_owned(), String::new()),
                 ("JWT_SIGNING_KMS_KEY_ID".to_owned(), arn),
@@ -235,10 +238,9 @@ impl Subject {
             .env
             .push(("BENCH_ARGON2_HASH".to_owned(), context.floor_argon2_hash()?));
         // As the template deploys them: verifiers hold the public keys
-        // only; login and refresh sign with RS256 keys in the environment
-        // here (no KMS round trip in their figures), and the KMS-signing
-        // login, as deployed, and an HS256 one have rows of their own, for
-        // the cost of signing.
+        // only, and refresh signs through KMS. Login signs with a local
+        // RS256 key here, and has rows of its own for KMS, as deployed, and
+        // for HS256, for the cost of signing.
         let verifier = |name, events, success| {
             let mut subject = subject(name, name, Role::Function, events, success);
             subject.env = context.verifier_env()?;
@@ -261,6 +263,17 @@ impl Subject {
             Success::Status(200),
         );
         login_kms.env = context.kms_signer_env()?;
+        let mut refresh = subject(
+            "refresh",
+            "refresh",
+            Role::Function,
+            Events::Refresh {
+                template: event("http-api/refresh-header-token.json")?,
+                token: context.refresh_token(REFRESH_EMAIL)?,
+            },
+            Success::Status(200),
+        );
+        refresh.env = context.kms_signer_env()?;
         let mut login_hs256 = subject(
             "login, HS256",
             "login",
@@ -321,16 +334,7 @@ impl Subject {
                 },
                 Success::Status(201),
             ),
-            subject(
-                "refresh",
-                "refresh",
-                Role::Function,
-                Events::Refresh {
-                    template: event("http-api/refresh-header-token.json")?,
-                    token: context.refresh_token(REFRESH_EMAIL)?,
-                },
-                Success::Status(200),
-            ),
+            refresh,
             verifier(
                 "logout",
                 Events::Logout {

@@ -219,6 +219,16 @@ impl Stack {
         Self::with_env(&[]).await
     }
 
+    /// A stack that signs with `forger`'s key (RS256, ES256 or HS256).
+    pub async fn signing_with(forger: &forge::Forger) -> Self {
+        let env = forger.env();
+        let env: Vec<(&str, &str)> = env
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        Self::with_env(&env).await
+    }
+
     /// A stack with the production DynamoDB timeouts and retries, for the
     /// tests of how failures are bounded.
     pub async fn with_production_timeouts() -> Self {

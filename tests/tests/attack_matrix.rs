@@ -275,12 +275,7 @@ fn assert_generic_401(reply: &Reply, elapsed: Duration, name: &str) {
 /// Every case against a stack that signs with `algorithm`.
 async fn every_case_is_refused(algorithm: Algorithm) {
     let forger = Forger::new(algorithm);
-    let env = forger.env();
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
-    let stack = Stack::with_env(&env).await;
+    let stack = Stack::signing_with(&forger).await;
     // The forger signs with the stack's real key: a genuine header and
     // genuine claims make a token that works, so in every case below only
     // what the case names is wrong.

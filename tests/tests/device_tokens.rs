@@ -47,6 +47,23 @@ fn device_id(stack: &Stack, token: &str) -> String {
     stack.auth.tokens.verify_device(token).expect("device").jti
 }
 
+/// Sets `field` of `device_token`'s lockout entry to a second ago, as
+/// waiting would.
+async fn move_into_the_past(stack: &Stack, device_token: &str, field: &str) {
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("SET device_lockouts.#device.#field = :past")
+        .expression_attribute_names("#device", device_id(stack, device_token))
+        .expression_attribute_names("#field", field)
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::N((unix_now().unwrap() - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("edit the device's entry");
+}
+
 async fn device_lockouts(stack: &Stack) -> usize {
     let user = stack.user(DEMO_EMAIL).await.expect("the demo user");
     user.device_lockouts.map_or(0, |map| map.len())
@@ -99,18 +116,7 @@ async fn a_device_has_a_lock_of_its_own_that_a_success_clears() {
     assert_eq!(login(&stack, DEMO_PASSWORD, Some(&other)).await.status, 200);
 
     // The lock doubles with the next failure after it, as the email's does.
-    let id = device_id(&stack, &device);
-    stack
-        .edit_item(DEMO_EMAIL)
-        .update_expression("SET device_lockouts.#device.locked_until = :past")
-        .expression_attribute_names("#device", &id)
-        .expression_attribute_values(
-            ":past",
-            AttributeValue::N((unix_now().unwrap() - 1).to_string()),
-        )
-        .send()
-        .await
-        .expect("end the device's lock");
+    move_into_the_past(&stack, &device, "locked_until").await;
     fail(&stack, Some(&device), 1).await;
     login(&stack, DEMO_PASSWORD, Some(&device))
         .await
@@ -196,17 +202,7 @@ async fn the_device_entries_an_account_keeps_are_bounded() {
     login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
 
     // Entries past their window make room for new ones.
-    stack
-        .edit_item(DEMO_EMAIL)
-        .update_expression("SET device_lockouts.#device.failures_expire_at = :past")
-        .expression_attribute_names("#device", device_id(&stack, &devices[0]))
-        .expression_attribute_values(
-            ":past",
-            AttributeValue::N((unix_now().unwrap() - 1).to_string()),
-        )
-        .send()
-        .await
-        .expect("age one entry");
+    move_into_the_past(&stack, &devices[0], "failures_expire_at").await;
     let reply = login(&stack, DEMO_PASSWORD, Some(last)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS - 1);

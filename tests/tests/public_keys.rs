@@ -12,12 +12,7 @@ use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_SECRET};
 /// A stack that signs with a new `algorithm` key, and that key.
 async fn signing_stack(algorithm: Algorithm) -> (Stack, Forger) {
     let forger = Forger::new(algorithm);
-    let env = forger.env();
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
-    (Stack::with_env(&env).await, forger)
+    (Stack::signing_with(&forger).await, forger)
 }
 
 /// The JWKS `stack` publishes.

@@ -118,22 +118,12 @@ impl UserStore {
         let fam = refresh.fam.as_str();
         let family = to_value(&RefreshFamily::started(refresh))?;
         let nested = || {
-            let mut update = Update::new("SET refresh_families.#fam = :family")
+            let update = Update::new("SET refresh_families.#fam = :family")
                 .condition("attribute_exists(refresh_families)")
                 .name("#fam", fam)
                 .value(":family", family.clone());
             let live = user.refresh_families.as_ref();
-            for (index, stale) in stale_families(live, now).into_iter().enumerate() {
-                let placeholder = format!("#stale{index}");
-                update
-                    .expression
-                    .push_str(if index == 0 { " REMOVE " } else { ", " });
-                update
-                    .expression
-                    .push_str(&format!("refresh_families.{placeholder}"));
-                update = update.name(&placeholder, stale);
-            }
-            update
+            update.removing_keys("refresh_families", stale_families(live, now))
         };
         let whole = || {
             Update::new("SET refresh_families = :families")
@@ -396,23 +386,13 @@ impl UserStore {
                     ":lockouts",
                     AttributeValue::M(HashMap::from([(device.to_owned(), to_value(next)?)])),
                 ),
-            (Some(_), None) => {
-                let mut update = Update::new("SET device_lockouts.#device = :next").condition(
+            (Some(_), None) => Update::new("SET device_lockouts.#device = :next")
+                .condition(
                     "attribute_exists(device_lockouts) \
                      AND attribute_not_exists(device_lockouts.#device)",
-                );
-                for (index, stale) in stale.iter().enumerate() {
-                    let placeholder = format!("#stale{index}");
-                    update
-                        .expression
-                        .push_str(if index == 0 { " REMOVE " } else { ", " });
-                    update
-                        .expression
-                        .push_str(&format!("device_lockouts.{placeholder}"));
-                    update = update.name(&placeholder, stale);
-                }
-                update.value(":next", to_value(next)?)
-            }
+                )
+                .removing_keys("device_lockouts", stale.iter().map(String::as_str))
+                .value(":next", to_value(next)?),
             (Some(_), Some(expected)) => Update::new("SET device_lockouts.#device = :next")
                 .condition(
                     "device_lockouts.#device.failed_logins = :count \

@@ -63,6 +63,24 @@ impl Update {
         self
     }
 
+    /// Adds a REMOVE clause for `keys` of the map attribute `map`, each
+    /// through a name placeholder (keys are data, never expression text).
+    /// The expression must have no REMOVE clause yet.
+    pub(super) fn removing_keys<'k>(
+        mut self,
+        map: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Self {
+        for (index, key) in keys.into_iter().enumerate() {
+            let placeholder = format!("#stale{index}");
+            self.expression
+                .push_str(if index == 0 { " REMOVE " } else { ", " });
+            self.expression.push_str(&format!("{map}.{placeholder}"));
+            self = self.name(&placeholder, key);
+        }
+        self
+    }
+
     pub(super) fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
         self.values.insert(placeholder.to_owned(), value);
         self
