@@ -15,7 +15,7 @@ import boto3
 
 CURRENT = "current"
 KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-# 64 letters and digits: 381 random bits, as the template generates.
+# 64 letters and digits: 381 random bits.
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 64
 
@@ -92,8 +92,8 @@ def main(args):
     print(describe(keys))
     if step is not None:
         print(
-            "Functions read the keys at cold start: start fresh environments with\n"
-            "  sam deploy --parameter-overrides SigningKeysRevision=<a new value>"
+            "Functions read the keys at cold start: start fresh environments\n"
+            "(any change to their configuration does) before the next step."
         )
     return 0
 
