@@ -104,8 +104,11 @@ impl Auth {
             None
         };
         let fam = refresh.as_ref().map(|refresh| refresh.fam.as_str());
-        let access = self.tokens.issue_access(user.subject(), true, fam).await?;
-        let device_token = self.tokens.issue_device(user.subject()).await?;
+        // Side by side: with a KMS key each is a round trip of its own.
+        let (access, device_token) = tokio::try_join!(
+            self.tokens.issue_access(user.subject(), true, fam),
+            self.tokens.issue_device(user.subject()),
+        )?;
         tracing::info!(
             email = %user.email,
             remember = login.remember,

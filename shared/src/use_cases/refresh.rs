@@ -46,10 +46,13 @@ impl Auth {
         }
 
         let fam = Some(claims.family().to_owned());
-        let next = self
-            .tokens
-            .issue_refresh(user.subject(), fam, ends_at)
-            .await?;
+        // Side by side: with a KMS key each is a round trip of its own. The
+        // access token is handed out only if the rotation below succeeds.
+        let (next, access) = tokio::try_join!(
+            self.tokens.issue_refresh(user.subject(), fam, ends_at),
+            self.tokens
+                .issue_access(user.subject(), false, Some(claims.family())),
+        )?;
         match self
             .users
             .rotate_refresh_family(&user.email, family, &next)
@@ -71,10 +74,6 @@ impl Auth {
                 return Err(Error::invalid_token("refresh token rotated concurrently"));
             }
         }
-        let access = self
-            .tokens
-            .issue_access(user.subject(), false, Some(claims.family()))
-            .await?;
         Ok(Grant {
             access,
             refresh: Some(next),
@@ -90,14 +89,10 @@ impl Auth {
         fam: &str,
         family: &RefreshFamily,
     ) -> Result<Grant, Error> {
-        let refresh = self
-            .tokens
-            .reissue_refresh(user.subject(), fam, family)
-            .await?;
-        let access = self
-            .tokens
-            .issue_access(user.subject(), false, Some(fam))
-            .await?;
+        let (refresh, access) = tokio::try_join!(
+            self.tokens.reissue_refresh(user.subject(), fam, family),
+            self.tokens.issue_access(user.subject(), false, Some(fam)),
+        )?;
         Ok(Grant {
             access,
             refresh: Some(refresh),
