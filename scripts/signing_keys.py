@@ -1,9 +1,16 @@
-"""The rotation steps of scripts/signing-keys, on a key set in Secrets Manager.
+"""The rotation steps of scripts/signing-keys.
 
-A key set is {"current": KID, KID: KEY, ...} (shared/src/signing_keys.rs).
-Each step reads the secret, checks the change keeps the set valid, and
-writes a new version. Keys are never printed.
+On a key set in Secrets Manager: a key set is {"current": KID, KID: KEY,
+...} (shared/src/tokens/signing_keys.rs). Each step reads the secret, checks
+the change keeps the set valid, and writes a new version. Keys are never
+printed.
+
+With the template's KMS key: `kms new` makes the next key, and `kms jwks`
+prints the public halves of KMS keys as the JWKS the template's ExtraJwks
+parameter takes, each under its key id, as tokens name it in `kid`.
 """
+
+import base64
 
 import json
 import re
@@ -22,7 +29,9 @@ KEY_LENGTH = 64
 USAGE = """usage: scripts/signing-keys SECRET show
        scripts/signing-keys SECRET add KID
        scripts/signing-keys SECRET promote KID
-       scripts/signing-keys SECRET retire KID"""
+       scripts/signing-keys SECRET retire KID
+       scripts/signing-keys kms new
+       scripts/signing-keys kms jwks KEY_ARN [KEY_ARN ...]"""
 
 
 class RefusedStep(Exception):
@@ -71,7 +80,56 @@ def describe(keys):
     return f"signing with {keys[CURRENT]!r}; verifying {listed}"
 
 
+def b64url(number):
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def public_jwk(client, key_arn):
+    """The public half of a KMS signing key as a JWK: what the custom
+    resource publishes (functions/signing-key-jwks), with the key id as kid."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    answer = client.get_public_key(KeyId=key_arn)
+    kid = answer["KeyId"].rsplit("/", 1)[-1]
+    key = load_der_public_key(answer["PublicKey"])
+    if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
+        return {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+                "n": b64url(numbers.n), "e": b64url(numbers.e)}
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
+        numbers = key.public_numbers()
+        coordinate = lambda value: base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
+        return {"kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256",
+                "x": coordinate(numbers.x), "y": coordinate(numbers.y)}
+    raise RefusedStep(f"{key_arn}: not an RSA_2048 or ECC_NIST_P256 signing key")
+
+
+def kms(args):
+    client = boto3.client("kms")
+    if args == ["new"]:
+        key = client.create_key(
+            KeySpec="RSA_2048",
+            KeyUsage="SIGN_VERIFY",
+            Description="Signs the Sessionless tokens (RS256)",
+        )
+        print(key["KeyMetadata"]["Arn"])
+        return 0
+    if len(args) >= 2 and args[0] == "jwks":
+        print(json.dumps({"keys": [public_jwk(client, arn) for arn in args[1:]]}))
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
 def main(args):
+    if args and args[0] == "kms":
+        try:
+            return kms(args[1:])
+        except RefusedStep as refused:
+            print(f"signing-keys: {refused}", file=sys.stderr)
+            return 1
     if len(args) == 2 and args[1] == "show":
         step, kid = None, None
     elif len(args) == 3 and args[1] in STEPS:

@@ -290,3 +290,73 @@ async fn the_runbook_rotates_with_scripts_signing_keys() {
     assert_eq!(next_key.len(), 64);
     assert!(!out.contains(next_key), "keys are never printed");
 }
+
+/// `scripts/signing-keys kms ...`: its output, which must succeed.
+fn kms_step(args: &[&str]) -> String {
+    let mut all = vec!["kms"];
+    all.extend_from_slice(args);
+    let (ok, out) = signing_keys(&all);
+    assert!(ok, "scripts/signing-keys {all:?}: {out}");
+    out.trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
+    // The template's key, and a stack signing with it.
+    let old = kms_step(&["new"]);
+    let signing_with = |key: &str, jwks: &str| {
+        [
+            ("JWT_SECRET", String::new()),
+            ("JWT_SIGNING_KMS_KEY_ID", key.to_owned()),
+            ("JWT_PUBLIC_KEYS", jwks.to_owned()),
+        ]
+    };
+    let env = signing_with(&old, &kms_step(&["jwks", &old]));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let before = Stack::with_env(&env).await;
+    let (old_access, _) = before.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+
+    // The script's JWK is the one the template's custom resource publishes.
+    let published = lambda_auth::tokens::KmsSigner::new(
+        aws_sdk_kms::Client::new(
+            &lambda_auth::aws::sdk_config(&sessionless_tests::TEST_DYNAMODB).await,
+        ),
+        &old,
+        jsonwebtoken::Algorithm::RS256,
+    )
+    .unwrap()
+    .public_jwk()
+    .await
+    .unwrap();
+    let script: serde_json::Value = serde_json::from_str(&kms_step(&["jwks", &old])).unwrap();
+    assert_eq!(script["keys"][0], serde_json::to_value(&published).unwrap());
+
+    // Steps 1 and 2: the next key signs; the old one stays published.
+    let next = kms_step(&["new"]);
+    let env = signing_with(&next, &kms_step(&["jwks", &next, &old]));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let rotated = before.restarted_with(&env).await;
+    let (new_access, _) = rotated.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&new_access), next.rsplit('/').next().unwrap());
+    assert_eq!(me_status(&rotated, &old_access).await, 200, "signed before");
+    assert_eq!(me_status(&rotated, &new_access).await, 200);
+
+    // Step 3: the old key is no longer published; its tokens are refused.
+    let env = signing_with(&next, &kms_step(&["jwks", &next]));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let retired = before.restarted_with(&env).await;
+    assert_eq!(me_status(&retired, &old_access).await, 401);
+    assert_eq!(me_status(&retired, &new_access).await, 200);
+
+    let (ok, out) = signing_keys(&["kms", "jwks"]);
+    assert!(!ok && out.contains("usage"), "{out}");
+}
