@@ -27,7 +27,8 @@ KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 64
 
 USAGE = """usage: scripts/signing-keys SECRET show
-       scripts/signing-keys SECRET add KID
+       scripts/signing-keys SECRET jwks
+       scripts/signing-keys SECRET add KID [--algorithm RS256|ES256|HS256]
        scripts/signing-keys SECRET promote KID
        scripts/signing-keys SECRET retire KID
        scripts/signing-keys kms new
@@ -49,12 +50,48 @@ def read(client, secret_id):
     return keys
 
 
-def add(keys, kid):
+ALGORITHMS = ("RS256", "ES256", "HS256")
+
+
+def algorithm_of(key):
+    """RS256 for an RSA PEM key, ES256 for an EC one, HS256 for a secret."""
+    if not key.lstrip().startswith("-----BEGIN"):
+        return "HS256"
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    private = load_pem_private_key(key.encode(), password=None)
+    return "ES256" if isinstance(private, ec.EllipticCurvePrivateKey) else "RS256"
+
+
+def new_key(algorithm):
+    """A new key of `algorithm`: a PKCS#8 PEM private key, or 64 random
+    letters and digits for HS256."""
+    if algorithm == "HS256":
+        return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if algorithm == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        private = ec.generate_private_key(ec.SECP256R1())
+    return private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def add(keys, kid, algorithm=None):
+    """Adds a new key `kid`, of `algorithm` or else of the current key's."""
     if not KID_PATTERN.match(kid) or kid == CURRENT:
         raise RefusedStep(f"{kid!r}: a key id is 1 to 64 letters, digits, '-', '_' or '.'")
     if kid in keys:
         raise RefusedStep(f"{kid!r} is already listed")
-    keys[kid] = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+    if algorithm is not None and algorithm not in ALGORITHMS:
+        raise RefusedStep(f"{algorithm!r}: the algorithm is RS256, ES256 or HS256")
+    keys[kid] = new_key(algorithm or algorithm_of(keys[keys[CURRENT]]))
 
 
 def promote(keys, kid):
@@ -85,25 +122,43 @@ def b64url(number):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def public_jwk(client, key_arn):
-    """The public half of a KMS signing key as a JWK: what the custom
-    resource publishes (functions/signing-key-jwks), with the key id as kid."""
+def jwk_of(public_key, kid, where):
+    """A public key as the JWK our verifiers take: kid, alg, use, and the
+    public numbers; never a private part."""
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if isinstance(public_key, rsa.RSAPublicKey):
+        numbers = public_key.public_numbers()
+        return {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+                "n": b64url(numbers.n), "e": b64url(numbers.e)}
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+        numbers = public_key.public_numbers()
+        coordinate = lambda value: base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
+        return {"kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256",
+                "x": coordinate(numbers.x), "y": coordinate(numbers.y)}
+    raise RefusedStep(f"{where}: not an RSA or EC P-256 key")
+
+
+def public_jwk(client, key_arn):
+    """The public half of a KMS signing key: what the custom resource
+    publishes (functions/signing-key-jwks), with the key id as kid."""
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
     answer = client.get_public_key(KeyId=key_arn)
     kid = answer["KeyId"].rsplit("/", 1)[-1]
-    key = load_der_public_key(answer["PublicKey"])
-    if isinstance(key, rsa.RSAPublicKey):
-        numbers = key.public_numbers()
-        return {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
-                "n": b64url(numbers.n), "e": b64url(numbers.e)}
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
-        numbers = key.public_numbers()
-        coordinate = lambda value: base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
-        return {"kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256",
-                "x": coordinate(numbers.x), "y": coordinate(numbers.y)}
-    raise RefusedStep(f"{key_arn}: not an RSA_2048 or ECC_NIST_P256 signing key")
+    return jwk_of(load_der_public_key(answer["PublicKey"]), kid, key_arn)
+
+
+def set_jwks(keys):
+    """The public halves of a key set's RS256 and ES256 keys; HMAC secrets
+    have none and are never published."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return {"keys": [
+        jwk_of(load_pem_private_key(key.encode(), password=None).public_key(), kid, kid)
+        for kid, key in sorted(keys.items())
+        if kid != CURRENT and algorithm_of(key) != "HS256"
+    ]}
 
 
 def kms(args):
@@ -130,6 +185,17 @@ def main(args):
         except RefusedStep as refused:
             print(f"signing-keys: {refused}", file=sys.stderr)
             return 1
+    algorithm = None
+    if len(args) == 5 and args[1] == "add" and args[3] == "--algorithm":
+        algorithm, args = args[4], args[:3]
+    if len(args) == 2 and args[1] == "jwks":
+        try:
+            keys = read(boto3.client("secretsmanager"), args[0])
+        except RefusedStep as refused:
+            print(f"signing-keys: {refused}", file=sys.stderr)
+            return 1
+        print(json.dumps(set_jwks(keys)))
+        return 0
     if len(args) == 2 and args[1] == "show":
         step, kid = None, None
     elif len(args) == 3 and args[1] in STEPS:
@@ -141,8 +207,11 @@ def main(args):
     client = boto3.client("secretsmanager")
     try:
         keys = read(client, secret_id)
-        if step is not None:
+        if step is add:
+            add(keys, kid, algorithm)
+        elif step is not None:
             step(keys, kid)
+        if step is not None:
             client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(keys))
     except RefusedStep as refused:
         print(f"signing-keys: {refused}; the secret is unchanged", file=sys.stderr)

@@ -41,10 +41,12 @@ const TRANSIENT_CODES: [&str; 5] = [
     "ServiceUnavailable",
 ];
 
-/// Sorts an SDK failure into "unavailable" (timeouts, connection failures,
-/// throttling, 5xx: the client may retry) or a plain failure. The SDK's text
-/// goes into the error for the logs only.
-pub(crate) fn store_error<E, R>(operation: &str, error: SdkError<E, R>) -> Error
+/// Sorts a failed AWS call (DynamoDB, or KMS when it signs) into
+/// "unavailable" (timeouts, connection failures, throttling, 5xx: the client
+/// may retry; [`Error::StoreUnavailable`]) or a plain failure
+/// ([`Error::StoreFailure`]). The SDK's text goes into the error for the
+/// logs only.
+pub(crate) fn aws_error<E, R>(operation: &str, error: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -70,7 +72,7 @@ where
 /// True when a call succeeded, false when DynamoDB refused it the way
 /// `refused` recognises (a failed condition, a table that exists): an
 /// answer the caller has a meaning for, not a failure. Anything else is
-/// sorted by [`store_error`].
+/// sorted by [`aws_error`].
 pub(crate) fn succeeded<O, E, R>(
     operation: &str,
     result: Result<O, SdkError<E, R>>,
@@ -83,6 +85,6 @@ where
     match result {
         Ok(_) => Ok(true),
         Err(error) if error.as_service_error().is_some_and(refused) => Ok(false),
-        Err(error) => Err(store_error(operation, error)),
+        Err(error) => Err(aws_error(operation, error)),
     }
 }

@@ -55,12 +55,13 @@ pub enum Error {
     #[error("invalid token: {0}")]
     InvalidToken(Cow<'static, str>),
 
-    /// DynamoDB could not be reached in time, or is throttling us: worth a retry.
+    /// DynamoDB (or KMS, signing a token) could not be reached in time, or
+    /// is throttling us: worth a retry.
     #[error("user store unavailable: {0}")]
     StoreUnavailable(String),
 
-    /// DynamoDB answered with an error that a retry will not fix (missing
-    /// table, denied access, malformed item).
+    /// DynamoDB (or KMS) answered with an error that a retry will not fix
+    /// (missing table or key, denied access, malformed item).
     #[error("user store failure: {0}")]
     StoreFailure(String),
 

@@ -360,3 +360,78 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
     let (ok, out) = signing_keys(&["kms", "jwks"]);
     assert!(!ok && out.contains("usage"), "{out}");
 }
+
+#[tokio::test]
+async fn the_secrets_manager_runbook_rotates_rs256_keys_and_publishes_their_jwks() {
+    let pem = lambda_auth::tokens::generate_private_pem(jsonwebtoken::Algorithm::RS256).unwrap();
+    let secret = create_secret(&json!({"current": "initial", "initial": pem}).to_string()).await;
+    let jwks = |secret: &str| {
+        let (ok, out) = signing_keys(&[secret, "jwks"]);
+        assert!(ok, "{out}");
+        out.trim().to_owned()
+    };
+    // Signers read the set; verifiers get the script's JWKS alone.
+    let signer_env = [
+        ("JWT_SECRET", ""),
+        ("JWT_SIGNING_KEYS_SECRET", secret.as_str()),
+    ];
+    let signer = Stack::with_env(&signer_env).await;
+    let (old_access, _) = signer.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let verifier_env = |jwks: &str| {
+        [
+            ("JWT_SECRET", String::new()),
+            ("JWT_SIGNING_KEYS_SECRET", String::new()),
+            ("JWT_PUBLIC_KEYS", jwks.to_owned()),
+        ]
+    };
+    let env = verifier_env(&jwks(&secret));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    assert_eq!(
+        me_status(&signer.restarted_with(&env).await, &old_access).await,
+        200
+    );
+
+    // `add` follows the current key's algorithm; the new key is published
+    // before it signs, and the old one stays until it is retired.
+    let (ok, out) = signing_keys(&[&secret, "add", "next"]);
+    assert!(ok, "{out}");
+    let (ok, out) = signing_keys(&[&secret, "add", "spare", "--algorithm", "ES256"]);
+    assert!(ok, "{out}");
+    let published: serde_json::Value = serde_json::from_str(&jwks(&secret)).unwrap();
+    let algorithms: Vec<(&str, &str)> = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| (key["kid"].as_str().unwrap(), key["alg"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        algorithms,
+        [("initial", "RS256"), ("next", "RS256"), ("spare", "ES256")]
+    );
+    for key in published["keys"].as_array().unwrap() {
+        assert!(key.get("d").is_none(), "no private part: {key}");
+    }
+    let (ok, out) = signing_keys(&[&secret, "promote", "next"]);
+    assert!(ok, "{out}");
+    let rotated = signer.restarted_with(&signer_env).await;
+    let (new_access, _) = rotated.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(kid_of(&new_access), "next");
+    let env = verifier_env(&jwks(&secret));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let verifier = signer.restarted_with(&env).await;
+    assert_eq!(
+        me_status(&verifier, &old_access).await,
+        200,
+        "signed before"
+    );
+    assert_eq!(me_status(&verifier, &new_access).await, 200);
+
+    let (ok, out) = signing_keys(&[&secret, "add", "bad", "--algorithm", "PS256"]);
+    assert!(!ok && out.contains("RS256, ES256 or HS256"), "{out}");
+}

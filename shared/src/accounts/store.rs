@@ -16,7 +16,7 @@ use crate::accounts::DeviceLockout;
 use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
 use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
-use crate::aws::{store_error, succeeded};
+use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
 use crate::tokens::{IssuedRefreshToken, random_id};
 
@@ -81,7 +81,7 @@ impl UserStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|error| store_error("GetItem", error))?;
+            .map_err(|error| aws_error("GetItem", error))?;
         Ok(output.item)
     }
 
@@ -100,7 +100,7 @@ impl UserStore {
             .await
             .map_err(|error| match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(_)) => Error::UserExists,
-                _ => store_error("PutItem", error),
+                _ => aws_error("PutItem", error),
             })?;
         Ok(())
     }
@@ -482,7 +482,7 @@ impl UserStore {
                 Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
                     Ok(Written::Refused(refused.item.clone().unwrap_or_default()))
                 }
-                _ => Err(store_error("UpdateItem", error)),
+                _ => Err(aws_error("UpdateItem", error)),
             },
         }
     }

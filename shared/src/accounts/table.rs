@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification, TimeToLiveStatus,
 };
 
-use crate::aws::{store_error, succeeded};
+use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
 
 /// The attribute DynamoDB's TTL deletes lockout placeholders by.
@@ -31,7 +31,7 @@ async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), E
         .table_name(table)
         .send()
         .await
-        .map_err(|error| store_error("DescribeTimeToLive", error))?;
+        .map_err(|error| aws_error("DescribeTimeToLive", error))?;
     let current = described.time_to_live_description();
     let on = current.is_some_and(|ttl| {
         ttl.attribute_name() == Some(PLACEHOLDER_EXPIRY_ATTRIBUTE)
@@ -54,7 +54,7 @@ async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), E
         .time_to_live_specification(specification)
         .send()
         .await
-        .map_err(|error| store_error("UpdateTimeToLive", error))?;
+        .map_err(|error| aws_error("UpdateTimeToLive", error))?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::Jwk;
 
-use crate::aws::store_error;
+use crate::aws::aws_error;
 use crate::error::Error;
 use crate::tokens::verifying_keys::public_jwk_from_spki;
 
@@ -62,7 +62,7 @@ impl KmsSigner {
             .signing_algorithm(spec)
             .send()
             .await
-            .map_err(|error| store_error("kms:Sign", error))?;
+            .map_err(|error| aws_error("kms:Sign", error))?;
         let signature = output
             .signature
             .ok_or_else(|| Error::Internal("kms:Sign answered no signature".into()))?
@@ -82,7 +82,7 @@ impl KmsSigner {
             .key_id(&self.key_id)
             .send()
             .await
-            .map_err(|error| store_error("kms:GetPublicKey", error))?;
+            .map_err(|error| aws_error("kms:GetPublicKey", error))?;
         let der = output
             .public_key
             .ok_or_else(|| Error::Internal("kms:GetPublicKey answered no key".into()))?
