@@ -222,11 +222,7 @@ impl Stack {
     /// A stack that signs with `forger`'s key (RS256, ES256 or HS256).
     pub async fn signing_with(forger: &forge::Forger) -> Self {
         let env = forger.env();
-        let env: Vec<(&str, &str)> = env
-            .iter()
-            .map(|(name, value)| (*name, value.as_str()))
-            .collect();
-        Self::with_env(&env).await
+        Self::with_env(&env_refs(&env)).await
     }
 
     /// A stack with the production DynamoDB timeouts and retries, for the
@@ -567,6 +563,14 @@ pub fn reply_from_lambda_response(response: Value) -> Reply {
         headers,
         body,
     }
+}
+
+/// Owned environment overrides as the `(&str, &str)` pairs that
+/// [`Stack::with_env`] and [`Stack::restarted_with`] take.
+pub fn env_refs<'a>(env: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    env.iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
 }
 
 /// The signing keys `config` names, read as a cold start would: from the

@@ -10,8 +10,8 @@ use lambda_auth::tokens::SigningKeys;
 use serde_json::json;
 use sessionless_tests::forge::{access_claims, access_header, sign_text, with};
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, event, load_keys_from, repo_root, with_refresh_token,
-    with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, env_refs, event, load_keys_from, repo_root,
+    with_refresh_token, with_token,
 };
 
 const KEY_1: &str = "rotation-key-one-of-at-least-32-bytes-long";
@@ -312,10 +312,7 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
         ]
     };
     let env = signing_with(&old, &kms_step(&["jwks", &old]));
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let env = env_refs(&env);
     let before = Stack::with_env(&env).await;
     let (old_access, _) = before.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
 
@@ -337,10 +334,7 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
     // Steps 1 and 2: the next key signs; the old one stays published.
     let next = kms_step(&["new"]);
     let env = signing_with(&next, &kms_step(&["jwks", &next, &old]));
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let env = env_refs(&env);
     let rotated = before.restarted_with(&env).await;
     let (new_access, _) = rotated.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
     assert_eq!(kid_of(&new_access), next.rsplit('/').next().unwrap());
@@ -349,10 +343,7 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
 
     // Step 3: the old key is no longer published; its tokens are refused.
     let env = signing_with(&next, &kms_step(&["jwks", &next]));
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let env = env_refs(&env);
     let retired = before.restarted_with(&env).await;
     assert_eq!(me_status(&retired, &old_access).await, 401);
     assert_eq!(me_status(&retired, &new_access).await, 200);
@@ -385,10 +376,7 @@ async fn the_secrets_manager_runbook_rotates_rs256_keys_and_publishes_their_jwks
         ]
     };
     let env = verifier_env(&jwks(&secret));
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let env = env_refs(&env);
     assert_eq!(
         me_status(&signer.restarted_with(&env).await, &old_access).await,
         200
@@ -420,10 +408,7 @@ async fn the_secrets_manager_runbook_rotates_rs256_keys_and_publishes_their_jwks
     let (new_access, _) = rotated.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
     assert_eq!(kid_of(&new_access), "next");
     let env = verifier_env(&jwks(&secret));
-    let env: Vec<(&str, &str)> = env
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let env = env_refs(&env);
     let verifier = signer.restarted_with(&env).await;
     assert_eq!(
         me_status(&verifier, &old_access).await,

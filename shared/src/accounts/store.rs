@@ -391,6 +391,7 @@ impl UserStore {
                     "attribute_exists(device_lockouts) \
                      AND attribute_not_exists(device_lockouts.#device)",
                 )
+                .name("#device", device)
                 .removing_keys("device_lockouts", stale.iter().map(String::as_str))
                 .value(":next", to_value(next)?),
             (Some(_), Some(expected)) => Update::new("SET device_lockouts.#device = :next")
@@ -398,13 +399,10 @@ impl UserStore {
                     "device_lockouts.#device.failed_logins = :count \
                      AND device_lockouts.#device.failures_expire_at = :window_end",
                 )
+                .name("#device", device)
                 .value(":next", to_value(next)?)
                 .value(":count", number(expected.failed_logins))
                 .value(":window_end", number(expected.failures_expire_at)),
-        };
-        let update = match (lockouts, expected) {
-            (None, _) => update,
-            _ => update.name("#device", device),
         };
         Ok(match self.send_update(email, update).await? {
             Written::Applied(_) => DeviceSwap::Swapped,

@@ -160,10 +160,12 @@ impl Kind {
 pub struct Tokens {
     /// `None` in a function that only verifies.
     signer: Option<Signer>,
-    /// Every key by `kid`, each with the validation pinned to its one
-    /// algorithm; a handful at most, so a list.
-    verifiers: Vec<(String, DecodingKey, Validation)>,
+    /// Every key tokens may be verified with, by `kid`.
     verifying_keys: VerifyingKeys,
+    /// One validation per algorithm the keys use, pinned to it: a token
+    /// naming a key with another algorithm, such as an RSA public key used
+    /// as an HMAC secret, fails. Built once, as verifying is the hot path.
+    validations: Vec<(Algorithm, Validation)>,
     issuer: String,
     audience: String,
     access_ttl: Duration,
@@ -189,6 +191,13 @@ impl Signer {
         match self {
             Signer::Local { kid, .. } => kid,
             Signer::Kms(kms) => kms.kid(),
+        }
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            Signer::Local { algorithm, .. } => *algorithm,
+            Signer::Kms(kms) => kms.algorithm(),
         }
     }
 }
@@ -263,21 +272,22 @@ impl Tokens {
         // jsonwebtoken leaves `nbf` unchecked and allows 60 s of skew unless told.
         validation.validate_nbf = true;
         validation.leeway = config.jwt_leeway.as_secs();
-        let verifiers = verifying_keys
-            .all()
-            .map(|key| {
-                // Pinned: a token naming this key with another algorithm,
-                // such as an RSA public key used as an HMAC secret, fails.
+        let mut validations: Vec<(Algorithm, Validation)> = Vec::new();
+        for key in verifying_keys.all() {
+            if !validations
+                .iter()
+                .any(|(listed, _)| *listed == key.algorithm)
+            {
                 let mut pinned = validation.clone();
                 pinned.algorithms = vec![key.algorithm];
-                (key.kid.clone(), key.key.clone(), pinned)
-            })
-            .collect();
+                validations.push((key.algorithm, pinned));
+            }
+        }
 
         Ok(Self {
             signer,
-            verifiers,
             verifying_keys,
+            validations,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             access_ttl: config.access_token_ttl,
@@ -420,21 +430,14 @@ impl Tokens {
         let failed = |error: &dyn std::fmt::Display| {
             Error::Internal(format!("signing a token failed: {error}"))
         };
+        let mut header = Header::new(signer.algorithm());
+        header.typ = Some(kind.typ().to_owned());
+        header.kid = Some(signer.kid().to_owned());
         match signer {
-            Signer::Local {
-                kid,
-                algorithm,
-                key,
-            } => {
-                let mut header = Header::new(*algorithm);
-                header.typ = Some(kind.typ().to_owned());
-                header.kid = Some(kid.clone());
+            Signer::Local { key, .. } => {
                 jsonwebtoken::encode(&header, claims, key).map_err(|error| failed(&error))
             }
             Signer::Kms(kms) => {
-                let mut header = Header::new(kms.algorithm());
-                header.typ = Some(kind.typ().to_owned());
-                header.kid = Some(kms.kid().to_owned());
                 let header = serde_json::to_vec(&header).map_err(|error| failed(&error))?;
                 let claims = serde_json::to_vec(claims).map_err(|error| failed(&error))?;
                 let message = format!(
@@ -470,10 +473,12 @@ impl Tokens {
     }
 
     fn verifier(&self, kid: &str) -> Option<(&DecodingKey, &Validation)> {
-        self.verifiers
+        let key = self.verifying_keys.find(kid)?;
+        let (_, validation) = self
+            .validations
             .iter()
-            .find(|(listed, _, _)| listed == kid)
-            .map(|(_, key, validation)| (key, validation))
+            .find(|(algorithm, _)| *algorithm == key.algorithm)?;
+        Some((&key.key, validation))
     }
 
     /// Refuses tokens whose `iat` lies in the future, or whose lifetime is
