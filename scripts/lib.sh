@@ -30,9 +30,10 @@ PY
 # start_moto PORT LOGFILE: starts moto (scripts/moto_server.py: moto's
 # server with requests serialised, so conditional writes are atomic as in
 # DynamoDB) in the background and waits until it answers. Sets MOTO_PID and
-# exports AWS_ENDPOINT_URL_DYNAMODB, and AWS_ENDPOINT_URL_SECRETS_MANAGER and
+# exports AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER and
 # AWS_ENDPOINT_URL_KMS (the same server) for signing keys read from a secret
-# or held in KMS.
+# or held in KMS, and AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SESV2 for
+# the mail queue and the mails.
 start_moto() {
     local port=$1 log=$2
     .venv/bin/python scripts/moto_server.py 127.0.0.1 "$port" >"$log" 2>&1 &
@@ -40,6 +41,8 @@ start_moto() {
     export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
     export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$port"
     export AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$port"
+    export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$port"
+    export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$port"
     if ! wait_for_http "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" 30; then
         echo "moto_server did not start; its log:" >&2
         cat "$log" >&2

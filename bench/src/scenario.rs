@@ -69,6 +69,7 @@ impl Context {
                     password: Password(password),
                     name: "Bench",
                     active: true,
+                    email_verified: true,
                 };
                 registration
                     .register(&auth.users, auth.config.accounts.password_policy)

@@ -33,12 +33,14 @@ pub async fn sdk_config(settings: &DynamoDbSettings) -> SdkConfig {
 }
 
 /// Error codes after which a later retry may succeed.
-const TRANSIENT_CODES: [&str; 5] = [
+const TRANSIENT_CODES: [&str; 6] = [
     "ProvisionedThroughputExceededException",
     "RequestLimitExceeded",
     "ThrottlingException",
     "InternalServerError",
     "ServiceUnavailable",
+    // SES's throttle.
+    "TooManyRequestsException",
 ];
 
 /// Sorts a failed AWS call (DynamoDB, or KMS when it signs) into

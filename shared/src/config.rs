@@ -21,6 +21,8 @@ const DEFAULT_LEEWAY_SECS: u64 = 5;
 const DEFAULT_REFRESH_REUSE_INTERVAL_SECS: u64 = 10;
 const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS: u64 = 90 * 86_400;
 const DEFAULT_DEVICE_TOKEN_TTL_SECS: u64 = 180 * 86_400;
+const DEFAULT_RESET_TOKEN_TTL_SECS: u64 = 1_800;
+const DEFAULT_VERIFY_TOKEN_TTL_SECS: u64 = 86_400;
 
 /// Everything a function is configured with.
 #[derive(Debug, Clone)]
@@ -55,6 +57,10 @@ pub struct Config {
     /// `DEVICE_TOKEN_TTL`: how long a device token, handed out by every
     /// login, keeps its device out of the email's lockout.
     pub device_token_ttl: Duration,
+    /// `RESET_TOKEN_TTL`: how long a mailed password-reset link works.
+    pub reset_token_ttl: Duration,
+    /// `VERIFY_TOKEN_TTL`: how long a mailed verification link works.
+    pub verify_token_ttl: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
     /// `LOGIN_LOCK_AFTER` and `LOGIN_FAILURE_WINDOW`: failed attempts in a
@@ -187,6 +193,16 @@ impl Config {
                 DEFAULT_DEVICE_TOKEN_TTL_SECS,
                 60..=10 * 365 * 86_400,
             )?,
+            reset_token_ttl: env.secs_or(
+                "RESET_TOKEN_TTL",
+                DEFAULT_RESET_TOKEN_TTL_SECS,
+                60..=86_400,
+            )?,
+            verify_token_ttl: env.secs_or(
+                "VERIFY_TOKEN_TTL",
+                DEFAULT_VERIFY_TOKEN_TTL_SECS,
+                60..=7 * 86_400,
+            )?,
             jwt_leeway: env.secs_or("JWT_LEEWAY", DEFAULT_LEEWAY_SECS, 0..=300)?,
             lockout: LockoutPolicy {
                 lock_after: env.number_or("LOGIN_LOCK_AFTER", DEFAULT_LOCK_AFTER, 1..=100)?,
@@ -214,6 +230,10 @@ pub struct AccountsConfig {
     pub users_table: String,
     /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
     pub signup_enabled: bool,
+    /// `REQUIRE_EMAIL_VERIFICATION`: signup answers the same for every
+    /// email and mails a verification link, and a login refuses an
+    /// unverified address. On by default.
+    pub require_email_verification: bool,
     /// `ARGON2_*`: the cost of new password hashes.
     pub password_policy: PasswordPolicy,
     /// `DYNAMODB_*`: timeouts and retries of every AWS call.
@@ -231,10 +251,11 @@ impl AccountsConfig {
         Self::read(&Env(lookup))
     }
 
-    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
+    pub(crate) fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
         Ok(Self {
             users_table: env.required("USERS_TABLE")?,
             signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
+            require_email_verification: env.flag_or("REQUIRE_EMAIL_VERIFICATION", true)?,
             password_policy: password_policy(env)?,
             dynamodb: DynamoDbSettings::from_env(env)?,
         })
@@ -252,7 +273,7 @@ impl DynamoDbSettings {
         max_attempts: 3,
     };
 
-    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
+    pub(crate) fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
         let millis = |name, default: Duration, allowed| {
             env.number_or(name, millis_of(default), allowed)
                 .map(Duration::from_millis)
@@ -392,24 +413,24 @@ impl TokenLocations {
 }
 
 /// Environment lookups with the error messages every variable shares.
-struct Env<F>(F);
+pub(crate) struct Env<F>(pub(crate) F);
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
-    fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         (self.0)(name).filter(|value| !value.is_empty())
     }
 
-    fn required(&self, name: &str) -> Result<String, Error> {
+    pub(crate) fn required(&self, name: &str) -> Result<String, Error> {
         self.get(name)
             .ok_or_else(|| Error::Config(format!("{name} must be set")))
     }
 
-    fn string_or(&self, name: &str, default: &str) -> String {
+    pub(crate) fn string_or(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or_else(|| default.to_owned())
     }
 
     /// [`Env::number_or`] for a number of seconds.
-    fn secs_or(
+    pub(crate) fn secs_or(
         &self,
         name: &str,
         default: u64,
@@ -419,7 +440,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             .map(Duration::from_secs)
     }
 
-    fn flag_or(&self, name: &str, default: bool) -> Result<bool, Error> {
+    pub(crate) fn flag_or(&self, name: &str, default: bool) -> Result<bool, Error> {
         let Some(text) = self.get(name) else {
             return Ok(default);
         };
@@ -432,7 +453,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
-    fn number_or<N>(&self, name: &str, default: N, allowed: RangeInclusive<N>) -> Result<N, Error>
+    pub(crate) fn number_or<N>(
+        &self,
+        name: &str,
+        default: N,
+        allowed: RangeInclusive<N>,
+    ) -> Result<N, Error>
     where
         N: std::str::FromStr + PartialOrd + fmt::Display,
     {
@@ -475,6 +501,9 @@ mod tests {
         assert_eq!(config.jwt_leeway, Duration::from_secs(5));
         assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
         assert!(config.accounts.signup_enabled);
+        assert!(config.accounts.require_email_verification);
+        assert_eq!(config.reset_token_ttl, Duration::from_secs(1_800));
+        assert_eq!(config.verify_token_ttl, Duration::from_secs(86_400));
         assert_eq!(config.lockout.lock_after, 5);
         assert_eq!(config.refresh_reuse_interval, Duration::from_secs(10));
         assert_eq!(

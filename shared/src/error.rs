@@ -55,12 +55,12 @@ pub enum Error {
     #[error("invalid token: {0}")]
     InvalidToken(Cow<'static, str>),
 
-    /// DynamoDB (or KMS, signing a token) could not be reached in time, or
-    /// is throttling us: worth a retry.
+    /// DynamoDB (or KMS signing a token, SQS or SES) could not be reached
+    /// in time, or is throttling us: worth a retry.
     #[error("user store unavailable: {0}")]
     StoreUnavailable(String),
 
-    /// DynamoDB (or KMS) answered with an error that a retry will not fix
+    /// DynamoDB (or KMS, SQS or SES) answered with an error that a retry will not fix
     /// (missing table or key, denied access, malformed item).
     #[error("user store failure: {0}")]
     StoreFailure(String),
@@ -69,6 +69,17 @@ pub enum Error {
     /// password login.
     #[error("fresh token required")]
     FreshTokenRequired,
+
+    /// The password matched, but the account's email address was never
+    /// verified (`REQUIRE_EMAIL_VERIFICATION`). Only ever said after the
+    /// password matched, so it tells nothing to whoever lacks it.
+    #[error("email not verified")]
+    EmailNotVerified,
+
+    /// A reset or verification link's token was used, expired, mangled,
+    /// of another kind or for another account. The reason is for the logs.
+    #[error("invalid link: {0}")]
+    InvalidLink(Cow<'static, str>),
 
     /// The current password given to change it was wrong.
     #[error("wrong current password")]
@@ -112,12 +123,17 @@ impl Error {
         Self::InvalidToken(reason.into())
     }
 
+    /// An [`Error::InvalidLink`] with the reason for the logs.
+    pub fn invalid_link(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::InvalidLink(reason.into())
+    }
+
     /// The HTTP status this error answers with: the one classification of
     /// every variant. A 5xx is our fault (see [`Error::is_server_fault`]);
     /// anything else is the caller's.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::InvalidLink(_) => StatusCode::BAD_REQUEST,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadCredentials
@@ -126,7 +142,7 @@ impl Error {
             | Error::FreshTokenRequired
             | Error::WrongPassword => StatusCode::UNAUTHORIZED,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::SignupDisabled => StatusCode::FORBIDDEN,
+            Error::SignupDisabled | Error::EmailNotVerified => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
             Error::NoSuchAccount | Error::NotFound => StatusCode::NOT_FOUND,
             Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

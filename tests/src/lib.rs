@@ -8,6 +8,7 @@
 
 pub mod fault_server;
 pub mod forge;
+pub mod mail;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,6 +24,7 @@ use lambda_auth::DynamoDbSettings;
 use lambda_auth::accounts::{Password, User};
 use lambda_auth::accounts::{UserStore, create_table};
 use lambda_auth::http::{State, event_service};
+use lambda_auth::mail::{MailConfig, MailQueue, Mailer};
 use lambda_auth::tokens::{SigningKeys, Subject, Tokens};
 use lambda_auth::{Auth, Config, Error, Registrar, Registration, aws};
 use lambda_http::request::LambdaRequest;
@@ -43,6 +45,7 @@ pub fn demo_subject(version: u64) -> Subject<'static> {
         email: DEMO_EMAIL,
         account_id: Some(DEMO_ACCOUNT_ID),
         version,
+        email_verified: true,
     }
 }
 
@@ -147,6 +150,10 @@ impl Intercept for OperationLog {
 pub struct Stack {
     pub auth: &'static Auth,
     pub registrar: &'static Registrar,
+    /// With email verification on ([`Stack::with_mail`]): what the
+    /// request-link function holds, and the mailer.
+    pub mail_queue: Option<&'static MailQueue>,
+    pub mailer: Option<&'static Mailer>,
     pub users: UserStore,
     pub operations: OperationLog,
     client: aws_sdk_dynamodb::Client,
@@ -251,6 +258,9 @@ impl Stack {
         let mut env: HashMap<String, String> = HashMap::from([
             ("USERS_TABLE".into(), table.clone()),
             ("JWT_SECRET".into(), TEST_SECRET.into()),
+            // Today's signup for the tests that are not about mail; those
+            // that are build their stack with Stack::with_mail.
+            ("REQUIRE_EMAIL_VERIFICATION".into(), "false".into()),
             (
                 "DYNAMODB_ATTEMPT_TIMEOUT_MS".into(),
                 TEST_DYNAMODB.attempt_timeout.as_millis().to_string(),
@@ -298,18 +308,43 @@ impl Stack {
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
         let handler_client = logged_client(&config.accounts.dynamodb, operations.clone()).await;
         let table = config.accounts.users_table.clone();
-        let registrar = Registrar::new(config.accounts.clone(), handler_client.clone());
+        let lookup = |name: &str| env.get(name).cloned();
+        let mail_queue = match config.accounts.require_email_verification {
+            true => Some(MailQueue::from_lookup(lookup).await.expect("mail queue")),
+            false => None,
+        };
+        let registrar = Registrar::new(
+            config.accounts.clone(),
+            handler_client.clone(),
+            mail_queue.clone(),
+        )
+        .expect("registrar");
         // As a cold start builds them: keys from the environment or the
         // local Secrets Manager, or the local KMS key.
         let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
         let tokens = Tokens::from_config(&config, &sdk_config)
             .await
             .expect("tokens");
+        let mailer = match env.contains_key("MAIL_FROM") {
+            true => {
+                let mail = MailConfig::from_lookup(lookup).expect("mail config");
+                let tokens = Tokens::from_config(&config, &sdk_config)
+                    .await
+                    .expect("tokens");
+                let users = UserStore::new(handler_client.clone(), table.clone());
+                let ses = aws_sdk_sesv2::Client::new(&sdk_config);
+                let mailer = Mailer::new(config.clone(), mail, tokens, users, ses);
+                Some(&*Box::leak(Box::new(mailer)))
+            }
+            false => None,
+        };
         let auth: &'static Auth =
             Box::leak(Box::new(Auth::with_tokens(config, tokens, handler_client)));
         Self {
             auth,
             registrar: Box::leak(Box::new(registrar)),
+            mail_queue: mail_queue.map(|queue| &*Box::leak(Box::new(queue))),
+            mailer,
             users: UserStore::new(client.clone(), table),
             operations,
             client,
@@ -327,7 +362,13 @@ impl Stack {
             .endpoint_url(endpoint)
             .build();
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
-        let registrar = Registrar::new(self.auth.config.accounts.clone(), handler_client.clone());
+        let mail_queue = self.mail_queue.cloned();
+        let registrar = Registrar::new(
+            self.auth.config.accounts.clone(),
+            handler_client.clone(),
+            mail_queue,
+        )
+        .expect("registrar");
         let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
         let tokens = Tokens::from_config(&self.auth.config, &sdk_config)
             .await
@@ -336,6 +377,8 @@ impl Stack {
         Self {
             auth: Box::leak(Box::new(auth)),
             registrar: Box::leak(Box::new(registrar)),
+            mail_queue: self.mail_queue,
+            mailer: self.mailer,
             users: self.users.clone(),
             operations: self.operations.clone(),
             client: self.client.clone(),
@@ -350,6 +393,7 @@ impl Stack {
             password: Password(password),
             name: DEMO_NAME,
             active,
+            email_verified: true,
         };
         registration
             .register(&self.users, self.auth.config.accounts.password_policy)
@@ -387,6 +431,14 @@ impl Stack {
             .update_item()
             .table_name(&self.auth.config.accounts.users_table)
             .key("email", AttributeValue::S(email.to_owned()))
+    }
+
+    /// A variable of the environment this stack was configured from.
+    pub fn env_value(&self, name: &str) -> String {
+        self.env
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not set for this stack"))
+            .clone()
     }
 
     /// The setup client, for tests that inspect or edit items directly.
@@ -513,6 +565,14 @@ impl StackState for Auth {
 impl StackState for Registrar {
     fn of(stack: &Stack) -> &'static Self {
         stack.registrar
+    }
+}
+
+impl StackState for MailQueue {
+    fn of(stack: &Stack) -> &'static Self {
+        stack
+            .mail_queue
+            .expect("a stack with mail: build it with Stack::with_mail")
     }
 }
 

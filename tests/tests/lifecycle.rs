@@ -446,20 +446,36 @@ async fn outdated_hashes_are_upgraded_at_login() {
 }
 
 /// Signup never signs or verifies a token, so it starts with no signing key
-/// at all: the template gives it none, and no permission to the secret.
+/// at all: the template gives it none, and no permission to the secret. It
+/// has the table, and the mail queue email verification (on by default)
+/// needs.
 #[tokio::test]
 async fn signup_starts_and_works_with_no_signing_key() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_mail(&[]).await;
     let table = stack.auth.config.accounts.users_table.clone();
-    let only_the_table = |name: &str| (name == "USERS_TABLE").then(|| table.clone());
+    let queue_url = stack.env_value("MAIL_QUEUE_URL");
+    let only_table_and_queue = |name: &str| match name {
+        "USERS_TABLE" => Some(table.clone()),
+        "MAIL_QUEUE_URL" => Some(queue_url.clone()),
+        _ => None,
+    };
     assert!(
-        lambda_auth::Config::from_lookup(only_the_table).is_err(),
+        lambda_auth::Config::from_lookup(only_table_and_queue).is_err(),
         "a function that handles tokens needs a key"
     );
-    let accounts = lambda_auth::AccountsConfig::from_lookup(only_the_table).unwrap();
+    let accounts = lambda_auth::AccountsConfig::from_lookup(only_table_and_queue).unwrap();
+    assert!(accounts.require_email_verification, "on by default");
     let client = lambda_auth::aws::dynamodb_client(&sessionless_tests::TEST_DYNAMODB).await;
-    let registrar: &'static lambda_auth::Registrar =
-        Box::leak(Box::new(lambda_auth::Registrar::new(accounts, client)));
+    assert!(
+        lambda_auth::Registrar::new(accounts.clone(), client.clone(), None).is_err(),
+        "verification needs the queue"
+    );
+    let queue = lambda_auth::mail::MailQueue::from_lookup(only_table_and_queue)
+        .await
+        .unwrap();
+    let registrar: &'static lambda_auth::Registrar = Box::leak(Box::new(
+        lambda_auth::Registrar::new(accounts, client, Some(queue)).unwrap(),
+    ));
     let event = serde_json::from_str(&event("http-api/signup-ok.json")).unwrap();
     let mut service = lambda_auth::http::event_service(registrar, signup::handle);
     let response = lambda_http::Service::call(
@@ -470,6 +486,6 @@ async fn signup_starts_and_works_with_no_signing_key() {
     .unwrap_or_else(|never| match never {});
     let reply =
         sessionless_tests::reply_from_lambda_response(serde_json::to_value(&response).unwrap());
-    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.status, 202, "{reply:?}");
     assert!(stack.user("new.user@example.com").await.is_some());
 }

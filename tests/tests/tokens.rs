@@ -428,5 +428,6 @@ fn subject(version: u64) -> Subject<'static> {
         email: "demo@example.com",
         account_id: None,
         version,
+        email_verified: true,
     }
 }

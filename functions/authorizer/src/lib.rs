@@ -61,6 +61,10 @@ struct Caller {
     email: String,
     name: String,
     created_at: String,
+    /// From the user's item as loaded now, not from the token: a backend
+    /// must not trust an unverified address (send it mail, or treat it as
+    /// proof of owning a domain).
+    email_verified: bool,
 }
 
 pub async fn handle(auth: &Auth, event: Value) -> Result<AuthorizerResponse, Error> {
@@ -141,6 +145,7 @@ impl AuthorizerEvent {
                 email: user.email.clone(),
                 name: user.name.clone(),
                 created_at: user.created_at.clone(),
+                email_verified: user.email_verified,
             }),
         };
         let Some(method_arn) = self.method_arn() else {

@@ -1,12 +1,20 @@
-//! `POST /signup`: creates an account and returns its public profile.
+//! `POST /signup`: creates an account. Without email verification it
+//! answers 201 with the public profile; with it (the default), always
+//! `202 {"msg": "Check your inbox to finish signing up"}`, whether or not
+//! the email was taken.
 
 use lambda_auth::accounts::Password;
-use lambda_auth::http::{json_body, json_response, require_method, required_json_body};
-use lambda_auth::{Error, Registrar, Registration};
+use lambda_auth::http::{
+    json_body, json_response, message_response, require_method, required_json_body,
+};
+use lambda_auth::{Error, Registrar, Registration, SignupOutcome};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
+
+/// The one answer to every accepted signup with email verification.
+pub const CHECK_INBOX: &str = "Check your inbox to finish signing up";
 
 pub async fn handle(registrar: &Registrar, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
@@ -18,7 +26,10 @@ pub async fn handle(registrar: &Registrar, request: Request) -> Result<Response<
         password: Password(body.required_str("password")?),
         name: body.required_str("name")?,
         active: true,
+        email_verified: false,
     };
-    let user = registrar.register(registration).await?;
-    Ok(json_response(StatusCode::CREATED, &user.public_profile()))
+    Ok(match registrar.sign_up(registration).await? {
+        SignupOutcome::Created(user) => json_response(StatusCode::CREATED, &user.public_profile()),
+        SignupOutcome::MailQueued => message_response(StatusCode::ACCEPTED, CHECK_INBOX),
+    })
 }

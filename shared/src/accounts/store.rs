@@ -247,6 +247,63 @@ impl UserStore {
         self.replace_hash(user, update, new_hash).await
     }
 
+    /// Sets a new password from a reset link: as
+    /// [`UserStore::change_password`], and the address counts as verified,
+    /// since the link came by mail. False when the password changed since
+    /// `user` was loaded, which spends the link. Needs `dynamodb:UpdateItem`.
+    pub async fn reset_password(&self, user: &User, new_hash: &str) -> Result<bool, Error> {
+        let update = new_password_and(new_hash, ", email_verified = :verified")?
+            .value(":verified", AttributeValue::Bool(true));
+        self.replace_hash(user, update, new_hash).await
+    }
+
+    /// Marks `user`'s address verified, if it is still unverified and the
+    /// item is still the account `user` was loaded as. False otherwise: the
+    /// link was used already (or the account was replaced). Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn mark_email_verified(&self, user: &User) -> Result<bool, Error> {
+        let update = Update::new("SET email_verified = :verified")
+            .value(":verified", AttributeValue::Bool(true))
+            .value(":unverified", AttributeValue::Bool(false));
+        let update = match &user.account_id {
+            Some(id) => update
+                .condition("email_verified = :unverified AND account_id = :account_id")
+                .value(":account_id", AttributeValue::S(id.clone())),
+            None => update
+                .condition("email_verified = :unverified AND attribute_not_exists(account_id)"),
+        };
+        self.update(&user.email, update).await
+    }
+
+    /// Claims the address's one mail per `interval`: records `now` as the
+    /// last mail, unless one went out less than `interval` ago. Of any
+    /// number of concurrent claims, one wins. False when refused, or when
+    /// there is no account (nothing is ever sent to an email without one).
+    /// Needs `dynamodb:UpdateItem`.
+    pub async fn claim_mail_slot(
+        &self,
+        email: &str,
+        now: u64,
+        interval: Duration,
+    ) -> Result<bool, Error> {
+        let cutoff = now.saturating_sub(interval.as_secs());
+        let update = Update::new("SET mail_sent_at = :now")
+            .condition("attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff")
+            .value(":now", number(now))
+            .value(":cutoff", number(cutoff));
+        self.update(email, update).await
+    }
+
+    /// Gives back a claim taken at `claimed_at` whose mail could not be
+    /// sent, so the retry may send it; a later claim is left alone. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn release_mail_slot(&self, email: &str, claimed_at: u64) -> Result<(), Error> {
+        let update = Update::new("REMOVE mail_sent_at")
+            .condition("mail_sent_at = :claimed")
+            .value(":claimed", number(claimed_at));
+        self.update(email, update).await.map(|_| ())
+    }
+
     /// `update`, which sets `password_hash` to `new_hash`, if the stored
     /// hash is still the one `user` was loaded with: a password changed
     /// meanwhile is never overwritten. A retry of this very write, whose
@@ -599,8 +656,15 @@ fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
 /// email and of every device cleared, and a new account id for an item that
 /// has none.
 fn new_password(new_hash: &str) -> Result<Update, Error> {
+    new_password_and(new_hash, "")
+}
+
+/// [`new_password`], with `more_set` added to the SET clause.
+fn new_password_and(new_hash: &str, more_set: &str) -> Result<Update, Error> {
     Ok(retiring_tokens(
-        ", password_hash = :new, account_id = if_not_exists(account_id, :account_id)",
+        &format!(
+            ", password_hash = :new, account_id = if_not_exists(account_id, :account_id){more_set}"
+        ),
         &format!(", {THROTTLE_ATTRIBUTES}, device_lockouts"),
     )
     .value(":new", AttributeValue::S(new_hash.to_owned()))

@@ -2,8 +2,9 @@
 //!
 //! Other tools may write these items too, so the attribute names are part of
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
-//! the token state `token_version` and `refresh_families`, and the login
-//! throttling state `failed_logins`, `locked_until` and `device_lockouts`. Every attribute but
+//! the token state `token_version` and `refresh_families`, the login
+//! throttling state `failed_logins`, `locked_until` and `device_lockouts`,
+//! and the mail state `email_verified` and `mail_sent_at`. Every attribute but
 //! the first four may be missing, and unknown attributes are ignored, so
 //! items written by other tools or other versions load. An item without
 //! `password_hash` is not an account but a login-throttling placeholder.
@@ -56,6 +57,17 @@ pub struct User {
     /// device token id. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_lockouts: Option<HashMap<String, DeviceLockout>>,
+    /// Whether the owner of the address proved they read its mail. Signup
+    /// writes `false`; a verification link or a password reset (its link
+    /// came by mail) sets it. A missing attribute means verified: accounts
+    /// from before verification existed, and items other tools write, keep
+    /// logging in.
+    #[serde(default = "verified_by_default")]
+    pub email_verified: bool,
+    /// When the mailer last sent this address a mail (Unix seconds), for
+    /// the one-mail-per-interval limit. Missing means never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_sent_at: Option<u64>,
 }
 
 /// The current refresh token of one family. A refresh token of the family
@@ -90,6 +102,10 @@ pub struct Replaced {
 }
 
 fn active_by_default() -> bool {
+    true
+}
+
+fn verified_by_default() -> bool {
     true
 }
 
@@ -147,6 +163,8 @@ impl fmt::Debug for User {
                 "device_lockouts",
                 &self.device_lockouts.as_ref().map(HashMap::len),
             )
+            .field("email_verified", &self.email_verified)
+            .field("mail_sent_at", &self.mail_sent_at)
             .finish()
     }
 }
@@ -160,11 +178,14 @@ pub struct PublicProfile<'a> {
     pub name: &'a str,
     /// When the account was created (RFC 3339).
     pub created_at: &'a str,
+    /// Whether the address was verified; a backend must not trust an
+    /// unverified one.
+    pub email_verified: bool,
 }
 
 impl User {
-    /// A new active user, created now, with a new account id. `email` must
-    /// already be normalised.
+    /// A new active user with an unverified address, created now, with a
+    /// new account id. `email` must already be normalised.
     pub fn new(email: String, name: String, password_hash: String) -> Result<Self, Error> {
         let created_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
@@ -179,6 +200,8 @@ impl User {
             account_id: Some(random_id()?),
             refresh_families: None,
             device_lockouts: None,
+            email_verified: false,
+            mail_sent_at: None,
         })
     }
 
@@ -193,6 +216,7 @@ impl User {
             email: &self.email,
             account_id: self.account_id.as_deref(),
             version: self.token_version(),
+            email_verified: self.email_verified,
         }
     }
 
@@ -207,6 +231,7 @@ impl User {
             email: &self.email,
             name: &self.name,
             created_at: &self.created_at,
+            email_verified: self.email_verified,
         }
     }
 }
@@ -277,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_active_means_active_and_unknown_attributes_are_ignored() {
+    fn missing_active_and_email_verified_mean_true_and_unknown_attributes_are_ignored() {
         let item: serde_json::Value = serde_json::json!({
             "email": "a@example.com",
             "password_hash": "$argon2id$...",
@@ -287,6 +312,8 @@ mod tests {
         });
         let user: User = serde_json::from_value(item).unwrap();
         assert!(user.active);
+        assert!(user.email_verified);
+        assert_eq!(user.mail_sent_at, None);
         assert!(!format!("{user:?}").contains("argon2id"));
     }
 }

@@ -72,6 +72,11 @@ enum TableCommand {
         /// Create the account deactivated: it cannot log in.
         #[arg(long)]
         inactive: bool,
+        /// Leave the address unverified, as signup does: with
+        /// REQUIRE_EMAIL_VERIFICATION the user must verify it before
+        /// logging in. By default the operator vouches for it.
+        #[arg(long)]
+        unverified: bool,
     },
     /// Deactivate, activate, delete, or log out everywhere.
     #[command(flatten)]
@@ -198,6 +203,7 @@ async fn run_on_table(command: TableCommand) -> Result<String, Failure> {
             email,
             name,
             inactive,
+            unverified,
         } => {
             let password = read_password()?;
             let registration = Registration {
@@ -205,6 +211,7 @@ async fn run_on_table(command: TableCommand) -> Result<String, Failure> {
                 password: Password(&password),
                 name: &name,
                 active: !inactive,
+                email_verified: !unverified,
             };
             let user = operator.add_user(registration).await?;
             format!("added {} to the users table", user.email)

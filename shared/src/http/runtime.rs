@@ -1,7 +1,9 @@
 //! The Lambda entry points a function's `main` calls: [`run`] for HTTP
 //! functions with a [`State`] ([`Auth`], [`Registrar`] for one that never
-//! touches a token, or [`Discovery`] for the published documents), [`run_without_auth`] for HTTP functions that
-//! need no configuration, and [`run_json`] for other events.
+//! touches a token, [`MailQueue`] for one that only asks for mail, or
+//! [`Discovery`] for the published documents), [`run_without_auth`] for
+//! HTTP functions that need no configuration, and [`run_json`] for other
+//! events (the authorizer's, and the mailer's queue batches).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,6 +19,7 @@ use crate::config::DiscoveryConfig;
 use crate::error::Error;
 use crate::http::event_guard::{Rejection, guard};
 use crate::http::response::error_response;
+use crate::mail::{MailQueue, Mailer};
 use crate::registrar::Registrar;
 use crate::tokens::Discovery;
 
@@ -42,6 +45,18 @@ impl State for Discovery {
 impl State for Registrar {
     async fn from_env() -> Result<Self, Error> {
         Registrar::from_env().await
+    }
+}
+
+impl State for MailQueue {
+    async fn from_env() -> Result<Self, Error> {
+        MailQueue::from_env().await
+    }
+}
+
+impl State for Mailer {
+    async fn from_env() -> Result<Self, Error> {
+        Mailer::from_env().await
     }
 }
 

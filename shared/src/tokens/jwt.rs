@@ -1,9 +1,10 @@
-//! Access, refresh and device tokens: JWTs (RS256, ES256 or HS256) that
-//! carry the user's email in `sub`.
+//! Access, refresh, device and link tokens: JWTs (RS256, ES256 or HS256)
+//! that carry the user's email in `sub`.
 //!
 //! The kind is the header `typ`: `at+jwt` for access tokens (RFC 9068),
-//! `rt+jwt` for refresh tokens and `dt+jwt` for device tokens, so one kind
-//! is never accepted as another.
+//! `rt+jwt` for refresh tokens, `dt+jwt` for device tokens, and
+//! `reset+jwt` and `verify+jwt` for the one-time tokens of mailed links, so
+//! one kind is never accepted as another.
 //! Every token carries the user's token version (`ver`); bumping the version
 //! on the user's item retires every token issued before. Every token names
 //! its signing key in `kid`, so keys can rotate (see `signing_keys`).
@@ -32,6 +33,13 @@ pub const REFRESH_TOKEN_TYPE: &str = "rt+jwt";
 /// email's lockout.
 pub const DEVICE_TOKEN_TYPE: &str = "dt+jwt";
 
+/// The `typ` header of every password-reset token: mailed in a link, spent
+/// by the password change it allows.
+pub const RESET_TOKEN_TYPE: &str = "reset+jwt";
+/// The `typ` header of every email-verification token: mailed in a link,
+/// spent by the verification.
+pub const VERIFY_TOKEN_TYPE: &str = "verify+jwt";
+
 /// Longer tokens are refused before any decoding. Ours are about 400 bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
@@ -57,6 +65,13 @@ pub struct TokenClaims {
     /// requires it), and so has an access token issued with one (a login
     /// with `remember`, or a refresh), which dies when the family does.
     pub fam: Option<String>,
+    /// On access tokens: whether the user's address was verified when the
+    /// token was issued. Missing on tokens from before it was recorded.
+    pub email_verified: Option<bool>,
+    /// On reset tokens: the fingerprint of the password hash the token was
+    /// issued against ([`password_fingerprint`]); any password change
+    /// spends the token.
+    pub pwh: Option<String>,
 }
 
 impl TokenClaims {
@@ -84,6 +99,10 @@ struct WireClaims {
     fresh: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fam: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pwh: Option<String>,
 }
 
 /// Whom a token speaks for: the account's email, which generation of the
@@ -98,6 +117,9 @@ pub struct Subject<'a> {
     pub account_id: Option<&'a str>,
     /// The token version, the token's `ver`.
     pub version: u64,
+    /// Whether the address is verified, the access token's
+    /// `email_verified`.
+    pub email_verified: bool,
 }
 
 impl From<WireClaims> for TokenClaims {
@@ -110,6 +132,8 @@ impl From<WireClaims> for TokenClaims {
             aid: claims.aid,
             fresh: claims.fresh.unwrap_or(false),
             fam: claims.fam,
+            email_verified: claims.email_verified,
+            pwh: claims.pwh,
         }
     }
 }
@@ -143,6 +167,8 @@ enum Kind {
     Access,
     Refresh,
     Device,
+    Reset,
+    Verify,
 }
 
 impl Kind {
@@ -151,6 +177,8 @@ impl Kind {
             Kind::Access => ACCESS_TOKEN_TYPE,
             Kind::Refresh => REFRESH_TOKEN_TYPE,
             Kind::Device => DEVICE_TOKEN_TYPE,
+            Kind::Reset => RESET_TOKEN_TYPE,
+            Kind::Verify => VERIFY_TOKEN_TYPE,
         }
     }
 }
@@ -171,6 +199,8 @@ pub struct Tokens {
     access_ttl: Duration,
     refresh_ttl: Duration,
     device_ttl: Duration,
+    reset_ttl: Duration,
+    verify_ttl: Duration,
     leeway: Duration,
 }
 
@@ -293,6 +323,8 @@ impl Tokens {
             access_ttl: config.access_token_ttl,
             refresh_ttl: config.refresh_token_ttl,
             device_ttl: config.device_token_ttl,
+            reset_ttl: config.reset_token_ttl,
+            verify_ttl: config.verify_token_ttl,
             leeway: config.jwt_leeway,
         })
     }
@@ -308,6 +340,7 @@ impl Tokens {
         let mut claims = self.claims(subject, self.access_ttl)?;
         claims.fresh = Some(fresh);
         claims.fam = fam.map(str::to_owned);
+        claims.email_verified = Some(subject.email_verified);
         Ok(IssuedToken {
             token: self.sign(Kind::Access, &claims).await?,
             expires_in: self.access_ttl.as_secs(),
@@ -368,6 +401,32 @@ impl Tokens {
         })
     }
 
+    /// A password-reset token for `subject`, bound to its current
+    /// `password_hash`: the password change it allows spends it, and so
+    /// does any other. Lives `RESET_TOKEN_TTL`.
+    pub async fn issue_reset(
+        &self,
+        subject: Subject<'_>,
+        password_hash: &str,
+    ) -> Result<IssuedToken, Error> {
+        let mut claims = self.claims(subject, self.reset_ttl)?;
+        claims.pwh = Some(password_fingerprint(password_hash));
+        Ok(IssuedToken {
+            token: self.sign(Kind::Reset, &claims).await?,
+            expires_in: self.reset_ttl.as_secs(),
+        })
+    }
+
+    /// An email-verification token for `subject`; the verification it
+    /// allows spends it. Lives `VERIFY_TOKEN_TTL`.
+    pub async fn issue_verification(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
+        let claims = self.claims(subject, self.verify_ttl)?;
+        Ok(IssuedToken {
+            token: self.sign(Kind::Verify, &claims).await?,
+            expires_in: self.verify_ttl.as_secs(),
+        })
+    }
+
     async fn sign_refresh(&self, claims: WireClaims) -> Result<IssuedRefreshToken, Error> {
         let token = self.sign(Kind::Refresh, &claims).await?;
         let fam = required(claims.fam, "refresh token without `fam`")?;
@@ -400,6 +459,19 @@ impl Tokens {
         self.verify(Kind::Device, token).map(TokenClaims::from)
     }
 
+    /// Verifies a password-reset token; whether it is spent is for the
+    /// caller to see, against the user's item (`pwh`).
+    pub fn verify_reset(&self, token: &str) -> Result<TokenClaims, Error> {
+        let claims = self.verify(Kind::Reset, token)?;
+        required(claims.pwh.as_ref(), "reset token without `pwh`")?;
+        Ok(claims.into())
+    }
+
+    /// Verifies an email-verification token.
+    pub fn verify_verification(&self, token: &str) -> Result<TokenClaims, Error> {
+        self.verify(Kind::Verify, token).map(TokenClaims::from)
+    }
+
     fn claims(&self, subject: Subject<'_>, ttl: Duration) -> Result<WireClaims, Error> {
         let now = unix_now()?;
         Ok(WireClaims {
@@ -414,6 +486,8 @@ impl Tokens {
             aid: subject.account_id.map(str::to_owned),
             fresh: None,
             fam: None,
+            email_verified: None,
+            pwh: None,
         })
     }
 
@@ -490,6 +564,8 @@ impl Tokens {
             Kind::Access => self.access_ttl,
             Kind::Refresh => self.refresh_ttl,
             Kind::Device => self.device_ttl,
+            Kind::Reset => self.reset_ttl,
+            Kind::Verify => self.verify_ttl,
         };
         if claims.iat > unix_now()? + leeway {
             return Err(Error::invalid_token("iat in the future"));
@@ -545,6 +621,15 @@ fn check_algorithm(config: &Config, kid: &str, algorithm: Algorithm) -> Result<(
         ))),
         _ => Ok(()),
     }
+}
+
+/// What a reset token carries instead of the password hash it is bound to:
+/// SHA-256 of the stored PHC string, base64url. The hash it is taken of
+/// holds a random salt, so the fingerprint tells nothing about the
+/// password, and any new password, even the same one again, changes it.
+pub fn password_fingerprint(password_hash: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, password_hash.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 /// A claim its kind of token must carry.

@@ -1,4 +1,4 @@
-//! Tokens: access, refresh and device JWTs, what they grant, and the keys they are
+//! Tokens: access, refresh, device, reset and verification JWTs, what they grant, and the keys they are
 //! signed and verified with.
 
 mod discovery;
@@ -14,7 +14,8 @@ pub use grant::Grant;
 pub(crate) use jwt::random_id;
 pub use jwt::{
     ACCESS_TOKEN_TYPE, DEVICE_TOKEN_TYPE, IssuedRefreshToken, IssuedToken, MAX_TOKEN_BYTES,
-    REFRESH_TOKEN_TYPE, Subject, TokenClaims, Tokens,
+    REFRESH_TOKEN_TYPE, RESET_TOKEN_TYPE, Subject, TokenClaims, Tokens, VERIFY_TOKEN_TYPE,
+    password_fingerprint,
 };
 pub use key_generation::generate_private_pem;
 pub use kms::KmsSigner;

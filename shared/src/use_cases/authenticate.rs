@@ -36,7 +36,8 @@ impl Auth {
     /// held by that device's lockout instead of the email's, so whoever
     /// locks the email does not lock its owner out. Unknown, inactive and
     /// wrong refusals are one answer, [`Error::BadCredentials`], in the
-    /// same time.
+    /// same time. With `REQUIRE_EMAIL_VERIFICATION`, the right password of
+    /// an unverified address gets [`Error::EmailNotVerified`] and no token.
     pub async fn authenticate(&self, login: Login<'_>) -> Result<Grant, Error> {
         let email = normalize_email(login.email)?;
         let Password(password) = login.password;
@@ -86,6 +87,11 @@ impl Auth {
         match &device {
             Some(device) => self.users.clear_device_lockout(&email, device).await?,
             None => self.users.clear_failed_logins(&email).await?,
+        }
+        // Said only now that the password matched: it tells nobody without
+        // the password anything.
+        if self.config.accounts.require_email_verification && !user.email_verified {
+            return Err(Error::EmailNotVerified);
         }
         if check.outdated {
             self.upgrade_hash(&user, password).await;

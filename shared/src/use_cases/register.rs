@@ -16,6 +16,9 @@ pub struct Registration<'a> {
     pub name: &'a str,
     /// Whether the account may log in at once.
     pub active: bool,
+    /// Whether the address counts as verified from the start: true when an
+    /// operator vouches for it, false for self-service signup.
+    pub email_verified: bool,
 }
 
 impl Registration<'_> {
@@ -32,6 +35,7 @@ impl Registration<'_> {
         let hash = policy.hash(password.to_owned()).await?;
         let mut user = User::new(email, name, hash)?;
         user.active = self.active;
+        user.email_verified = self.email_verified;
         users.create(&user).await?;
         Ok(user)
     }

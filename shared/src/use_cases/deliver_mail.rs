@@ -1,0 +1,80 @@
+//! The mailer's one job: turning a queued request into a mail, or into
+//! nothing.
+
+use crate::accounts::User;
+use crate::clock::unix_now;
+use crate::error::Error;
+use crate::mail::content::{self, Mail};
+use crate::mail::{Delivery, MailKind, MailRequest, Mailer};
+
+impl Mailer {
+    /// Handles one queued request: loads the user, decides what to send,
+    /// claims the address's one mail per `MAIL_MIN_INTERVAL` on the user's
+    /// item, signs the link's token and sends the mail through SES.
+    ///
+    /// Nothing is sent to an email without an account or to an inactive
+    /// account, a verification only to an unverified address, and nothing
+    /// past the rate limit: see [`Delivery`]. An error (the table, KMS or
+    /// SES failing) gives the claim back, so a retry of the request can
+    /// still send.
+    pub async fn deliver(&self, request: &MailRequest) -> Result<Delivery, Error> {
+        let Some(user) = self.users.find_by_email(&request.email).await? else {
+            return Ok(Delivery::NoAccount);
+        };
+        if !user.active {
+            return Ok(Delivery::Inactive);
+        }
+        if request.kind == MailKind::Verification && user.email_verified {
+            return Ok(Delivery::AlreadyVerified);
+        }
+        let now = unix_now()?;
+        let interval = self.mail.min_interval;
+        if !self
+            .users
+            .claim_mail_slot(&user.email, now, interval)
+            .await?
+        {
+            return Ok(Delivery::RateLimited);
+        }
+        let sent = match self.compose(request.kind, &user).await {
+            Ok(mail) => self.send(&user.email, &mail).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
+            if let Err(release) = self.users.release_mail_slot(&user.email, now).await {
+                tracing::warn!(email = %user.email, error = %release, "giving back the mail claim failed");
+            }
+            return Err(error);
+        }
+        tracing::info!(email = %user.email, kind = ?request.kind, "mail sent");
+        Ok(Delivery::Sent)
+    }
+
+    /// The mail `kind` asks for, with a freshly signed link for `user`.
+    async fn compose(&self, kind: MailKind, user: &User) -> Result<Mail, Error> {
+        let name = &user.name;
+        let reset_ttl = self.config.reset_token_ttl;
+        Ok(match kind {
+            MailKind::PasswordReset => {
+                content::password_reset(name, &self.reset_link(user).await?, reset_ttl)
+            }
+            MailKind::SignupNotice => {
+                content::signup_notice(name, &self.reset_link(user).await?, reset_ttl)
+            }
+            MailKind::Verification => {
+                let token = self.tokens.issue_verification(user.subject()).await?;
+                let link = self.mail.verify_url.link(&token.token);
+                content::verification(name, &link, self.config.verify_token_ttl)
+            }
+        })
+    }
+
+    /// A reset link bound to `user`'s current password hash.
+    async fn reset_link(&self, user: &User) -> Result<String, Error> {
+        let token = self
+            .tokens
+            .issue_reset(user.subject(), &user.password_hash)
+            .await?;
+        Ok(self.mail.reset_url.link(&token.token))
+    }
+}

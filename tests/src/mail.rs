@@ -1,0 +1,255 @@
+//! Mail in the tests, on the local server's real SQS and SES: a stack with
+//! email verification, the mailer run the way the SQS event source runs
+//! it, and the mails SES accepted, read back from the server.
+
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_auth::aws;
+use serde_json::{Value, json};
+
+use crate::{Reply, Stack, TEST_DYNAMODB, event, with_body};
+
+/// The domain every test sender is on: verified once in the local SES, so
+/// each stack can send from an address of its own.
+pub const MAIL_DOMAIN: &str = "mail.test";
+/// The link templates of test stacks.
+pub const RESET_URL: &str = "https://app.example/reset#token={token}";
+pub const VERIFY_URL: &str = "https://app.example/verify#token={token}";
+
+/// The event the SQS event source sends the mailer for these messages
+/// (id, body), as in `events/sqs/mail-request.json`.
+pub fn sqs_event(messages: &[(String, String)]) -> SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id,
+                "receiptHandle": format!("receipt-{id}"),
+                "body": body,
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:sessionless-mail",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
+}
+
+/// One mail the local SES accepted.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The HTML body (the local SES keeps only one body, the HTML one).
+    pub body: String,
+}
+
+impl SentMail {
+    /// The token of the link in the mail.
+    pub fn token(&self) -> String {
+        let start = self
+            .body
+            .find("#token=")
+            .unwrap_or_else(|| panic!("no link in the mail: {}", self.body))
+            + "#token=".len();
+        self.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect()
+    }
+}
+
+impl Stack {
+    /// A stack with email verification on: a queue and a sender address of
+    /// its own, so that its mails are told apart from other tests'.
+    pub async fn with_mail(overrides: &[(&str, &str)]) -> Self {
+        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+        let sqs = aws_sdk_sqs::Client::new(&sdk_config);
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("mail-{id}"))
+            .send()
+            .await
+            .expect("creating a queue failed; is the local server running? Run scripts/test")
+            .queue_url
+            .expect("queue URL");
+        aws_sdk_sesv2::Client::new(&sdk_config)
+            .create_email_identity()
+            .email_identity(MAIL_DOMAIN)
+            .send()
+            .await
+            .expect("verify the test mail domain");
+        let from = format!("stack-{id}@{MAIL_DOMAIN}");
+        let mut env = vec![
+            ("REQUIRE_EMAIL_VERIFICATION", "true"),
+            ("MAIL_QUEUE_URL", queue_url.as_str()),
+            ("MAIL_FROM", from.as_str()),
+            ("RESET_URL", RESET_URL),
+            ("VERIFY_URL", VERIFY_URL),
+        ];
+        env.extend_from_slice(overrides);
+        Self::with_env(&env).await
+    }
+
+    /// `POST /password/forgot` with `email`.
+    pub async fn forgot(&self, email: &str) -> Reply {
+        let body = json!({ "email": email }).to_string();
+        let request = with_body(&event("http-api/password-forgot.json"), &body);
+        self.invoke(request_link::handle, &request).await
+    }
+
+    /// `POST /verify/resend` with `email`.
+    pub async fn resend(&self, email: &str) -> Reply {
+        let body = json!({ "email": email }).to_string();
+        let request = with_body(&event("http-api/verify-resend.json"), &body);
+        self.invoke(request_link::handle, &request).await
+    }
+
+    /// `POST /signup` with `email` and `password`.
+    pub async fn signup(&self, email: &str, password: &str) -> Reply {
+        let body = json!({ "email": email, "password": password, "name": "New User" });
+        let request = with_body(&event("http-api/signup-ok.json"), &body.to_string());
+        self.invoke(signup::handle, &request).await
+    }
+
+    /// `POST /password/reset` with `token` and `new_password`.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Reply {
+        let body = json!({ "token": token, "new_password": new_password }).to_string();
+        let request = with_body(&event("http-api/password-reset.json"), &body);
+        self.invoke(reset_password::handle, &request).await
+    }
+
+    /// `POST /verify` with `token`.
+    pub async fn verify(&self, token: &str) -> Reply {
+        let body = json!({ "token": token }).to_string();
+        let request = with_body(&event("http-api/verify.json"), &body);
+        self.invoke(verify_email::handle, &request).await
+    }
+
+    /// Runs the mailer over everything queued, as the SQS event source
+    /// does: batches of up to 10, the messages the mailer did not report
+    /// as failures deleted. Returns the ids it reported as failures.
+    pub async fn run_mailer(&self) -> Vec<String> {
+        let mailer = self
+            .mailer
+            .expect("a stack with mail: build it with Stack::with_mail");
+        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
+        let queue_url = self.env_value("MAIL_QUEUE_URL");
+        let mut failures = Vec::new();
+        loop {
+            let received = sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(300)
+                .send()
+                .await
+                .expect("ReceiveMessage");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return failures;
+            }
+            let records: Vec<(String, String)> = messages
+                .iter()
+                .map(|message| {
+                    let id = message.message_id.clone().unwrap_or_default();
+                    (id, message.body.clone().unwrap_or_default())
+                })
+                .collect();
+            let response = mailer::handle(mailer, sqs_event(&records))
+                .await
+                .expect("the mailer answers");
+            let failed: Vec<String> = response
+                .batch_item_failures
+                .into_iter()
+                .map(|failure| failure.item_identifier)
+                .collect();
+            for message in &messages {
+                let id = message.message_id.clone().unwrap_or_default();
+                if !failed.contains(&id) {
+                    sqs.delete_message()
+                        .queue_url(&queue_url)
+                        .receipt_handle(message.receipt_handle.clone().unwrap_or_default())
+                        .send()
+                        .await
+                        .expect("DeleteMessage");
+                }
+            }
+            failures.extend(failed);
+        }
+    }
+
+    /// Runs the mailer on one message with `body`, delivered straight to
+    /// it, not through the queue: for concurrent invocations. Returns the
+    /// ids it reported as failures.
+    pub async fn mailer_on(&self, body: &str) -> Vec<String> {
+        let mailer = self
+            .mailer
+            .expect("a stack with mail: build it with Stack::with_mail");
+        let id = uuid::Uuid::new_v4().to_string();
+        let event = sqs_event(&[(id, body.to_owned())]);
+        let response = mailer::handle(mailer, event)
+            .await
+            .expect("the mailer answers");
+        response
+            .batch_item_failures
+            .into_iter()
+            .map(|failure| failure.item_identifier)
+            .collect()
+    }
+
+    /// Puts `body` on the stack's mail queue as is, as a broken or foreign
+    /// producer might.
+    pub async fn queue_raw(&self, body: &str) {
+        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
+        sqs.send_message()
+            .queue_url(self.env_value("MAIL_QUEUE_URL"))
+            .message_body(body)
+            .send()
+            .await
+            .expect("SendMessage");
+    }
+
+    /// The mails this stack's sender got accepted by the local SES, oldest
+    /// first.
+    pub fn mails(&self) -> Vec<SentMail> {
+        let from = self.env_value("MAIL_FROM");
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("the local server");
+        let text = ureq::get(format!("{endpoint}/moto-api/data.json"))
+            .call()
+            .expect("the local server's data")
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()
+            .expect("the local server's data");
+        let data: Value = serde_json::from_str(&text).expect("JSON");
+        data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|message| message["source"] == from.as_str())
+            .map(|message| SentMail {
+                to: message["destinations"]["ToAddresses"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                subject: message["subject"].as_str().unwrap_or_default().to_owned(),
+                body: message["body"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect()
+    }
+
+    /// The mails to `email`, oldest first.
+    pub fn mails_to(&self, email: &str) -> Vec<SentMail> {
+        self.mails()
+            .into_iter()
+            .filter(|mail| mail.to.iter().any(|to| to == email))
+            .collect()
+    }
+}

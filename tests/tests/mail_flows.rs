@@ -1,0 +1,303 @@
+//! Password reset and email verification, end to end on the local
+//! DynamoDB, SQS and SES: each request through its handler with a real
+//! event, the queue carried to the mailer as the SQS event source would,
+//! and every link read back from the mail SES accepted.
+
+use futures_util::future::join_all;
+use lambda_auth::accounts::PasswordPolicy;
+use lambda_auth::mail::MailKind;
+use serde_json::{Value, json};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
+
+const NEW_EMAIL: &str = "new.user@example.com";
+const NEW_PASSWORD: &str = "a-new-password-5678";
+const RESET_TO: &str = "a-brand-new-password-9012";
+const INVALID_LINK: &str = r#"{"msg":"Invalid or expired link"}"#;
+
+/// The one mail to `email`, after the mailer ran.
+fn only_mail(stack: &Stack, email: &str) -> sessionless_tests::mail::SentMail {
+    let mails = stack.mails_to(email);
+    assert_eq!(mails.len(), 1, "exactly one mail to {email}: {mails:?}");
+    mails.into_iter().next().unwrap()
+}
+
+/// The claims of a token, read without verifying (the test made it).
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+fn assert_same_answer(a: &Reply, b: &Reply, what: &str) {
+    assert_eq!(
+        (a.status, &a.body, &a.headers),
+        (b.status, &b.body, &b.headers),
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn forgot_mail_reset_then_log_in_with_the_new_password_and_nothing_earlier_works() {
+    let stack = Stack::with_mail(&[]).await;
+    let (access, refresh) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+
+    let reply = stack.forgot(DEMO_EMAIL).await;
+    assert_eq!(reply.status, 202, "{reply:?}");
+    reply.assert_well_formed();
+    assert_eq!(
+        reply.body,
+        r#"{"msg":"If that email has an account, we sent it a link to reset the password"}"#
+    );
+    assert!(stack.run_mailer().await.is_empty());
+    let mail = only_mail(&stack, DEMO_EMAIL);
+    assert_eq!(mail.subject, "Reset your password");
+    assert!(
+        mail.body.contains("https://app.example/reset#token="),
+        "{}",
+        mail.body
+    );
+    let token = mail.token();
+
+    let reply = stack.reset_password(&token, RESET_TO).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"msg":"Password reset; log in again"}"#)
+    );
+    reply.assert_well_formed();
+
+    stack.login(DEMO_EMAIL, RESET_TO, false).await;
+    let old = stack
+        .login_request(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
+        .await;
+    assert_eq!(old.status, 401, "the old password: {old:?}");
+    assert_eq!(
+        stack.me(&access).await.status,
+        401,
+        "the earlier access token"
+    );
+    let refreshed = stack.refresh(&refresh.unwrap()).await;
+    assert_eq!(refreshed.status, 401, "the earlier refresh token");
+
+    let again = stack
+        .reset_password(&token, "yet-another-password-3456")
+        .await;
+    assert_eq!((again.status, again.body.as_str()), (400, INVALID_LINK));
+    stack.login(DEMO_EMAIL, RESET_TO, false).await;
+}
+
+#[tokio::test]
+async fn a_reset_clears_the_lockout_and_verifies_the_address() {
+    let stack = Stack::with_mail(&[("LOGIN_LOCK_AFTER", "2")]).await;
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("SET email_verified = :no")
+        .expression_attribute_values(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let wrong = json!({"email": DEMO_EMAIL, "password": "wrong-password-0000"});
+        assert_eq!(stack.login_request(&wrong).await.status, 401);
+    }
+    let locked = json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD});
+    assert_eq!(stack.login_request(&locked).await.status, 429);
+
+    stack.forgot(DEMO_EMAIL).await;
+    stack.run_mailer().await;
+    let token = only_mail(&stack, DEMO_EMAIL).token();
+    assert_eq!(stack.reset_password(&token, RESET_TO).await.status, 200);
+    assert!(stack.user(DEMO_EMAIL).await.unwrap().email_verified);
+    stack.login(DEMO_EMAIL, RESET_TO, false).await;
+}
+
+#[tokio::test]
+async fn a_reset_link_is_spent_by_any_password_change() {
+    let stack = Stack::with_mail(&[]).await;
+    stack.forgot(DEMO_EMAIL).await;
+    stack.run_mailer().await;
+    let token = only_mail(&stack, DEMO_EMAIL).token();
+    // An operator's reset changes the hash, even to the same password.
+    let policy = PasswordPolicy::OWASP_MINIMUM;
+    let hash = policy.hash(DEMO_PASSWORD.to_owned()).await.unwrap();
+    assert!(
+        stack
+            .users
+            .set_password_hash(DEMO_EMAIL, &hash)
+            .await
+            .unwrap()
+    );
+    let reply = stack.reset_password(&token, RESET_TO).await;
+    assert_eq!((reply.status, reply.body.as_str()), (400, INVALID_LINK));
+    stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+}
+
+#[tokio::test]
+async fn signup_mail_verify_then_log_in() {
+    let stack = Stack::with_mail(&[]).await;
+    let reply = stack.signup(NEW_EMAIL, NEW_PASSWORD).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (202, r#"{"msg":"Check your inbox to finish signing up"}"#)
+    );
+    let user = stack.user(NEW_EMAIL).await.expect("created");
+    assert!(!user.email_verified, "signup writes false");
+
+    let right = json!({"email": NEW_EMAIL, "password": NEW_PASSWORD});
+    let unverified = stack.login_request(&right).await;
+    assert_eq!(
+        (unverified.status, unverified.body.as_str()),
+        (403, r#"{"msg":"Email not verified"}"#)
+    );
+    unverified.assert_well_formed();
+    let wrong = json!({"email": NEW_EMAIL, "password": "not-the-password-1"});
+    assert_eq!(stack.login_request(&wrong).await.status, 401);
+
+    assert!(stack.run_mailer().await.is_empty());
+    let mail = only_mail(&stack, NEW_EMAIL);
+    assert_eq!(mail.subject, "Confirm your email address");
+    assert!(mail.body.contains("https://app.example/verify#token="));
+    let token = mail.token();
+    let verified = stack.verify(&token).await;
+    assert_eq!(
+        (verified.status, verified.body.as_str()),
+        (200, r#"{"msg":"Email verified"}"#)
+    );
+    assert!(stack.user(NEW_EMAIL).await.unwrap().email_verified);
+    let again = stack.verify(&token).await;
+    assert_eq!((again.status, again.body.as_str()), (400, INVALID_LINK));
+
+    let (access, _) = stack.login(NEW_EMAIL, NEW_PASSWORD, false).await;
+    assert_eq!(claims_of(&access)["email_verified"], true);
+    let me = stack.me(&access).await.json();
+    assert_eq!(me["email_verified"], true, "{me}");
+}
+
+#[tokio::test]
+async fn signup_of_a_taken_email_answers_the_same_and_mails_a_notice_leaving_the_account_alone() {
+    let stack = Stack::with_mail(&[]).await;
+    let before = stack.user(DEMO_EMAIL).await.unwrap();
+    let new = stack.signup(NEW_EMAIL, NEW_PASSWORD).await;
+    let taken = stack.signup(DEMO_EMAIL, "an-attackers-password-1").await;
+    assert_same_answer(&new, &taken, "new and taken emails");
+
+    let after = stack.user(DEMO_EMAIL).await.unwrap();
+    assert_eq!(after.password_hash, before.password_hash);
+    assert_eq!(after.name, before.name);
+    assert_eq!(after.account_id, before.account_id);
+    assert_eq!(after.token_version(), before.token_version());
+
+    assert!(stack.run_mailer().await.is_empty());
+    let notice = only_mail(&stack, DEMO_EMAIL);
+    assert_eq!(
+        notice.subject,
+        "Someone tried to sign up with your email address"
+    );
+    assert!(notice.body.contains("https://app.example/reset#token="));
+    // The notice's link is a working reset link for the owner.
+    assert_eq!(
+        stack.reset_password(&notice.token(), RESET_TO).await.status,
+        200
+    );
+    stack.login(DEMO_EMAIL, RESET_TO, false).await;
+}
+
+#[tokio::test]
+async fn forgot_resend_and_signup_answer_byte_identically_whoever_asks() {
+    let stack = Stack::with_mail(&[]).await;
+    stack
+        .add_user("inactive@example.com", DEMO_PASSWORD, false)
+        .await;
+    let emails = [
+        DEMO_EMAIL,
+        "nobody@example.com",
+        "inactive@example.com",
+        DEMO_EMAIL, // asked a moment ago
+    ];
+    for (name, first) in [("forgot", true), ("resend", false)] {
+        let mut replies = Vec::new();
+        for email in emails {
+            replies.push(match first {
+                true => stack.forgot(email).await,
+                false => stack.resend(email).await,
+            });
+        }
+        assert_eq!(replies[0].status, 202, "{:?}", replies[0]);
+        for (email, reply) in emails.iter().zip(&replies) {
+            assert_same_answer(&replies[0], reply, &format!("{name} {email}"));
+        }
+    }
+    assert!(stack.run_mailer().await.is_empty());
+    assert!(
+        stack.mails_to("nobody@example.com").is_empty(),
+        "no account, no mail"
+    );
+    assert!(
+        stack.mails_to("inactive@example.com").is_empty(),
+        "inactive, no mail"
+    );
+    let demo = only_mail(&stack, DEMO_EMAIL);
+    assert_eq!(
+        demo.subject, "Reset your password",
+        "the rest were rate-limited"
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_requests_send_one_mail_per_interval() {
+    let stack = Stack::with_mail(&[]).await;
+    let replies = join_all((0..20).map(|_| stack.forgot(DEMO_EMAIL))).await;
+    assert!(replies.iter().all(|reply| reply.status == 202));
+    // Each request in a mailer invocation of its own, all at once.
+    let requests: Vec<String> = (0..20)
+        .map(|_| json!({"kind": MailKind::PasswordReset, "email": DEMO_EMAIL}).to_string())
+        .collect();
+    let runs = join_all(requests.iter().map(|body| stack.mailer_on(body))).await;
+    assert!(runs.iter().all(|failures| failures.is_empty()), "{runs:?}");
+    assert!(stack.run_mailer().await.is_empty());
+    assert_eq!(stack.mails_to(DEMO_EMAIL).len(), 1, "one mail per interval");
+}
+
+#[tokio::test]
+async fn old_items_without_email_verified_count_as_verified() {
+    let stack = Stack::with_mail(&[]).await;
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("REMOVE email_verified")
+        .send()
+        .await
+        .unwrap();
+    let (access, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    assert_eq!(claims_of(&access)["email_verified"], true);
+    assert_eq!(stack.resend(DEMO_EMAIL).await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    assert!(
+        stack.mails_to(DEMO_EMAIL).is_empty(),
+        "already verified: no mail"
+    );
+}
+
+#[tokio::test]
+async fn verification_off_keeps_todays_signup_but_writes_the_truth() {
+    let stack = Stack::new().await;
+    let reply = stack.signup(NEW_EMAIL, NEW_PASSWORD).await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.json()["email_verified"], false);
+    let (access, _) = stack.login(NEW_EMAIL, NEW_PASSWORD, false).await;
+    assert_eq!(claims_of(&access)["email_verified"], false);
+}
+
+#[tokio::test]
+async fn a_failed_send_and_a_broken_message_are_reported_for_retry_and_the_claim_given_back() {
+    // A sender on a domain the local SES never verified: SendEmail fails.
+    let stack = Stack::with_mail(&[("MAIL_FROM", "sender@unverified.test")]).await;
+    stack.queue_raw("not a mail request").await;
+    stack.forgot(DEMO_EMAIL).await;
+    let failures = stack.run_mailer().await;
+    assert_eq!(failures.len(), 2, "both reported as batch item failures");
+    assert_eq!(
+        stack.user(DEMO_EMAIL).await.unwrap().mail_sent_at,
+        None,
+        "the claim was given back, so a retry may send"
+    );
+}
