@@ -200,6 +200,40 @@ impl Stack {
             .collect()
     }
 
+    /// Receives and deletes everything on the stack's mail queue: the
+    /// (id, body) of each message, for a mailer run elsewhere.
+    pub async fn take_queued(&self) -> Vec<(String, String)> {
+        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
+        let queue_url = self.env_value("MAIL_QUEUE_URL");
+        let mut taken = Vec::new();
+        loop {
+            let messages = sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("ReceiveMessage")
+                .messages
+                .unwrap_or_default();
+            if messages.is_empty() {
+                return taken;
+            }
+            for message in messages {
+                sqs.delete_message()
+                    .queue_url(&queue_url)
+                    .receipt_handle(message.receipt_handle.unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("DeleteMessage");
+                taken.push((
+                    message.message_id.unwrap_or_default(),
+                    message.body.unwrap_or_default(),
+                ));
+            }
+        }
+    }
+
     /// Puts `body` on the stack's mail queue as is, as a broken or foreign
     /// producer might.
     pub async fn queue_raw(&self, body: &str) {

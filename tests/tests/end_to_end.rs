@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::Algorithm;
 use lambda_auth::tokens::generate_private_pem;
 use serde_json::{Value, json};
+use sessionless_tests::mail::sqs_event;
 use sessionless_tests::{
     DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, reply_from_lambda_response, repo_root,
     with_token,
@@ -39,6 +40,16 @@ impl Drop for Watch {
         let _ = std::fs::remove_file(&self.log_file);
     }
 }
+
+/// What the mail functions are told, from the stack's own queue and sender.
+const MAIL_VARIABLES: [&str; 6] = [
+    "REQUIRE_EMAIL_VERIFICATION",
+    "MAIL_MIN_INTERVAL",
+    "MAIL_QUEUE_URL",
+    "MAIL_FROM",
+    "RESET_URL",
+    "VERIFY_URL",
+];
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -84,8 +95,10 @@ impl Watch {
             .arg("--env-file")
             .arg(&env_path)
             // Through the environment, as scripts/dev does: a dotenv file
-            // does not keep a JSON value with PEM keys in it intact.
+            // does not keep a JSON value with PEM keys in it intact, nor a
+            // link template with `#` in it.
             .env("JWT_SIGNING_KEYS", &keys)
+            .envs(MAIL_VARIABLES.map(|name| (name, stack.env_value(name))))
             .current_dir(repo_root())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
@@ -158,6 +171,17 @@ impl Watch {
         reply
     }
 
+    /// Carries everything queued to the mailer binary, as the SQS event
+    /// source would (scripts/mail_relay.py locally), and checks it reported
+    /// no failure.
+    fn relay_mail(&self, stack: &Stack) {
+        let queued = tokio::runtime::Handle::current().block_on(stack.take_queued());
+        assert!(!queued.is_empty(), "a mail request was queued");
+        let event = serde_json::to_string(&sqs_event(&queued)).unwrap();
+        let answer = self.invoke_raw("mailer", &event);
+        assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+    }
+
     /// `cargo lambda invoke FUNCTION` with an event, as the README shows.
     fn invoke(&self, function: &str, event: &str) -> Reply {
         reply_from_lambda_response(self.invoke_raw(function, event))
@@ -207,7 +231,8 @@ impl Watch {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_through_cargo_lambda_watch() {
-    let stack = Stack::new().await;
+    // One mail a second per address, so the flows need not wait a minute.
+    let stack = Stack::with_mail(&[("MAIL_MIN_INTERVAL", "1")]).await;
     // The blocking HTTP calls and subprocesses below run off the runtime.
     tokio::task::spawn_blocking(move || run_end_to_end(&stack))
         .await
@@ -274,7 +299,7 @@ fn run_end_to_end(stack: &Stack) {
     }
 
     published_keys(&watch, &token);
-    token_lifecycle(&watch, &token);
+    token_lifecycle(&watch, stack, &token);
     not_api_gateway_events(&watch);
     assert_logs_hold_no_secrets(&watch.logs());
 }
@@ -389,13 +414,24 @@ fn first_jwt(text: &str) -> Option<&str> {
 
 /// signup, refresh, password, logout over HTTP at their API Gateway paths;
 /// the authorizer and the backend behind it through `cargo lambda invoke`.
-fn token_lifecycle(watch: &Watch, demo_token: &str) {
+fn token_lifecycle(watch: &Watch, stack: &Stack, demo_token: &str) {
     let json_headers = [("content-type", "application/json")];
     let signup =
         json!({"email": "e2e@example.com", "password": "e2e-password-1", "name": "End To End"});
     let reply = watch.http("POST", "/signup", &json_headers, Some(&signup.to_string()));
-    assert_eq!(reply.status, 201, "{reply:?}");
-    assert_eq!(reply.json()["email"], "e2e@example.com");
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (202, r#"{"msg":"Check your inbox to finish signing up"}"#)
+    );
+    let login = json!({"email": "e2e@example.com", "password": "e2e-password-1"}).to_string();
+    let reply = watch.http("POST", "/login", &json_headers, Some(&login));
+    assert_eq!(reply.status, 403, "not verified yet: {reply:?}");
+    watch.relay_mail(stack);
+    let mails = stack.mails_to("e2e@example.com");
+    let verification = mails.last().expect("a verification mail").token();
+    let body = json!({"token": verification}).to_string();
+    let reply = watch.http("POST", "/verify", &json_headers, Some(&body));
+    assert_eq!(reply.status, 200, "{reply:?}");
 
     let login = json!({"email": "e2e@example.com", "password": "e2e-password-1", "remember": true});
     let reply = watch.http("POST", "/login", &json_headers, Some(&login.to_string()));
@@ -455,6 +491,22 @@ fn token_lifecycle(watch: &Watch, demo_token: &str) {
     assert_eq!(reply.status, 200, "{reply:?}");
     let reply = watch.http("GET", "/me", &[("authorization", bearer.as_str())], None);
     assert_eq!(reply.status, 401, "retired by the logout: {reply:?}");
+
+    // A forgotten password, by mail (past the one-second mail interval).
+    std::thread::sleep(Duration::from_millis(2_100));
+    let forgot = json!({"email": "e2e@example.com"}).to_string();
+    let reply = watch.http("POST", "/password/forgot", &json_headers, Some(&forgot));
+    assert_eq!(reply.status, 202, "{reply:?}");
+    watch.relay_mail(stack);
+    let mails = stack.mails_to("e2e@example.com");
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let reset = mails.last().unwrap().token();
+    let body = json!({"token": reset, "new_password": "e2e-password-3"}).to_string();
+    let reply = watch.http("POST", "/password/reset", &json_headers, Some(&body));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let login = json!({"email": "e2e@example.com", "password": "e2e-password-3"});
+    let reply = watch.http("POST", "/login", &json_headers, Some(&login.to_string()));
+    assert_eq!(reply.status, 200, "{reply:?}");
 
     for file in [
         "authorizer/http-api-request.json",

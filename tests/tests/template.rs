@@ -50,12 +50,20 @@ fn attribute(value: &Value) -> Option<&str> {
     }
 }
 
-/// What a function's policies allow: the DynamoDB actions, all on the
-/// users table, and the KMS actions, all on the token signing key.
-/// Anything else fails the test.
-fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut dynamodb = BTreeSet::new();
-    let mut kms = BTreeSet::new();
+/// What a function's policies allow, by service: DynamoDB actions all on
+/// the users table, KMS actions all on the token signing key, SQS actions
+/// all on the mail queue, and SES actions all on the `MailFrom` identity,
+/// sending from `MailFrom` alone. Anything else fails the test.
+#[derive(Debug, Default)]
+struct Permissions {
+    dynamodb: BTreeSet<String>,
+    kms: BTreeSet<String>,
+    sqs: BTreeSet<String>,
+    ses: BTreeSet<String>,
+}
+
+fn permissions(name: &str, resource: &Value) -> Permissions {
+    let mut allowed = Permissions::default();
     for policy in resource["Properties"]["Policies"]
         .as_sequence()
         .into_iter()
@@ -72,26 +80,59 @@ fn permissions(name: &str, resource: &Value) -> (BTreeSet<String>, BTreeSet<Stri
                 other => panic!("{name}: unexpected Action {other:?}"),
             };
             for action in actions {
-                if action.starts_with("dynamodb:") {
-                    assert_eq!(
-                        attribute(&statement["Resource"]),
-                        Some("UsersTable.Arn"),
-                        "{name}: {action} on the users table alone"
-                    );
-                    dynamodb.insert(action);
-                } else if action.starts_with("kms:") {
-                    assert!(
-                        is_the_signing_key(&statement["Resource"]),
-                        "{name}: {action} on the token signing key alone"
-                    );
-                    kms.insert(action);
-                } else {
-                    panic!("{name}: unexpected action {action}");
-                }
+                let resource = &statement["Resource"];
+                let service = action.split(':').next().unwrap_or_default();
+                let set = match service {
+                    "dynamodb" => {
+                        assert_eq!(attribute(resource), Some("UsersTable.Arn"), "{name}");
+                        &mut allowed.dynamodb
+                    }
+                    "kms" => {
+                        assert!(is_the_signing_key(resource), "{name}: {action}");
+                        &mut allowed.kms
+                    }
+                    "sqs" => {
+                        assert_eq!(attribute(resource), Some("MailQueue.Arn"), "{name}");
+                        &mut allowed.sqs
+                    }
+                    "ses" => {
+                        assert_is_the_mail_from_identity(name, statement);
+                        &mut allowed.ses
+                    }
+                    _ => panic!("{name}: unexpected action {action}"),
+                };
+                set.insert(action);
             }
         }
     }
-    (dynamodb, kms)
+    allowed
+}
+
+/// An SES statement on the `MailFrom` identity (the address, and its
+/// domain for a domain identity), and only for mail from `MailFrom`.
+#[track_caller]
+fn assert_is_the_mail_from_identity(name: &str, statement: &Value) {
+    let identities = statement["Resource"].as_sequence().expect("a list");
+    let texts: Vec<String> = identities
+        .iter()
+        .map(|identity| serde_yaml_ng::to_string(identity).unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "{name}: {texts:?}");
+    assert!(
+        texts[0].contains(":identity/${MailFrom}"),
+        "{name}: {}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains(":identity/${Domain}") && texts[1].contains("MailFrom"),
+        "{name}: {}",
+        texts[1]
+    );
+    assert_eq!(
+        reference(&statement["Condition"]["StringEquals"]["ses:FromAddress"]),
+        Some("MailFrom"),
+        "{name}: from MailFrom alone"
+    );
 }
 
 /// The signing key as the template names it: the stack's own KMS key, or
@@ -118,10 +159,11 @@ enum KeyRole {
 
 fn key_role(crate_name: &str) -> KeyRole {
     match crate_name {
-        "login" | "refresh" => KeyRole::Signs,
-        "me" | "logout" | "password" | "authorizer" | "discovery" => KeyRole::Verifies,
+        "login" | "refresh" | "mailer" => KeyRole::Signs,
+        "me" | "logout" | "password" | "authorizer" | "discovery" | "reset-password"
+        | "verify-email" => KeyRole::Verifies,
         "signing-key-jwks" => KeyRole::Publishes,
-        "signup" | "hello" => KeyRole::None,
+        "signup" | "hello" | "request-link" => KeyRole::None,
         other => panic!("{other}: say what it does with the signing key"),
     }
 }
@@ -184,10 +226,10 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
             manifest.contains(&format!("name = \"{crate_name}\"")),
             "{name}: package {crate_name}"
         );
-        // Only login and refresh may sign, only through KMS; every verifier
-        // is told the public keys and may touch no key; signup and hello
-        // know of no key at all.
-        let (_, kms) = permissions(name, resource);
+        // Only login, refresh and the mailer may sign, only through KMS;
+        // every verifier is told the public keys and may touch no key;
+        // signup, hello and request-link know of no key at all.
+        let kms = permissions(name, resource).kms;
         let own = &resource["Properties"]["Environment"]["Variables"];
         let told_key = (!own["JWT_SIGNING_KMS_KEY_ID"].is_null()).then_some(());
         let told_jwks = attribute(&own["JWT_PUBLIC_KEYS"]);
@@ -236,7 +278,7 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
 
 /// The DynamoDB operations each handler makes over its main paths.
 async fn observed_operations(function: &str) -> BTreeSet<String> {
-    let stack = Stack::new().await;
+    let stack = Stack::with_mail(&[]).await;
     let token = stack.demo_token().await;
     match function {
         "login" => {
@@ -334,6 +376,43 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .await;
             assert_eq!(reply.status, 200, "{reply:?}");
         }
+        "request-link" => {
+            assert_eq!(stack.forgot(DEMO_EMAIL).await.status, 202);
+            assert_eq!(stack.resend(DEMO_EMAIL).await.status, 202);
+        }
+        "reset-password" => {
+            let user = stack.user(DEMO_EMAIL).await.unwrap();
+            let reset = stack
+                .auth
+                .tokens
+                .issue_reset(demo_subject(0), &user.password_hash)
+                .await
+                .unwrap();
+            let reply = stack
+                .reset_password(&reset.token, "a-brand-new-password-9012")
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
+        }
+        "verify-email" => {
+            let signup = stack
+                .signup("new.user@example.com", "a-new-password-5678")
+                .await;
+            assert_eq!(signup.status, 202, "{signup:?}");
+            let user = stack.user("new.user@example.com").await.unwrap();
+            let verification = stack
+                .auth
+                .tokens
+                .issue_verification(user.subject())
+                .await
+                .unwrap();
+            stack.operations.take();
+            assert_eq!(stack.verify(&verification.token).await.status, 200);
+        }
+        "mailer" => {
+            let request = json!({"kind": "password_reset", "email": DEMO_EMAIL}).to_string();
+            assert!(stack.mailer_on(&request).await.is_empty());
+            assert_eq!(stack.mails_to(DEMO_EMAIL).len(), 1);
+        }
         // A custom resource: CloudFormation calls it, and it reads no table.
         "signing-key-jwks" => {}
         other => panic!("no flows for {other}: add them here"),
@@ -350,7 +429,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
 async fn iam_actions_are_exactly_the_dynamodb_calls_each_handler_makes() {
     for (name, resource) in functions(&template()) {
         let function = binary(&resource);
-        let (allowed, _) = permissions(&name, &resource);
+        let allowed = permissions(&name, &resource).dynamodb;
         let observed = observed_operations(&function).await;
         assert_eq!(
             allowed, observed,
@@ -410,7 +489,8 @@ fn the_argon2_functions_have_a_concurrency_cap_that_can_be_lifted() {
     for (name, resource) in functions(&template) {
         let crate_name = binary(&resource);
         let reserved = &resource["Properties"]["ReservedConcurrentExecutions"];
-        let capped = ["login", "signup", "password"].contains(&crate_name.as_str());
+        let capped =
+            ["login", "signup", "password", "reset-password"].contains(&crate_name.as_str());
         assert_eq!(!reserved.is_null(), capped, "{name}");
         if !capped {
             continue;
@@ -472,6 +552,7 @@ fn the_issuer_serves_discovery_and_names_no_api_that_needs_it() {
             .as_mapping()
             .into_iter()
             .flat_map(|events| events.values())
+            .filter(|event| event["Type"] == "HttpApi")
         {
             assert_eq!(
                 reference(&event["Properties"]["ApiId"]),
@@ -506,4 +587,68 @@ fn the_issuer_serves_discovery_and_names_no_api_that_needs_it() {
     let hello_jwt = &resources["HelloFunction"]["Properties"]["Events"]["HelloJwt"]["Properties"];
     assert_eq!(hello_jwt["Path"], "/hello/jwt");
     assert_eq!(hello_jwt["Auth"]["Authorizer"], "TokenIssuerJwt");
+}
+
+/// The mail path: the three request functions alone may queue, the mailer
+/// alone reads the queue (through its event source, reporting failures one
+/// by one) and sends, and failed requests end in a dead-letter queue.
+#[test]
+fn mail_is_queued_by_the_request_functions_and_sent_by_the_mailer_alone() {
+    let template = template();
+    let resources = &template["Resources"];
+    for (name, resource) in functions(&template) {
+        let crate_name = binary(&resource);
+        let allowed = permissions(&name, &resource);
+        let queues = ["signup", "request-link"].contains(&crate_name.as_str());
+        let sqs: Vec<&str> = allowed.sqs.iter().map(String::as_str).collect();
+        assert_eq!(sqs.is_empty(), !queues, "{name}: {sqs:?}");
+        if queues {
+            assert_eq!(sqs, ["sqs:SendMessage"], "{name}");
+        }
+        let own = &resource["Properties"]["Environment"]["Variables"];
+        assert_eq!(
+            reference(&own["MAIL_QUEUE_URL"]).is_some(),
+            queues,
+            "{name}: MAIL_QUEUE_URL exactly where it queues"
+        );
+        let ses: Vec<&str> = allowed.ses.iter().map(String::as_str).collect();
+        if crate_name == "mailer" {
+            assert_eq!(ses, ["ses:SendEmail"], "{name}");
+            for (variable, parameter) in [
+                ("MAIL_FROM", "MailFrom"),
+                ("RESET_URL", "ResetUrl"),
+                ("VERIFY_URL", "VerifyUrl"),
+            ] {
+                assert_eq!(reference(&own[variable]), Some(parameter), "{name}");
+                assert!(
+                    template["Parameters"][parameter]["Default"].is_null(),
+                    "{parameter}: every deployment names its own"
+                );
+            }
+            let source = &resource["Properties"]["Events"]["MailRequests"];
+            assert_eq!(source["Type"], "SQS");
+            assert_eq!(
+                attribute(&source["Properties"]["Queue"]),
+                Some("MailQueue.Arn")
+            );
+            assert_eq!(
+                source["Properties"]["FunctionResponseTypes"][0],
+                "ReportBatchItemFailures"
+            );
+        } else {
+            assert!(ses.is_empty(), "{name}: only the mailer sends mail");
+        }
+    }
+    let redrive = &resources["MailQueue"]["Properties"]["RedrivePolicy"];
+    assert_eq!(
+        attribute(&redrive["deadLetterTargetArn"]),
+        Some("MailDeadLetterQueue.Arn")
+    );
+    assert!(redrive["maxReceiveCount"].as_u64().is_some());
+    assert_eq!(
+        reference(
+            &template["Globals"]["Function"]["Environment"]["Variables"]["REQUIRE_EMAIL_VERIFICATION"]
+        ),
+        Some("RequireEmailVerification")
+    );
 }

@@ -1,7 +1,7 @@
 //! The mailer's one job: turning a queued request into a mail, or into
 //! nothing.
 
-use crate::accounts::User;
+use crate::accounts::{User, normalize_email};
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::mail::content::{self, Mail};
@@ -18,7 +18,9 @@ impl Mailer {
     /// SES failing) gives the claim back, so a retry of the request can
     /// still send.
     pub async fn deliver(&self, request: &MailRequest) -> Result<Delivery, Error> {
-        let Some(user) = self.users.find_by_email(&request.email).await? else {
+        // The request functions normalise, but the queue takes any producer.
+        let email = normalize_email(&request.email)?;
+        let Some(user) = self.users.find_by_email(&email).await? else {
             return Ok(Delivery::NoAccount);
         };
         if !user.active {
