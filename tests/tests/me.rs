@@ -23,7 +23,7 @@ async fn header_and_body_tokens_return_the_profile() {
             let fields: Vec<&String> = body.as_object().expect("object").keys().collect();
             assert_eq!(
                 fields,
-                ["created_at", "email", "name"],
+                ["created_at", "email", "email_verified", "name"],
                 "only the public profile"
             );
             assert_eq!(body["email"], DEMO_EMAIL);
