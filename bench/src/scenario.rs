@@ -22,7 +22,12 @@ const DEMO_PASSWORD: &str = "demo-password-1234";
 const REFRESH_EMAIL: &str = "bench-refresh@example.com";
 const LOGOUT_EMAIL: &str = "bench-logout@example.com";
 const PASSWORD_EMAIL: &str = "bench-password@example.com";
+const RESET_EMAIL: &str = "bench-reset@example.com";
 const PASSWORD_TURNS: [&str; 2] = ["bench-password-first", "bench-password-second"];
+/// The mailer's sender, an identity the local SES accepts, and its links.
+const MAIL_FROM: &str = "bench@mail.bench";
+const RESET_URL: &str = "https://app.example/reset#token={token}";
+const VERIFY_URL: &str = "https://app.example/verify#token={token}";
 
 /// A floor sets the bar; a function is measured against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +41,8 @@ pub enum Role {
 pub struct Context {
     pub runtime: Runtime,
     pub auth: Auth,
+    /// The mail queue signup and request-link send to, as deployed.
+    mail_queue_url: String,
 }
 
 impl Context {
@@ -63,6 +70,7 @@ impl Context {
                 (REFRESH_EMAIL, DEMO_PASSWORD),
                 (LOGOUT_EMAIL, DEMO_PASSWORD),
                 (PASSWORD_EMAIL, PASSWORD_TURNS[0]),
+                (RESET_EMAIL, PASSWORD_TURNS[0]),
             ] {
                 let registration = Registration {
                     email,
@@ -77,7 +85,33 @@ impl Context {
             }
             Ok::<_, BenchError>(auth)
         })?;
-        Ok(Self { runtime, auth })
+        let mail_queue_url = runtime.block_on(mail_setup(&auth, table))?;
+        Ok(Self {
+            runtime,
+            auth,
+            mail_queue_url,
+        })
+    }
+
+    /// A new account, created now: `verified` or not.
+    fn new_user(&self, kind: &str, calls: u64, verified: bool) -> Result<User, BenchError> {
+        let email = format!("bench-{kind}-{}-{calls}@example.com", std::process::id());
+        let registration = Registration {
+            email: &email,
+            password: Password(DEMO_PASSWORD),
+            name: "Bench",
+            active: true,
+            email_verified: verified,
+        };
+        let policy = self.auth.config.accounts.password_policy;
+        Ok(self
+            .runtime
+            .block_on(registration.register(&self.auth.users, policy))?)
+    }
+
+    /// The environment of signup and request-link: the mail queue.
+    fn queue_env(&self) -> Vec<(String, String)> {
+        vec![("MAIL_QUEUE_URL".to_owned(), self.mail_queue_url.clone())]
     }
 
     fn user(&self, email: &str) -> Result<User, BenchError> {
@@ -166,6 +200,39 @@ impl Context {
     }
 }
 
+/// The mail queue of the run, and the sender as an identity of the local
+/// SES. Returns the queue's URL.
+async fn mail_setup(auth: &Auth, table: &str) -> Result<String, BenchError> {
+    let sdk_config = aws::sdk_config(&auth.config.accounts.dynamodb).await;
+    let failed = |what: &str, error: &dyn std::fmt::Display| {
+        BenchError::new(format!("{what} on the local server: {error}"))
+    };
+    aws_sdk_sesv2::Client::new(&sdk_config)
+        .create_email_identity()
+        .email_identity(MAIL_FROM)
+        .send()
+        .await
+        .map_err(|error| {
+            failed(
+                "verifying the sender",
+                &aws_sdk_sesv2::error::DisplayErrorContext(error),
+            )
+        })?;
+    aws_sdk_sqs::Client::new(&sdk_config)
+        .create_queue()
+        .queue_name(format!("{table}-mail"))
+        .send()
+        .await
+        .map_err(|error| {
+            failed(
+                "creating the mail queue",
+                &aws_sdk_sqs::error::DisplayErrorContext(error),
+            )
+        })?
+        .queue_url
+        .ok_or_else(|| BenchError::new("the mail queue has no URL"))
+}
+
 /// Functions the bench leaves out, and why: none serves a request.
 const NOT_MEASURED: [(&str, &str); 1] = [(
     "signing-key-jwks",
@@ -185,6 +252,13 @@ enum Events {
     Logout { template: Value },
     /// Each call changes the password back and forth, with a fresh token.
     Password { template: Value, turn: usize },
+    /// Each call resets the password back and forth, with a fresh link.
+    Reset { template: Value, turn: usize },
+    /// Each call verifies a new, unverified account's address.
+    Verify { template: Value, calls: u64 },
+    /// Each call mails a reset link to a new account, so no call meets the
+    /// per-address rate limit.
+    Mail { calls: u64 },
 }
 
 /// What a successful answer looks like.
@@ -192,6 +266,8 @@ enum Events {
 enum Success {
     Status(u16),
     Authorized,
+    /// An SQS batch answer that reports no failed message.
+    NoBatchFailures,
 }
 
 /// One binary the bench runs, and its scenario.
@@ -275,6 +351,41 @@ impl Subject {
             Success::Status(200),
         );
         refresh.env = context.kms_signer_env()?;
+        let mut signup = subject(
+            "signup",
+            "signup",
+            Role::Function,
+            Events::Signup {
+                template: event("http-api/signup-ok.json")?,
+                calls: 0,
+            },
+            Success::Status(202),
+        );
+        signup.env = context.queue_env();
+        let mut request_link = subject(
+            "request-link",
+            "request-link",
+            Role::Function,
+            Events::Fixed(event("http-api/password-forgot.json")?),
+            Success::Status(202),
+        );
+        request_link.env = context.queue_env();
+        let mut mailer = subject(
+            "mailer",
+            "mailer",
+            Role::Function,
+            Events::Mail { calls: 0 },
+            Success::NoBatchFailures,
+        );
+        mailer.env = context.kms_signer_env()?;
+        mailer.env.extend(
+            [
+                ("MAIL_FROM", MAIL_FROM),
+                ("RESET_URL", RESET_URL),
+                ("VERIFY_URL", VERIFY_URL),
+            ]
+            .map(|(name, value)| (name.to_owned(), value.to_owned())),
+        );
         let mut login_hs256 = subject(
             "login, HS256",
             "login",
@@ -325,16 +436,7 @@ impl Subject {
             ),
             login_kms,
             login_hs256,
-            subject(
-                "signup",
-                "signup",
-                Role::Function,
-                Events::Signup {
-                    template: event("http-api/signup-ok.json")?,
-                    calls: 0,
-                },
-                Success::Status(201),
-            ),
+            signup,
             refresh,
             verifier(
                 "logout",
@@ -351,6 +453,24 @@ impl Subject {
                 },
                 Success::Status(200),
             )?,
+            request_link,
+            verifier(
+                "reset-password",
+                Events::Reset {
+                    template: event("http-api/password-reset.json")?,
+                    turn: 0,
+                },
+                Success::Status(200),
+            )?,
+            verifier(
+                "verify-email",
+                Events::Verify {
+                    template: event("http-api/verify.json")?,
+                    calls: 0,
+                },
+                Success::Status(200),
+            )?,
+            mailer,
         ])
     }
 
@@ -419,6 +539,47 @@ impl Subject {
                 let body = json!({ "old_password": old, "new_password": new });
                 Ok(with_body(with_bearer(template.clone(), &token), &body))
             }
+            Events::Reset { template, turn } => {
+                let user = context.user(RESET_EMAIL)?;
+                let token = context.runtime.block_on(
+                    context
+                        .auth
+                        .tokens
+                        .issue_reset(user.subject(), &user.password_hash),
+                )?;
+                *turn += 1;
+                let new = PASSWORD_TURNS.get(*turn % 2).copied().unwrap_or_default();
+                let body = json!({ "token": token.token, "new_password": new });
+                Ok(with_body(template.clone(), &body))
+            }
+            Events::Verify { template, calls } => {
+                *calls += 1;
+                let user = context.new_user("verify", *calls, false)?;
+                let token = context
+                    .runtime
+                    .block_on(context.auth.tokens.issue_verification(user.subject()))?;
+                Ok(with_body(
+                    template.clone(),
+                    &json!({ "token": token.token }),
+                ))
+            }
+            Events::Mail { calls } => {
+                *calls += 1;
+                let user = context.new_user("mail", *calls, true)?;
+                let request = json!({ "kind": "password_reset", "email": user.email });
+                Ok(json!({
+                    "Records": [{
+                        "messageId": format!("bench-{calls}"),
+                        "receiptHandle": format!("bench-{calls}"),
+                        "body": request.to_string(),
+                        "attributes": {},
+                        "messageAttributes": {},
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-mail",
+                        "awsRegion": "us-east-1"
+                    }]
+                }))
+            }
         }
     }
 
@@ -433,6 +594,11 @@ impl Subject {
             }
             Success::Authorized => {
                 if response.get("isAuthorized") != Some(&Value::Bool(true)) {
+                    return Err(failure());
+                }
+            }
+            Success::NoBatchFailures => {
+                if response.get("batchItemFailures") != Some(&json!([])) {
                     return Err(failure());
                 }
             }
