@@ -93,6 +93,19 @@ impl Stack {
         Self::with_env(&env).await
     }
 
+    /// Sets `email_verified` on `email`'s item, as another tool might.
+    pub async fn set_email_verified(&self, email: &str, verified: bool) {
+        self.edit_item(email)
+            .update_expression("SET email_verified = :verified")
+            .expression_attribute_values(
+                ":verified",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(verified),
+            )
+            .send()
+            .await
+            .expect("set email_verified");
+    }
+
     /// `POST /password/forgot` with `email`.
     pub async fn forgot(&self, email: &str) -> Reply {
         let body = json!({ "email": email }).to_string();

@@ -89,13 +89,7 @@ async fn forgot_mail_reset_then_log_in_with_the_new_password_and_nothing_earlier
 #[tokio::test]
 async fn a_reset_clears_the_lockout_and_verifies_the_address() {
     let stack = Stack::with_mail(&[("LOGIN_LOCK_AFTER", "2")]).await;
-    stack
-        .edit_item(DEMO_EMAIL)
-        .update_expression("SET email_verified = :no")
-        .expression_attribute_values(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
-        .send()
-        .await
-        .unwrap();
+    stack.set_email_verified(DEMO_EMAIL, false).await;
     for _ in 0..2 {
         let wrong = json!({"email": DEMO_EMAIL, "password": "wrong-password-0000"});
         assert_eq!(stack.login_request(&wrong).await.status, 401);
@@ -299,5 +293,55 @@ async fn a_failed_send_and_a_broken_message_are_reported_for_retry_and_the_claim
         stack.user(DEMO_EMAIL).await.unwrap().mail_sent_at,
         None,
         "the claim was given back, so a retry may send"
+    );
+}
+
+/// The sample events in `events/` for the mail flows, both API kinds, get
+/// the answers the README gives them; the SQS sample drives the mailer.
+#[tokio::test]
+async fn the_sample_events_get_their_documented_answers() {
+    let stack = Stack::with_mail(&[]).await;
+    for kind in ["http-api", "rest-api"] {
+        let event = |name: &str| sessionless_tests::event(&format!("{kind}/{name}.json"));
+        let forgot = stack
+            .invoke(request_link::handle, &event("password-forgot"))
+            .await;
+        assert_eq!(forgot.status, 202, "{kind}: {forgot:?}");
+        let resend = stack
+            .invoke(request_link::handle, &event("verify-resend"))
+            .await;
+        assert_eq!(resend.status, 202, "{kind}: {resend:?}");
+        assert_ne!(
+            forgot.body, resend.body,
+            "{kind}: each route says what it did"
+        );
+        // The committed tokens are placeholders: real ones come by mail.
+        let reset = stack
+            .invoke(reset_password::handle, &event("password-reset"))
+            .await;
+        assert_eq!(
+            (reset.status, reset.body.as_str()),
+            (400, INVALID_LINK),
+            "{kind}"
+        );
+        let verify = stack.invoke(verify_email::handle, &event("verify")).await;
+        assert_eq!(
+            (verify.status, verify.body.as_str()),
+            (400, INVALID_LINK),
+            "{kind}"
+        );
+        let signup = stack
+            .invoke(signup::handle, &event("signup-existing-email"))
+            .await;
+        assert_eq!(signup.status, 202, "{kind}: {signup:?}");
+    }
+    let sample: aws_lambda_events::sqs::SqsEvent =
+        serde_json::from_str(&sessionless_tests::event("sqs/mail-request.json")).unwrap();
+    let answer = mailer::handle(stack.mailer.unwrap(), sample).await.unwrap();
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+    assert_eq!(
+        stack.mails_to(DEMO_EMAIL).len(),
+        1,
+        "the reset link of the sample"
     );
 }

@@ -6,10 +6,8 @@
 
 use lambda_auth::tokens::password_fingerprint;
 use serde_json::{Value, json};
-use sessionless_tests::forge::{Forger, b64, now, signed};
-use sessionless_tests::{
-    DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, demo_subject, event, with_body,
-};
+use sessionless_tests::forge::{Forger, access_claims, b64, now, signed, with, without};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, demo_subject, event, with_body};
 
 const INVALID_LINK: &str = r#"{"msg":"Invalid or expired link"}"#;
 
@@ -107,33 +105,17 @@ async fn wrong_methods_and_paths_are_refused() {
     assert_clean_refusal(&reply, 404, "another path");
 }
 
-/// Claims of a genuine link token of the demo user, as the stack signs them.
-fn link_claims(stack_hash: &str) -> Value {
-    let now = now();
-    json!({
-        "sub": DEMO_EMAIL,
-        "iss": "sessionless",
-        "aud": "sessionless",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        "jti": "0123456789abcdef",
-        "ver": 0,
-        "aid": DEMO_ACCOUNT_ID,
-        "pwh": password_fingerprint(stack_hash),
-    })
+/// Claims of a genuine reset token of the demo user, bound to `hash`: an
+/// access token's, with `pwh` for `fresh`.
+fn link_claims(hash: &str) -> Value {
+    let claims = without(access_claims(), "fresh");
+    with(claims, "pwh", json!(password_fingerprint(hash)))
 }
 
 #[tokio::test]
 async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
     let stack = Stack::with_mail(&[]).await;
-    stack
-        .edit_item(DEMO_EMAIL)
-        .update_expression("SET email_verified = :no")
-        .expression_attribute_values(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
-        .send()
-        .await
-        .unwrap();
+    stack.set_email_verified(DEMO_EMAIL, false).await;
     let user = stack.user(DEMO_EMAIL).await.unwrap();
     let tokens = &stack.auth.tokens;
     let subject = demo_subject(0);

@@ -18,7 +18,8 @@ use crate::accounts::update::{Target, Update};
 use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
 use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
-use crate::tokens::{IssuedRefreshToken, random_id};
+use crate::mail::Delivery;
+use crate::tokens::{IssuedRefreshToken, Subject, random_id};
 
 #[derive(Serialize)]
 struct UserKey<'a> {
@@ -257,41 +258,82 @@ impl UserStore {
         self.replace_hash(user, update, new_hash).await
     }
 
-    /// Marks `user`'s address verified, if it is still unverified and the
-    /// item is still the account `user` was loaded as. False otherwise: the
-    /// link was used already (or the account was replaced). Needs
-    /// `dynamodb:UpdateItem`.
-    pub async fn mark_email_verified(&self, user: &User) -> Result<bool, Error> {
+    /// Marks the address of `subject` verified, in one conditional write
+    /// and no read: only if the item is still that account (same account
+    /// id), active, and unverified. `Ok(Err(reason))` when it is not, with
+    /// the reason for the logs: the link was used already, or its account
+    /// was deactivated, deleted or replaced. Needs `dynamodb:UpdateItem`.
+    pub async fn mark_email_verified(
+        &self,
+        subject: Subject<'_>,
+    ) -> Result<Result<(), &'static str>, Error> {
+        let condition = "email_verified = :unverified \
+                         AND (attribute_not_exists(active) OR active = :verified)";
         let update = Update::new("SET email_verified = :verified")
             .value(":verified", AttributeValue::Bool(true))
             .value(":unverified", AttributeValue::Bool(false));
-        let update = match &user.account_id {
+        let update = match subject.account_id {
             Some(id) => update
-                .condition("email_verified = :unverified AND account_id = :account_id")
-                .value(":account_id", AttributeValue::S(id.clone())),
-            None => update
-                .condition("email_verified = :unverified AND attribute_not_exists(account_id)"),
+                .condition(&format!("{condition} AND account_id = :account_id"))
+                .value(":account_id", AttributeValue::S(id.to_owned())),
+            None => update.condition(&format!("{condition} AND attribute_not_exists(account_id)")),
         };
-        self.update(&user.email, update).await
+        Ok(match self.send_update(subject.email, update).await? {
+            Written::Applied(_) => Ok(()),
+            Written::Refused(item) if !item.contains_key("password_hash") => {
+                Err("the link's account no longer exists")
+            }
+            Written::Refused(item) => Err(refusal_of_verification(&item, subject.account_id)),
+        })
     }
 
-    /// Claims the address's one mail per `interval`: records `now` as the
-    /// last mail, unless one went out less than `interval` ago. Of any
-    /// number of concurrent claims, one wins. False when refused, or when
-    /// there is no account (nothing is ever sent to an email without one).
-    /// Needs `dynamodb:UpdateItem`.
-    pub async fn claim_mail_slot(
+    /// Claims the address's one mail per `interval`, and reads the user
+    /// with the same write: records `now` as the last mail, if the item is
+    /// an active account that got no mail in the last `interval` (and,
+    /// with `unverified_only`, whose address is unverified). Of any number
+    /// of concurrent claims, one wins. A refusal says why, as the
+    /// [`Delivery`] that follows: nothing is ever sent to an email without
+    /// an account. Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn claim_mail_slot(
         &self,
         email: &str,
+        unverified_only: bool,
         now: u64,
         interval: Duration,
-    ) -> Result<bool, Error> {
+    ) -> Result<Result<User, Delivery>, Error> {
         let cutoff = now.saturating_sub(interval.as_secs());
+        let mut condition = "(attribute_not_exists(active) OR active = :true) \
+                             AND (attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff)"
+            .to_owned();
+        if unverified_only {
+            condition.push_str(" AND email_verified = :false");
+        }
         let update = Update::new("SET mail_sent_at = :now")
-            .condition("attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff")
+            .condition(&condition)
+            .returning_item()
             .value(":now", number(now))
-            .value(":cutoff", number(cutoff));
-        self.update(email, update).await
+            .value(":cutoff", number(cutoff))
+            .value(":true", AttributeValue::Bool(true));
+        let update = match unverified_only {
+            true => update.value(":false", AttributeValue::Bool(false)),
+            false => update,
+        };
+        Ok(match self.send_update(email, update).await? {
+            Written::Applied(item) => Ok(user_from(email, item)?),
+            Written::Refused(item) if !item.contains_key("password_hash") => {
+                Err(Delivery::NoAccount)
+            }
+            Written::Refused(item) => {
+                let flag = |name: &str| item.get(name).and_then(|value| value.as_bool().ok());
+                Err(if flag("active") == Some(&false) {
+                    Delivery::Inactive
+                } else if unverified_only && flag("email_verified") != Some(&false) {
+                    Delivery::AlreadyVerified
+                } else {
+                    Delivery::RateLimited
+                })
+            }
+        })
     }
 
     /// Gives back a claim taken at `claimed_at` whose mail could not be
@@ -628,6 +670,26 @@ fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) ->
         .value(":one", number(1))
         .value(":now", number(now))
         .value(":window_end", number(window_end))
+}
+
+/// Why an item refused to be marked verified, for the logs.
+fn refusal_of_verification(
+    item: &HashMap<String, AttributeValue>,
+    account_id: Option<&str>,
+) -> &'static str {
+    let flag = |name: &str| {
+        item.get(name)
+            .and_then(|value| value.as_bool().ok())
+            .copied()
+    };
+    let stored_id = item.get("account_id").and_then(|value| value.as_s().ok());
+    if stored_id.map(String::as_str) != account_id {
+        "the link was sent to an earlier account with this email"
+    } else if flag("active") == Some(false) {
+        "the link's account is inactive"
+    } else {
+        "the address is already verified"
+    }
 }
 
 /// A number attribute of an item, if it is one.

@@ -8,9 +8,10 @@ use crate::mail::content::{self, Mail};
 use crate::mail::{Delivery, MailKind, MailRequest, Mailer};
 
 impl Mailer {
-    /// Handles one queued request: loads the user, decides what to send,
-    /// claims the address's one mail per `MAIL_MIN_INTERVAL` on the user's
-    /// item, signs the link's token and sends the mail through SES.
+    /// Handles one queued request: claims the address's one mail per
+    /// `MAIL_MIN_INTERVAL` on the user's item, which decides whether to send
+    /// and reads the user in the same write, then signs the link's token
+    /// and sends the mail through SES.
     ///
     /// Nothing is sent to an email without an account or to an inactive
     /// account, a verification only to an unverified address, and nothing
@@ -20,24 +21,18 @@ impl Mailer {
     pub async fn deliver(&self, request: &MailRequest) -> Result<Delivery, Error> {
         // The request functions normalise, but the queue takes any producer.
         let email = normalize_email(&request.email)?;
-        let Some(user) = self.users.find_by_email(&email).await? else {
-            return Ok(Delivery::NoAccount);
-        };
-        if !user.active {
-            return Ok(Delivery::Inactive);
-        }
-        if request.kind == MailKind::Verification && user.email_verified {
-            return Ok(Delivery::AlreadyVerified);
-        }
         let now = unix_now()?;
         let interval = self.mail.min_interval;
-        if !self
+        // One write decides and reads: no GetItem before it.
+        let unverified_only = request.kind == MailKind::Verification;
+        let user = match self
             .users
-            .claim_mail_slot(&user.email, now, interval)
+            .claim_mail_slot(&email, unverified_only, now, interval)
             .await?
         {
-            return Ok(Delivery::RateLimited);
-        }
+            Ok(user) => user,
+            Err(refused) => return Ok(refused),
+        };
         let sent = match self.compose(request.kind, &user).await {
             Ok(mail) => self.send(&user.email, &mail).await,
             Err(error) => Err(error),
