@@ -1,7 +1,7 @@
 # Shared by scripts/dev and scripts/test. Source it; do not run it.
 
 # Dummy credentials: moto accepts any, and real ones must never reach it.
-export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export PATH="$PWD/.venv/bin:$PATH"
 
 # A TCP port on 127.0.0.1 that nothing listens on right now.

@@ -652,3 +652,189 @@ fn mail_is_queued_by_the_request_functions_and_sent_by_the_mailer_alone() {
         Some("RequireEmailVerification")
     );
 }
+
+/// What a function is deployed with, as one side says it.
+#[derive(Debug, PartialEq, Eq)]
+struct DeploySettings {
+    memory: u64,
+    timeout: u64,
+    arm64: bool,
+    description: String,
+    env_names: BTreeSet<String>,
+}
+
+/// The settings template.yaml gives `resource`, Globals included.
+fn template_settings(template: &Value, resource: &Value) -> DeploySettings {
+    let globals = &template["Globals"]["Function"];
+    let properties = &resource["Properties"];
+    let own_or_global = |name: &str| match &properties[name] {
+        Value::Null => globals[name].clone(),
+        value => value.clone(),
+    };
+    let names = |variables: &Value| -> BTreeSet<String> {
+        variables
+            .as_mapping()
+            .into_iter()
+            .flat_map(|mapping| mapping.keys())
+            .map(|name| name.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut env_names = names(&globals["Environment"]["Variables"]);
+    env_names.extend(names(&properties["Environment"]["Variables"]));
+    DeploySettings {
+        memory: properties["MemorySize"].as_u64().unwrap_or_default(),
+        timeout: own_or_global("Timeout").as_u64().unwrap_or_default(),
+        arm64: own_or_global("Architectures")
+            .as_sequence()
+            .is_some_and(|list| list.len() == 1 && list[0] == "arm64"),
+        description: properties["Description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        env_names,
+    }
+}
+
+/// The settings a function crate's `[package.metadata.lambda]` gives
+/// `cargo lambda build` and `cargo lambda deploy` (scripts/deploy).
+fn cargo_settings(manifest: &toml::Table) -> DeploySettings {
+    let lambda = &manifest["package"]["metadata"]["lambda"];
+    let deploy = &lambda["deploy"];
+    let number = |name: &str| {
+        deploy
+            .get(name)
+            .and_then(toml::Value::as_integer)
+            .and_then(|value| u64::try_from(value).ok())
+            .unwrap_or_default()
+    };
+    DeploySettings {
+        memory: number("memory"),
+        timeout: number("timeout"),
+        arm64: lambda
+            .get("build")
+            .and_then(|build| build.get("arm64"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false),
+        description: deploy
+            .get("description")
+            .and_then(toml::Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        env_names: deploy
+            .get("env_names")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+fn manifest(crate_name: &str) -> toml::Table {
+    let path = repo_root()
+        .join("functions")
+        .join(crate_name)
+        .join("Cargo.toml");
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The functions whose settings differ between the two sides.
+fn deploy_disagreements(template: &Value, manifests: &[(String, toml::Table)]) -> Vec<String> {
+    let resources = functions(template);
+    manifests
+        .iter()
+        .filter_map(|(crate_name, manifest)| {
+            let (_, resource) = resources
+                .iter()
+                .find(|(_, resource)| binary(resource) == *crate_name)?;
+            let (template, cargo) = (
+                template_settings(template, resource),
+                cargo_settings(manifest),
+            );
+            (template != cargo)
+                .then(|| format!("{crate_name}: template {template:?}, Cargo {cargo:?}"))
+        })
+        .collect()
+}
+
+/// One source of truth for how each function is deployed: SAM reads
+/// template.yaml, `cargo lambda deploy` (scripts/deploy) each crate's
+/// Cargo metadata, and the two must agree on memory, timeout,
+/// architecture, description and the variables' names.
+#[test]
+fn cargo_metadata_and_template_deploy_each_function_alike() {
+    let template = template();
+    let manifests: Vec<(String, toml::Table)> = functions(&template)
+        .iter()
+        .map(|(_, resource)| {
+            let crate_name = binary(resource);
+            let manifest = manifest(&crate_name);
+            (crate_name, manifest)
+        })
+        .collect();
+    assert_eq!(
+        deploy_disagreements(&template, &manifests),
+        Vec::<String>::new()
+    );
+
+    // Either side changed alone is caught, field by field.
+    let (me_index, _) = manifests
+        .iter()
+        .enumerate()
+        .find(|(_, (name, _))| name == "me")
+        .expect("me");
+    let template_changes: [(&str, Value); 3] = [
+        ("MemorySize", Value::from(256)),
+        ("Timeout", Value::from(30)),
+        ("Description", Value::from("something else")),
+    ];
+    for (field, value) in template_changes {
+        let mut changed = template.clone();
+        changed["Resources"]["MeFunction"]["Properties"][field] = value;
+        assert_eq!(
+            deploy_disagreements(&changed, &manifests).len(),
+            1,
+            "{field}"
+        );
+    }
+    let mut changed = template.clone();
+    changed["Resources"]["MeFunction"]["Properties"]["Architectures"] =
+        serde_yaml_ng::from_str("[x86_64]").unwrap();
+    assert_eq!(deploy_disagreements(&changed, &manifests).len(), 1, "arch");
+    let mut changed = template.clone();
+    changed["Resources"]["MeFunction"]["Properties"]["Environment"]["Variables"]["EXTRA"] =
+        Value::from("x");
+    assert_eq!(
+        deploy_disagreements(&changed, &manifests).len(),
+        1,
+        "variables"
+    );
+    let cargo_changes: [(&str, toml::Value); 4] = [
+        ("memory", toml::Value::Integer(256)),
+        ("timeout", toml::Value::Integer(30)),
+        ("description", toml::Value::String("something else".into())),
+        ("env_names", toml::Value::Array(Vec::new())),
+    ];
+    for (field, value) in cargo_changes {
+        let mut changed = manifests.clone();
+        let deploy = changed[me_index].1["package"]["metadata"]["lambda"]["deploy"]
+            .as_table_mut()
+            .unwrap();
+        deploy.insert(field.to_owned(), value);
+        assert_eq!(
+            deploy_disagreements(&template, &changed).len(),
+            1,
+            "{field}"
+        );
+    }
+    let mut changed = manifests.clone();
+    changed[me_index].1["package"]["metadata"]["lambda"]["build"]
+        .as_table_mut()
+        .unwrap()
+        .insert("arm64".to_owned(), toml::Value::Boolean(false));
+    assert_eq!(deploy_disagreements(&template, &changed).len(), 1, "arm64");
+}
