@@ -3,8 +3,11 @@
 //! DynamoDB server touches every function alike), with wall time seen from
 //! the Runtime API and CPU time read from the kernel.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::process::{FunctionProcess, Measured};
 use crate::runtime_api::{RuntimeApi, WaitingFunction};
@@ -51,6 +54,8 @@ pub fn measure_all(
         options.cold_starts,
         options.calls + 1
     );
+    let functions = subjects.len() as u64;
+    let cold_bar = progress("cold starts", options.cold_starts as u64 * functions);
     let mut cold: Vec<ColdStarts> = subjects
         .into_iter()
         .map(|subject| ColdStarts::new(subject, options))
@@ -62,6 +67,7 @@ pub fn measure_all(
         for &index in &order {
             if let Some(function) = cold.get_mut(index) {
                 drop(function.cold_start()?);
+                cold_bar.inc(1);
             }
         }
     }
@@ -69,7 +75,10 @@ pub fn measure_all(
     for mut function in cold {
         let (process, waiting) = function.cold_start()?;
         running.push(Running::new(function, process, waiting, options)?);
+        cold_bar.inc(1);
     }
+    cold_bar.finish();
+    let call_bar = progress("warm calls", (options.calls as u64 + 1) * functions);
     for round in 0..=options.calls {
         // A new order each round: a call right after an argon2 one finds
         // the caches (its own and the database's) cold, and no function
@@ -78,13 +87,33 @@ pub fn measure_all(
         for &index in &order {
             if let Some(function) = running.get_mut(index) {
                 function.call(round, context, database)?;
+                call_bar.inc(1);
             }
         }
     }
+    call_bar.finish();
     running
         .into_iter()
         .map(|function| function.finish(options))
         .collect()
+}
+
+/// A progress bar with counts and an ETA, drawn on stderr when both
+/// stdout and stderr are terminals; hidden otherwise, so CI logs and piped
+/// output carry only the results.
+fn progress(what: &str, total: u64) -> ProgressBar {
+    let on_terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    if !on_terminal {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:>12} [{bar:40}] {pos}/{len} ({elapsed} so far, about {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
 }
 
 /// A fixed-seed xorshift shuffle, so runs are repeatable.
