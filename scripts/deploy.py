@@ -127,8 +127,6 @@ def bootstrap(crate):
 
 
 def client(service, endpoint):
-    # boto3 reads AWS_DEFAULT_REGION; the AWS SDKs, and Lambda, AWS_REGION.
-    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", ""))
     return boto3.client(service, endpoint_url=endpoint) if endpoint else boto3.client(service)
 
 
@@ -337,6 +335,9 @@ def main():
         command.add_argument("--debug", action="store_true",
                              help="a debug build: quicker to build, slower to run")
     args = parser.parse_args()
+    # boto3 reads AWS_DEFAULT_REGION; the AWS SDKs, and Lambda, AWS_REGION.
+    if os.environ.get("AWS_REGION"):
+        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
     {"deploy": deploy, "deploy-function": deploy_function}[args.command](args)
 
 

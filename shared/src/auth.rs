@@ -4,7 +4,7 @@
 
 use lambda_http::Request;
 
-use crate::accounts::{User, UserStore};
+use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, User, UserStore};
 use crate::aws;
 use crate::config::Config;
 use crate::error::Error;
@@ -127,28 +127,39 @@ impl Auth {
     }
 
     /// Loads the user a token names and checks that the token still speaks
-    /// for them: the user exists, is the same account the token was issued
-    /// to (not one signed up again with its email), is active, and has not
-    /// retired tokens of this version (logout, password change) since.
+    /// for them: the account it was issued to ([`Auth::issued_account`]),
+    /// which has not retired tokens of this version (logout, password
+    /// change) since.
     pub(crate) async fn live_user(&self, claims: &TokenClaims) -> Result<User, Error> {
         let user = self
-            .users
-            .find_by_email(&claims.sub)
+            .issued_account(claims)
             .await?
-            .ok_or_else(|| Error::invalid_token("the token's user no longer exists"))?;
-        if user.account_id != claims.aid {
-            return Err(Error::invalid_token(
-                "the token was issued to an earlier account with this email",
-            ));
-        }
-        if !user.active {
-            return Err(Error::invalid_token("the token's user is inactive"));
-        }
+            .map_err(Error::invalid_token)?;
         if user.token_version() != claims.ver {
             return Err(Error::invalid_token(
                 "the token was retired by a logout or password change",
             ));
         }
         Ok(user)
+    }
+
+    /// The account a token of any kind was issued to, as it is now: the
+    /// user exists, is the same account (not one signed up again with its
+    /// email since) and is active. `Ok(Err(reason))` when not, with the
+    /// reason for the logs, for the caller to refuse as its kind of token.
+    pub(crate) async fn issued_account(
+        &self,
+        claims: &TokenClaims,
+    ) -> Result<Result<User, &'static str>, Error> {
+        let Some(user) = self.users.find_by_email(&claims.sub).await? else {
+            return Ok(Err(ACCOUNT_GONE));
+        };
+        Ok(if user.account_id != claims.aid {
+            Err(EARLIER_ACCOUNT)
+        } else if !user.active {
+            Err(ACCOUNT_INACTIVE)
+        } else {
+            Ok(user)
+        })
     }
 }

@@ -145,50 +145,20 @@ impl Stack {
     /// does: batches of up to 10, the messages the mailer did not report
     /// as failures deleted. Returns the ids it reported as failures.
     pub async fn run_mailer(&self) -> Vec<String> {
-        let mailer = self
-            .mailer
-            .expect("a stack with mail: build it with Stack::with_mail");
-        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
-        let queue_url = self.env_value("MAIL_QUEUE_URL");
+        let queue = self.mail_queue_client().await;
         let mut failures = Vec::new();
         loop {
-            let received = sqs
-                .receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .visibility_timeout(300)
-                .send()
-                .await
-                .expect("ReceiveMessage");
-            let messages = received.messages.unwrap_or_default();
-            if messages.is_empty() {
+            let batch = queue.receive().await;
+            if batch.is_empty() {
                 return failures;
             }
-            let records: Vec<(String, String)> = messages
+            let records: Vec<(String, String)> = batch
                 .iter()
-                .map(|message| {
-                    let id = message.message_id.clone().unwrap_or_default();
-                    (id, message.body.clone().unwrap_or_default())
-                })
+                .map(|message| (message.id.clone(), message.body.clone()))
                 .collect();
-            let response = mailer::handle(mailer, sqs_event(&records))
-                .await
-                .expect("the mailer answers");
-            let failed: Vec<String> = response
-                .batch_item_failures
-                .into_iter()
-                .map(|failure| failure.item_identifier)
-                .collect();
-            for message in &messages {
-                let id = message.message_id.clone().unwrap_or_default();
-                if !failed.contains(&id) {
-                    sqs.delete_message()
-                        .queue_url(&queue_url)
-                        .receipt_handle(message.receipt_handle.clone().unwrap_or_default())
-                        .send()
-                        .await
-                        .expect("DeleteMessage");
-                }
+            let failed = self.mailer_run(&records).await;
+            for message in batch.iter().filter(|message| !failed.contains(&message.id)) {
+                queue.delete(message).await;
             }
             failures.extend(failed);
         }
@@ -198,12 +168,17 @@ impl Stack {
     /// it, not through the queue: for concurrent invocations. Returns the
     /// ids it reported as failures.
     pub async fn mailer_on(&self, body: &str) -> Vec<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.mailer_run(&[(id, body.to_owned())]).await
+    }
+
+    /// The mailer's handler on the SQS event of `messages` (id, body): the
+    /// ids it reported as failures.
+    async fn mailer_run(&self, messages: &[(String, String)]) -> Vec<String> {
         let mailer = self
             .mailer
             .expect("a stack with mail: build it with Stack::with_mail");
-        let id = uuid::Uuid::new_v4().to_string();
-        let event = sqs_event(&[(id, body.to_owned())]);
-        let response = mailer::handle(mailer, event)
+        let response = mailer::handle(mailer, sqs_event(messages))
             .await
             .expect("the mailer answers");
         response
@@ -216,33 +191,16 @@ impl Stack {
     /// Receives and deletes everything on the stack's mail queue: the
     /// (id, body) of each message, for a mailer run elsewhere.
     pub async fn take_queued(&self) -> Vec<(String, String)> {
-        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
-        let queue_url = self.env_value("MAIL_QUEUE_URL");
+        let queue = self.mail_queue_client().await;
         let mut taken = Vec::new();
         loop {
-            let messages = sqs
-                .receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("ReceiveMessage")
-                .messages
-                .unwrap_or_default();
-            if messages.is_empty() {
+            let batch = queue.receive().await;
+            if batch.is_empty() {
                 return taken;
             }
-            for message in messages {
-                sqs.delete_message()
-                    .queue_url(&queue_url)
-                    .receipt_handle(message.receipt_handle.unwrap_or_default())
-                    .send()
-                    .await
-                    .expect("DeleteMessage");
-                taken.push((
-                    message.message_id.unwrap_or_default(),
-                    message.body.unwrap_or_default(),
-                ));
+            for message in batch {
+                queue.delete(&message).await;
+                taken.push((message.id, message.body));
             }
         }
     }
@@ -250,13 +208,22 @@ impl Stack {
     /// Puts `body` on the stack's mail queue as is, as a broken or foreign
     /// producer might.
     pub async fn queue_raw(&self, body: &str) {
-        let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await);
-        sqs.send_message()
-            .queue_url(self.env_value("MAIL_QUEUE_URL"))
+        let queue = self.mail_queue_client().await;
+        queue
+            .sqs
+            .send_message()
+            .queue_url(&queue.url)
             .message_body(body)
             .send()
             .await
             .expect("SendMessage");
+    }
+
+    async fn mail_queue_client(&self) -> QueueClient {
+        QueueClient {
+            sqs: aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await),
+            url: self.env_value("MAIL_QUEUE_URL"),
+        }
     }
 
     /// The mails this stack's sender got accepted by the local SES, oldest
@@ -298,5 +265,52 @@ impl Stack {
             .into_iter()
             .filter(|mail| mail.to.iter().any(|to| to == email))
             .collect()
+    }
+}
+
+/// The stack's mail queue, as the tests reach it.
+struct QueueClient {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+}
+
+/// A received message: what the mailer gets, and what deletes it.
+struct Received {
+    id: String,
+    body: String,
+    receipt: String,
+}
+
+impl QueueClient {
+    /// Up to 10 messages, hidden from the next receive for 5 minutes, as
+    /// the event source's visibility timeout would; empty when none is left.
+    async fn receive(&self) -> Vec<Received> {
+        self.sqs
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(10)
+            .visibility_timeout(300)
+            .send()
+            .await
+            .expect("ReceiveMessage")
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|message| Received {
+                id: message.message_id.unwrap_or_default(),
+                body: message.body.unwrap_or_default(),
+                receipt: message.receipt_handle.unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    async fn delete(&self, message: &Received) {
+        self.sqs
+            .delete_message()
+            .queue_url(&self.url)
+            .receipt_handle(&message.receipt)
+            .send()
+            .await
+            .expect("DeleteMessage");
     }
 }

@@ -21,4 +21,5 @@ pub use password::{
 };
 pub use store::{MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
+pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
 pub use user::{PublicProfile, RefreshFamily, Replaced, User, normalize_email, normalize_name};

@@ -15,7 +15,10 @@ use serde::Serialize;
 use crate::accounts::DeviceLockout;
 use crate::accounts::lockout::LoginThrottle;
 use crate::accounts::update::{Target, Update};
-use crate::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily, User};
+use crate::accounts::{
+    ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, PLACEHOLDER_EXPIRY_ATTRIBUTE, RefreshFamily,
+    User,
+};
 use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
 use crate::mail::Delivery;
@@ -280,9 +283,7 @@ impl UserStore {
         };
         Ok(match self.send_update(subject.email, update).await? {
             Written::Applied(_) => Ok(()),
-            Written::Refused(item) if !item.contains_key("password_hash") => {
-                Err("the link's account no longer exists")
-            }
+            Written::Refused(item) if !item.contains_key("password_hash") => Err(ACCOUNT_GONE),
             Written::Refused(item) => Err(refusal_of_verification(&item, subject.account_id)),
         })
     }
@@ -323,16 +324,13 @@ impl UserStore {
             Written::Refused(item) if !item.contains_key("password_hash") => {
                 Err(Delivery::NoAccount)
             }
-            Written::Refused(item) => {
-                let flag = |name: &str| item.get(name).and_then(|value| value.as_bool().ok());
-                Err(if flag("active") == Some(&false) {
-                    Delivery::Inactive
-                } else if unverified_only && flag("email_verified") != Some(&false) {
-                    Delivery::AlreadyVerified
-                } else {
-                    Delivery::RateLimited
-                })
-            }
+            Written::Refused(item) => Err(if attribute_bool(&item, "active") == Some(false) {
+                Delivery::Inactive
+            } else if unverified_only && attribute_bool(&item, "email_verified") != Some(false) {
+                Delivery::AlreadyVerified
+            } else {
+                Delivery::RateLimited
+            }),
         })
     }
 
@@ -677,16 +675,11 @@ fn refusal_of_verification(
     item: &HashMap<String, AttributeValue>,
     account_id: Option<&str>,
 ) -> &'static str {
-    let flag = |name: &str| {
-        item.get(name)
-            .and_then(|value| value.as_bool().ok())
-            .copied()
-    };
     let stored_id = item.get("account_id").and_then(|value| value.as_s().ok());
     if stored_id.map(String::as_str) != account_id {
-        "the link was sent to an earlier account with this email"
-    } else if flag("active") == Some(false) {
-        "the link's account is inactive"
+        EARLIER_ACCOUNT
+    } else if attribute_bool(item, "active") == Some(false) {
+        ACCOUNT_INACTIVE
     } else {
         "the address is already verified"
     }
@@ -695,6 +688,11 @@ fn refusal_of_verification(
 /// A number attribute of an item, if it is one.
 fn attribute_number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
     item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+/// A boolean attribute of an item, if it is one.
+fn attribute_bool(item: &HashMap<String, AttributeValue>, name: &str) -> Option<bool> {
+    item.get(name)?.as_bool().ok().copied()
 }
 
 /// The most refresh families a user keeps: one per device or browser that

@@ -19,6 +19,13 @@ use crate::accounts::DeviceLockout;
 use crate::error::Error;
 use crate::tokens::{IssuedRefreshToken, Subject, random_id};
 
+/// Why a token (of any kind) no longer speaks for its account, for the
+/// logs: the account is gone, was replaced by a new signup with its email,
+/// or was deactivated.
+pub(crate) const ACCOUNT_GONE: &str = "the account it was issued to no longer exists";
+pub(crate) const EARLIER_ACCOUNT: &str = "it was issued to an earlier account with this email";
+pub(crate) const ACCOUNT_INACTIVE: &str = "its account is inactive";
+
 /// The longest address SMTP can deliver to (RFC 5321 path limit).
 const MAX_EMAIL_BYTES: usize = 254;
 

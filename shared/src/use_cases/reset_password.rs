@@ -1,9 +1,9 @@
 //! Setting a new password with a mailed reset link.
 
-use crate::accounts::{Password, User, check_new_password};
+use crate::accounts::{Password, check_new_password};
 use crate::auth::Auth;
 use crate::error::Error;
-use crate::tokens::{TokenClaims, password_fingerprint};
+use crate::tokens::password_fingerprint;
 
 /// What `POST /password/reset` presents.
 #[derive(Debug)]
@@ -25,7 +25,10 @@ impl Auth {
         let Password(new_password) = reset.new_password;
         let claims = self.tokens.verify_reset(reset.token).map_err(link_error)?;
         check_new_password(new_password)?;
-        let user = self.link_user(&claims).await?;
+        let user = self
+            .issued_account(&claims)
+            .await?
+            .map_err(Error::invalid_link)?;
         if claims.pwh.as_deref() != Some(password_fingerprint(&user.password_hash).as_str()) {
             return Err(Error::invalid_link(
                 "the password changed since the link was sent (or the link was used)",
@@ -44,25 +47,6 @@ impl Auth {
         }
         tracing::info!(email = %user.email, "password reset by link; every token retired");
         Ok(())
-    }
-
-    /// The active account a link's token was issued to: same email, same
-    /// account (not one signed up again with its email since).
-    pub(crate) async fn link_user(&self, claims: &TokenClaims) -> Result<User, Error> {
-        let user = self
-            .users
-            .find_by_email(&claims.sub)
-            .await?
-            .ok_or_else(|| Error::invalid_link("the link's account no longer exists"))?;
-        if user.account_id != claims.aid {
-            return Err(Error::invalid_link(
-                "the link was sent to an earlier account with this email",
-            ));
-        }
-        if !user.active {
-            return Err(Error::invalid_link("the link's account is inactive"));
-        }
-        Ok(user)
     }
 }
 
