@@ -7,6 +7,7 @@
 //!
 //! Needs `cargo-lambda` on PATH; `scripts/test` puts the pinned one there.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -83,10 +84,9 @@ impl Watch {
         // The most verbose logs there are, kept for the secrets check.
         let log_file = env_path.with_extension("log");
         let log = std::fs::File::create(&log_file).expect("log file");
-        let child = Command::new("cargo")
+        // As scripts/dev serves them: the API's functions and nothing else.
+        let child = Command::new(repo_root().join("scripts/serve"))
             .args([
-                "lambda",
-                "watch",
                 "--invoke-address",
                 "127.0.0.1",
                 "--invoke-port",
@@ -105,7 +105,7 @@ impl Watch {
             .stderr(log)
             .process_group(0)
             .spawn()
-            .expect("cargo lambda watch starts; is cargo-lambda on PATH? Run scripts/test");
+            .expect("scripts/serve starts cargo lambda watch; run the tests with scripts/test");
         let watch = Self {
             child,
             port,
@@ -298,10 +298,39 @@ fn run_end_to_end(stack: &Stack) {
         assert_eq!(reply.status, 200, "{kind}: {reply:?}");
     }
 
+    only_the_api_is_served(&watch);
     published_keys(&watch, &token);
     token_lifecycle(&watch, stack, &token);
     not_api_gateway_events(&watch);
     assert_logs_hold_no_secrets(&watch.logs());
+}
+
+/// The local stack serves the API's functions alone, and every method of a
+/// route reaches its function, which refuses the ones it does not serve.
+fn only_the_api_is_served(watch: &Watch) {
+    let reply = watch.http("DELETE", "/login", &[], None);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (405, r#"{"msg":"Method not allowed"}"#)
+    );
+    assert_eq!(reply.header("allow"), Some("POST"));
+    let reply = watch.http("PUT", "/me", &[], None);
+    assert_eq!(reply.header("allow"), Some("GET, POST"), "{reply:?}");
+
+    let reply = watch.http("POST", "/lambda-url/floor-hello/", &[], Some("{}"));
+    assert_eq!(reply.status, 404, "{reply:?}");
+    // cargo lambda's own answer, which lists what it serves.
+    let detail = reply.json()["detail"].as_str().expect("detail").to_owned();
+    let functions: BTreeSet<String> = std::fs::read_dir(repo_root().join("functions"))
+        .expect("functions/")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    for binary in ["floor-hello", "floor-argon2", "sessionless-bench", "sessionless-admin"] {
+        assert!(!detail.contains(&format!("\"{binary}\"")), "{detail}");
+    }
+    for function in &functions {
+        assert!(detail.contains(&format!("\"{function}\"")), "{detail}");
+    }
 }
 
 /// The discovery routes answer as any verifier expects, and an independent
