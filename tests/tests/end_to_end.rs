@@ -86,11 +86,7 @@ impl Watch {
         let log = std::fs::File::create(&log_file).expect("log file");
         // As scripts/dev serves them: the API's functions and nothing else.
         let child = Command::new(repo_root().join("scripts/serve"))
-            .args([
-                "--invoke-address",
-                "127.0.0.1",
-                "--invoke-port",
-            ])
+            .args(["--invoke-address", "127.0.0.1", "--invoke-port"])
             .arg(port.to_string())
             .arg("--env-file")
             .arg(&env_path)
@@ -323,9 +319,20 @@ fn only_the_api_is_served(watch: &Watch) {
     let detail = reply.json()["detail"].as_str().expect("detail").to_owned();
     let functions: BTreeSet<String> = std::fs::read_dir(repo_root().join("functions"))
         .expect("functions/")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
-    for binary in ["floor-hello", "floor-argon2", "sessionless-bench", "sessionless-admin"] {
+    for binary in [
+        "floor-hello",
+        "floor-argon2",
+        "sessionless-bench",
+        "sessionless-admin",
+    ] {
         assert!(!detail.contains(&format!("\"{binary}\"")), "{detail}");
     }
     for function in &functions {

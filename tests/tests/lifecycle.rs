@@ -351,7 +351,7 @@ async fn signup_validates_and_never_overwrites() {
         (
             json!({"email": "a@example.com", "password": long, "name": "A"}),
             400,
-            "`password` must be at most 1024 bytes",
+            "`password` must be at most 1024 characters",
         ),
         (
             json!({"email": "not-an-email", "password": "long-enough", "name": "A"}),

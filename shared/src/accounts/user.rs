@@ -26,8 +26,9 @@ pub(crate) const ACCOUNT_GONE: &str = "the account it was issued to no longer ex
 pub(crate) const EARLIER_ACCOUNT: &str = "it was issued to an earlier account with this email";
 pub(crate) const ACCOUNT_INACTIVE: &str = "its account is inactive";
 
-/// The longest address SMTP can deliver to (RFC 5321 path limit).
-const MAX_EMAIL_BYTES: usize = 254;
+/// The longest address SMTP can deliver to (RFC 5321 path limit), counted
+/// in characters as sent, so that openapi.yaml can state the rule exactly.
+const MAX_EMAIL_CHARS: usize = 254;
 
 /// A user item.
 #[derive(Clone, Serialize, Deserialize)]
@@ -246,12 +247,12 @@ impl User {
 /// The longest display name accepted, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
-/// Trims a display name and checks it is printable text of sensible length.
+/// Checks a display name and trims it: at most [`MAX_NAME_CHARS`] as sent,
+/// no control character anywhere, and not blank. Every rule is on the
+/// string as sent, as openapi.yaml's `Name` schema states it.
 pub fn normalize_name(raw: &str) -> Result<String, Error> {
     let name = raw.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
+    if name.is_empty() || raw.chars().count() > MAX_NAME_CHARS || raw.chars().any(char::is_control)
     {
         return Err(Error::bad_request(format!(
             "`name` must be 1 to {MAX_NAME_CHARS} characters of text"
@@ -262,9 +263,11 @@ pub fn normalize_name(raw: &str) -> Result<String, Error> {
 
 /// Trims and lower-cases an email address and checks its rough shape. Keys
 /// in the table are stored in this form, so lookups need no case folding.
+/// The length counts the address as sent, as openapi.yaml's `Email` schema
+/// states it.
 pub fn normalize_email(raw: &str) -> Result<String, Error> {
     let email = raw.trim().to_lowercase();
-    let well_formed = email.len() <= MAX_EMAIL_BYTES
+    let well_formed = raw.chars().count() <= MAX_EMAIL_CHARS
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && !domain.is_empty() && !domain.contains('@')
@@ -306,6 +309,26 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(normalize_email(&long).is_err());
+    }
+
+    /// The rules as openapi.yaml states them: lengths count characters as
+    /// sent, surrounding white space included.
+    #[test]
+    fn lengths_count_characters_as_sent() {
+        let at_limit = format!("{}@b", "é".repeat(MAX_EMAIL_CHARS - 2));
+        assert!(normalize_email(&at_limit).is_ok());
+        assert!(normalize_email(&format!(" {at_limit}")).is_err());
+        let name = "é".repeat(MAX_NAME_CHARS);
+        assert_eq!(normalize_name(&name).unwrap(), name);
+        assert!(normalize_name(&format!("{name} ")).is_err());
+    }
+
+    #[test]
+    fn names_hold_no_control_character_even_at_the_edges() {
+        assert_eq!(normalize_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
+        for raw in ["", "   ", "\tAda", "Ada\n", "A\u{7f}da", "\u{85}Ada"] {
+            assert!(normalize_name(raw).is_err(), "{raw:?}");
+        }
     }
 
     #[test]

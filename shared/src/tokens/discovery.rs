@@ -42,7 +42,7 @@ struct OpenIdConfiguration<'a> {
     /// `sub` is the user's email, the same for every client.
     subject_types_supported: [&'a str; 1],
     id_token_signing_alg_values_supported: Vec<String>,
-    claims_supported: [&'a str; 10],
+    claims_supported: [&'a str; 11],
 }
 
 impl Discovery {
@@ -92,7 +92,17 @@ impl Discovery {
             subject_types_supported: ["public"],
             id_token_signing_alg_values_supported: self.algorithms.clone(),
             claims_supported: [
-                "sub", "iss", "aud", "exp", "nbf", "iat", "jti", "ver", "aid", "fresh",
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "nbf",
+                "iat",
+                "jti",
+                "ver",
+                "aid",
+                "fresh",
+                "email_verified",
             ],
         })
     }
