@@ -243,6 +243,11 @@ async fn password_change_needs_a_fresh_token_and_retires_every_token() {
             "`new_password` must differ from `old_password`",
         ),
         (
+            json!({"old_password": "wrong-password", "new_password": "wrong-password"}),
+            401,
+            "Wrong password",
+        ),
+        (
             json!({"old_password": DEMO_PASSWORD}),
             400,
             "`new_password` is required",

@@ -30,11 +30,6 @@ impl Auth {
         } = change;
         check_password_length(old_password)?;
         check_new_password(new_password)?;
-        if old_password == new_password {
-            return Err(Error::bad_request(
-                "`new_password` must differ from `old_password`",
-            ));
-        }
 
         let user = current.user();
         let lockout = self.config.lockout;
@@ -45,6 +40,14 @@ impl Auth {
             .await?;
         if !check.matches {
             return Err(Error::WrongPassword);
+        }
+        // Said only to whoever knows the password: before the check, a
+        // wrong old password repeated as the new one would answer 400 to a
+        // request that a schema cannot tell from a valid one.
+        if old_password == new_password {
+            return Err(Error::bad_request(
+                "`new_password` must differ from `old_password`",
+            ));
         }
         let new_hash = policy.hash(new_password.to_owned()).await?;
         if !self.users.change_password(user, &new_hash).await? {
