@@ -9,6 +9,7 @@
 pub mod fault_server;
 pub mod forge;
 pub mod mail;
+pub mod openapi;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -538,7 +539,13 @@ impl Stack {
             .call(LambdaEvent::new(payload, Context::default()))
             .await
             .unwrap_or_else(|never| match never {});
-        reply_from_lambda_response(serde_json::to_value(&response).expect("response serialises"))
+        let reply = reply_from_lambda_response(
+            serde_json::to_value(&response).expect("response serialises"),
+        );
+        // Every reply a suite sees is held to openapi.yaml.
+        let event: Value = serde_json::from_str(event).expect("an API Gateway event");
+        openapi::check_and_record(&event, &reply);
+        reply
     }
 
     /// Sends an authorizer event (JSON text) to the authorizer's handler;
