@@ -47,22 +47,29 @@ def _present(case, token, body_field):
         case.body[body_field] = token
 
 
-@schemathesis.auth(refresh_interval=None).apply_to(path="/refresh")
-class RefreshToken:
+class _LoggedIn:
+    """A token from a fresh login: an access token, presented in the
+    header and in `access_token`."""
+
+    remember = False
+    field = "access_token"
+
     def get(self, case, ctx):
-        return _login(True)["refresh_token"]
+        return _login(self.remember)[self.field]
 
     def set(self, case, data, ctx):
-        _present(case, data, "refresh_token")
+        _present(case, data, self.field)
+
+
+@schemathesis.auth(refresh_interval=None).apply_to(path="/refresh")
+class RefreshToken(_LoggedIn):
+    remember = True
+    field = "refresh_token"
 
 
 @schemathesis.auth(refresh_interval=None).apply_to(path_regex="^/(me|logout|password)$")
-class AccessToken:
-    def get(self, case, ctx):
-        return _login(False)["access_token"]
-
-    def set(self, case, data, ctx):
-        _present(case, data, "access_token")
+class AccessToken(_LoggedIn):
+    pass
 
 
 @schemathesis.hook
