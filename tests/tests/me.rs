@@ -185,6 +185,29 @@ async fn header_and_body_must_agree() {
     assert_eq!(reply.status, 400, "{reply:?}");
 }
 
+/// A body is optional here, as the token may come in the header; but a
+/// body that is sent must be JSON, and white space alone is not.
+#[tokio::test]
+async fn a_body_of_white_space_is_not_json() {
+    let stack = Stack::new().await;
+    let token = stack.demo_token().await;
+    let header_token = with_token(&event("http-api/me-header-token.json"), &token);
+    let reply = stack
+        .invoke(me::handle, &with_body(&header_token, ""))
+        .await;
+    assert_eq!(reply.status, 200, "an empty body is no body: {reply:?}");
+    for body in ["\u{c}", " ", "\n\t"] {
+        let reply = stack
+            .invoke(me::handle, &with_body(&header_token, body))
+            .await;
+        assert_eq!(
+            (reply.status, reply.json()["msg"].as_str()),
+            (400, Some("Request body is not valid JSON")),
+            "{body:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn non_string_body_token_is_a_401() {
     let stack = Stack::new().await;
