@@ -126,10 +126,8 @@ async fn missing_or_ill_typed_fields_are_400s_that_name_the_field() {
             "",
             "Request body must be a JSON object with `email` and `password`",
         ),
-        (
-            "   ",
-            "Request body must be a JSON object with `email` and `password`",
-        ),
+        // White space alone is not JSON (and not "no body").
+        ("   ", "Request body is not valid JSON"),
         ("[]", "Request body must be a JSON object"),
         ("null", "Request body must be a JSON object"),
         (r#""text""#, "Request body must be a JSON object"),
