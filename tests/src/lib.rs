@@ -11,7 +11,7 @@ pub mod forge;
 pub mod mail;
 pub mod openapi;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -82,6 +82,20 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("tests/ sits in the repository root")
         .to_path_buf()
+}
+
+/// The crates under `functions/`: one Lambda function each.
+pub fn function_crates() -> BTreeSet<String> {
+    std::fs::read_dir(repo_root().join("functions"))
+        .expect("functions/")
+        .map(|entry| {
+            entry
+                .expect("an entry of functions/")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 /// The text of `events/<name>`.

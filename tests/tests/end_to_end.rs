@@ -7,7 +7,6 @@
 //!
 //! Needs `cargo-lambda` on PATH; `scripts/test` puts the pinned one there.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -19,8 +18,8 @@ use lambda_auth::tokens::generate_private_pem;
 use serde_json::{Value, json};
 use sessionless_tests::mail::sqs_event;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, reply_from_lambda_response, repo_root,
-    with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, function_crates, reply_from_lambda_response,
+    repo_root, with_token,
 };
 
 /// A `cargo lambda watch` process group, stopped when dropped, so that a
@@ -317,16 +316,7 @@ fn only_the_api_is_served(watch: &Watch) {
     assert_eq!(reply.status, 404, "{reply:?}");
     // cargo lambda's own answer, which lists what it serves.
     let detail = reply.json()["detail"].as_str().expect("detail").to_owned();
-    let functions: BTreeSet<String> = std::fs::read_dir(repo_root().join("functions"))
-        .expect("functions/")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let functions = function_crates();
     for binary in [
         "floor-hello",
         "floor-argon2",

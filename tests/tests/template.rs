@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, repo_root, with_body,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, function_crates, repo_root, with_body,
     with_refresh_token, with_token,
 };
 
@@ -195,11 +195,7 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
         .map(|(_, resource)| binary(resource))
         .collect();
     binaries.sort();
-    let mut crates: Vec<String> = std::fs::read_dir(repo_root().join("functions"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .collect();
-    crates.sort();
+    let crates: Vec<String> = function_crates().into_iter().collect();
     assert_eq!(
         binaries, crates,
         "one function resource per crate in functions/"
