@@ -547,7 +547,9 @@ impl Stack {
         H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
         F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
     {
-        let payload: LambdaRequest = serde_json::from_str(event).expect("an API Gateway event");
+        let event: Value = serde_json::from_str(event).expect("an event is JSON");
+        let payload: LambdaRequest =
+            serde_json::from_value(event.clone()).expect("an API Gateway event");
         let mut service = event_service(S::of(self), handler);
         let response = service
             .call(LambdaEvent::new(payload, Context::default()))
@@ -557,7 +559,6 @@ impl Stack {
             serde_json::to_value(&response).expect("response serialises"),
         );
         // Every reply a suite sees is held to openapi.yaml.
-        let event: Value = serde_json::from_str(event).expect("an API Gateway event");
         openapi::check_and_record(&event, &reply);
         reply
     }

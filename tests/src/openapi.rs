@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{Reply, repo_root};
@@ -37,7 +38,7 @@ pub struct Description {
 
 /// What a recorded response was documented as: its own operation's
 /// response, or one shared by every function (`components/responses`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Documented {
     /// A response written for this operation alone.
     Own(Operation, u16),
@@ -284,12 +285,7 @@ fn record(documented: &Documented) {
         return;
     };
     let file = PathBuf::from(dir).join(format!("{}.jsonl", std::process::id()));
-    let line = match documented {
-        Documented::Own((method, path), status) => {
-            serde_json::json!({"method": method, "path": path, "status": status})
-        }
-        Documented::Shared(name, status) => serde_json::json!({"shared": name, "status": status}),
-    };
+    let line = serde_json::to_string(documented).expect("a record serialises");
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -308,18 +304,7 @@ pub fn recorded(dir: &std::path::Path) -> BTreeSet<Documented> {
     {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("a record file");
         for line in text.lines() {
-            let record: Value = serde_json::from_str(line).expect("a record");
-            let status = record["status"].as_u64().expect("status") as u16;
-            seen.insert(match record["shared"].as_str() {
-                Some(name) => Documented::Shared(name.to_owned(), status),
-                None => Documented::Own(
-                    (
-                        record["method"].as_str().expect("method").to_owned(),
-                        record["path"].as_str().expect("path").to_owned(),
-                    ),
-                    status,
-                ),
-            });
+            seen.insert(serde_json::from_str(line).expect("a record"));
         }
     }
     seen
