@@ -340,19 +340,7 @@ impl Stack {
         let tokens = Tokens::from_config(&config, &sdk_config)
             .await
             .expect("tokens");
-        let mailer = match env.contains_key("MAIL_FROM") {
-            true => {
-                let mail = MailConfig::from_lookup(lookup).expect("mail config");
-                let tokens = Tokens::from_config(&config, &sdk_config)
-                    .await
-                    .expect("tokens");
-                let users = UserStore::new(handler_client.clone(), table.clone());
-                let ses = aws_sdk_sesv2::Client::new(&sdk_config);
-                let mailer = Mailer::new(config.clone(), mail, tokens, users, ses);
-                Some(&*Box::leak(Box::new(mailer)))
-            }
-            false => None,
-        };
+        let mailer = mailer(&env, &config, &handler_client).await;
         let auth: &'static Auth =
             Box::leak(Box::new(Auth::with_tokens(config, tokens, handler_client)));
         Self {
@@ -388,12 +376,13 @@ impl Stack {
         let tokens = Tokens::from_config(&self.auth.config, &sdk_config)
             .await
             .expect("tokens");
+        let mailer = mailer(&self.env, &self.auth.config, &handler_client).await;
         let auth = Auth::with_tokens(self.auth.config.clone(), tokens, handler_client);
         Self {
             auth: Box::leak(Box::new(auth)),
             registrar: Box::leak(Box::new(registrar)),
             mail_queue: self.mail_queue,
-            mailer: self.mailer,
+            mailer,
             users: self.users.clone(),
             operations: self.operations.clone(),
             client: self.client.clone(),
@@ -596,6 +585,27 @@ impl StackState for MailQueue {
             .mail_queue
             .expect("a stack with mail: build it with Stack::with_mail")
     }
+}
+
+/// The mailer of a stack whose `env` names a sender (`MAIL_FROM`), as its
+/// cold start builds it, on the handlers' DynamoDB `client`.
+async fn mailer(
+    env: &HashMap<String, String>,
+    config: &Config,
+    client: &aws_sdk_dynamodb::Client,
+) -> Option<&'static Mailer> {
+    if !env.contains_key("MAIL_FROM") {
+        return None;
+    }
+    let mail = MailConfig::from_lookup(|name| env.get(name).cloned()).expect("mail config");
+    let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+    let tokens = Tokens::from_config(config, &sdk_config)
+        .await
+        .expect("tokens");
+    let users = UserStore::new(client.clone(), config.accounts.users_table.clone());
+    let ses = aws_sdk_sesv2::Client::new(&sdk_config);
+    let mailer = Mailer::new(config.clone(), mail, tokens, users, ses);
+    Some(Box::leak(Box::new(mailer)))
 }
 
 async fn logged_client(settings: &DynamoDbSettings, log: OperationLog) -> aws_sdk_dynamodb::Client {

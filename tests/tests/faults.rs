@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sessionless_tests::fault_server::{Fault, FaultServer, LOST_ANSWER_DELAY};
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_refresh_token, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, env_refs, event, with_body, with_refresh_token,
+    with_token,
 };
 
 /// The documented bound: the default operation timeout plus a margin for
@@ -111,16 +112,22 @@ async fn the_function_recovers_when_dynamodb_comes_back() {
     }
 }
 
-/// A stack whose attempts time out well before the fault server hands back
-/// a held answer, with room in the operation timeout for the SDK's retry.
+/// Attempts that time out well before the fault server hands back a held
+/// answer, with room in the operation timeout for the SDK's retry.
+fn retrying_settings() -> [(&'static str, String); 3] {
+    [
+        (
+            "DYNAMODB_ATTEMPT_TIMEOUT_MS",
+            (LOST_ANSWER_DELAY / 3).as_millis().to_string(),
+        ),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "20000".to_owned()),
+        ("DYNAMODB_MAX_ATTEMPTS", "3".to_owned()),
+    ]
+}
+
+/// A stack on [`retrying_settings`].
 async fn retrying_stack() -> Stack {
-    let attempt = (LOST_ANSWER_DELAY / 3).as_millis().to_string();
-    Stack::with_env(&[
-        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", &attempt),
-        ("DYNAMODB_OPERATION_TIMEOUT_MS", "20000"),
-        ("DYNAMODB_MAX_ATTEMPTS", "3"),
-    ])
-    .await
+    Stack::with_env(&env_refs(&retrying_settings())).await
 }
 
 #[tokio::test]
@@ -165,4 +172,19 @@ async fn a_password_change_whose_answer_was_lost_still_succeeds() {
         "the retry finds its own write: {reply:?}"
     );
     stack.login(DEMO_EMAIL, new_password, false).await;
+}
+
+#[tokio::test]
+async fn a_mail_claim_whose_answer_was_lost_still_sends_the_mail() {
+    let stack = Stack::with_mail(&env_refs(&retrying_settings())).await;
+    let server = FaultServer::losing_answer(moto(), "SET mail_sent_at = :now");
+    let lossy = stack.with_dynamodb_endpoint(&server.endpoint()).await;
+    assert_eq!(stack.forgot(DEMO_EMAIL).await.status, 202);
+    assert!(lossy.run_mailer().await.is_empty(), "no failure to report");
+    let mails = stack.mails_to(DEMO_EMAIL);
+    assert_eq!(mails.len(), 1, "the retry finds its own claim: {mails:?}");
+    assert!(
+        stack.user(DEMO_EMAIL).await.unwrap().mail_sent_at.is_some(),
+        "the claim stands"
+    );
 }

@@ -295,13 +295,19 @@ impl UserStore {
     /// of concurrent claims, one wins. A refusal says why, as the
     /// [`Delivery`] that follows: nothing is ever sent to an email without
     /// an account. Needs `dynamodb:UpdateItem`.
+    ///
+    /// Each claim writes an id of its own beside the time, so that the
+    /// SDK's retry of this very write, whose first attempt landed but whose
+    /// answer was lost, knows the claim it finds for its own and sends,
+    /// where a concurrent claim's would stop it.
     pub(crate) async fn claim_mail_slot(
         &self,
         email: &str,
         unverified_only: bool,
         now: u64,
         interval: Duration,
-    ) -> Result<Result<User, Delivery>, Error> {
+    ) -> Result<Result<MailClaim, Delivery>, Error> {
+        let id = random_id()?;
         let cutoff = now.saturating_sub(interval.as_secs());
         let mut condition = "(attribute_not_exists(active) OR active = :true) \
                              AND (attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff)"
@@ -309,39 +315,52 @@ impl UserStore {
         if unverified_only {
             condition.push_str(" AND email_verified = :false");
         }
-        let update = Update::new("SET mail_sent_at = :now")
+        let update = Update::new("SET mail_sent_at = :now, mail_claim = :claim")
             .condition(&condition)
             .returning_item()
             .value(":now", number(now))
+            .value(":claim", AttributeValue::S(id.clone()))
             .value(":cutoff", number(cutoff))
             .value(":true", AttributeValue::Bool(true));
         let update = match unverified_only {
             true => update.value(":false", AttributeValue::Bool(false)),
             false => update,
         };
-        Ok(match self.send_update(email, update).await? {
-            Written::Applied(item) => Ok(user_from(email, item)?),
-            Written::Refused(item) if !item.contains_key("password_hash") => {
-                Err(Delivery::NoAccount)
+        let item = match self.send_update(email, update).await? {
+            Written::Applied(item) => item,
+            // The item as it is holds this claim: it is already taken.
+            Written::Refused(item)
+                if item.get("mail_claim") == Some(&AttributeValue::S(id.clone())) =>
+            {
+                item
             }
-            Written::Refused(item) => Err(if attribute_bool(&item, "active") == Some(false) {
-                Delivery::Inactive
-            } else if unverified_only && attribute_bool(&item, "email_verified") != Some(false) {
-                Delivery::AlreadyVerified
-            } else {
-                Delivery::RateLimited
-            }),
-        })
+            Written::Refused(item) if !item.contains_key("password_hash") => {
+                return Ok(Err(Delivery::NoAccount));
+            }
+            Written::Refused(item) => {
+                return Ok(Err(if attribute_bool(&item, "active") == Some(false) {
+                    Delivery::Inactive
+                } else if unverified_only && attribute_bool(&item, "email_verified") != Some(false)
+                {
+                    Delivery::AlreadyVerified
+                } else {
+                    Delivery::RateLimited
+                }));
+            }
+        };
+        Ok(Ok(MailClaim {
+            user: user_from(email, item)?,
+            id,
+        }))
     }
 
-    /// Gives back a claim taken at `claimed_at` whose mail could not be
-    /// sent, so the retry may send it; a later claim is left alone. Needs
-    /// `dynamodb:UpdateItem`.
-    pub async fn release_mail_slot(&self, email: &str, claimed_at: u64) -> Result<(), Error> {
-        let update = Update::new("REMOVE mail_sent_at")
-            .condition("mail_sent_at = :claimed")
-            .value(":claimed", number(claimed_at));
-        self.update(email, update).await.map(|_| ())
+    /// Gives back `claim`, whose mail could not be sent, so the retry may
+    /// send it; a later claim is left alone. Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn release_mail_slot(&self, claim: &MailClaim) -> Result<(), Error> {
+        let update = Update::new("REMOVE mail_sent_at, mail_claim")
+            .condition("mail_claim = :claim")
+            .value(":claim", AttributeValue::S(claim.id.clone()));
+        self.update(&claim.user.email, update).await.map(|_| ())
     }
 
     /// `update`, which sets `password_hash` to `new_hash`, if the stored
@@ -581,6 +600,16 @@ impl UserStore {
             },
         }
     }
+}
+
+/// An address's one mail per interval, taken by
+/// [`UserStore::claim_mail_slot`] for its user.
+#[derive(Debug)]
+pub(crate) struct MailClaim {
+    /// The user, as the claim's write left the item.
+    pub user: User,
+    /// The id the claim wrote as `mail_claim`.
+    id: String,
 }
 
 /// What one conditional UpdateItem did.

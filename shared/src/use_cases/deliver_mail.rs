@@ -25,20 +25,21 @@ impl Mailer {
         let interval = self.mail.min_interval;
         // One write decides and reads: no GetItem before it.
         let unverified_only = request.kind == MailKind::Verification;
-        let user = match self
+        let claim = match self
             .users
             .claim_mail_slot(&email, unverified_only, now, interval)
             .await?
         {
-            Ok(user) => user,
+            Ok(claim) => claim,
             Err(refused) => return Ok(refused),
         };
-        let sent = match self.compose(request.kind, &user).await {
+        let user = &claim.user;
+        let sent = match self.compose(request.kind, user).await {
             Ok(mail) => self.send(&user.email, &mail).await,
             Err(error) => Err(error),
         };
         if let Err(error) = sent {
-            if let Err(release) = self.users.release_mail_slot(&user.email, now).await {
+            if let Err(release) = self.users.release_mail_slot(&claim).await {
                 tracing::warn!(email = %user.email, error = %release, "giving back the mail claim failed");
             }
             return Err(error);
