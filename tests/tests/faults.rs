@@ -188,3 +188,25 @@ async fn a_mail_claim_whose_answer_was_lost_still_sends_the_mail() {
         "the claim stands"
     );
 }
+
+#[tokio::test]
+async fn a_verification_whose_answer_was_lost_still_succeeds() {
+    let stack = Stack::with_mail(&env_refs(&retrying_settings())).await;
+    let email = "unverified@example.com";
+    assert_eq!(stack.signup(email, "a-new-password-5678").await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    let [mail] = stack.mails_to(email).try_into().expect("one mail");
+    let server = FaultServer::losing_answer(moto(), "SET email_verified = :verified");
+    let lossy = stack.with_dynamodb_endpoint(&server.endpoint()).await;
+    let reply = lossy.verify(&mail.token()).await;
+    assert_eq!(
+        reply.status, 200,
+        "the retry finds its own write: {reply:?}"
+    );
+    assert!(stack.user(email).await.unwrap().email_verified);
+    let again = stack.verify(&mail.token()).await;
+    assert_eq!(
+        again.status, 400,
+        "a second use is still refused: {again:?}"
+    );
+}

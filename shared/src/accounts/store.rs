@@ -266,15 +266,21 @@ impl UserStore {
     /// id), active, and unverified. `Ok(Err(reason))` when it is not, with
     /// the reason for the logs: the link was used already, or its account
     /// was deactivated, deleted or replaced. Needs `dynamodb:UpdateItem`.
+    ///
+    /// The write leaves an id of its own (`email_verified_by`), so that the
+    /// SDK's retry of it, whose first attempt landed but whose answer was
+    /// lost, counts as done, where a second use of the link is refused.
     pub async fn mark_email_verified(
         &self,
         subject: Subject<'_>,
     ) -> Result<Result<(), &'static str>, Error> {
+        let write_id = random_id()?;
         let condition = "email_verified = :unverified \
                          AND (attribute_not_exists(active) OR active = :verified)";
-        let update = Update::new("SET email_verified = :verified")
+        let update = Update::new("SET email_verified = :verified, email_verified_by = :write")
             .value(":verified", AttributeValue::Bool(true))
-            .value(":unverified", AttributeValue::Bool(false));
+            .value(":unverified", AttributeValue::Bool(false))
+            .value(":write", AttributeValue::S(write_id.clone()));
         let update = match subject.account_id {
             Some(id) => update
                 .condition(&format!("{condition} AND account_id = :account_id"))
@@ -283,6 +289,7 @@ impl UserStore {
         };
         Ok(match self.send_update(subject.email, update).await? {
             Written::Applied(_) => Ok(()),
+            Written::Refused(item) if holds_write(&item, "email_verified_by", &write_id) => Ok(()),
             Written::Refused(item) if !item.contains_key("password_hash") => Err(ACCOUNT_GONE),
             Written::Refused(item) => Err(refusal_of_verification(&item, subject.account_id)),
         })
@@ -329,11 +336,7 @@ impl UserStore {
         let item = match self.send_update(email, update).await? {
             Written::Applied(item) => item,
             // The item as it is holds this claim: it is already taken.
-            Written::Refused(item)
-                if item.get("mail_claim") == Some(&AttributeValue::S(id.clone())) =>
-            {
-                item
-            }
+            Written::Refused(item) if holds_write(&item, "mail_claim", &id) => item,
             Written::Refused(item) if !item.contains_key("password_hash") => {
                 return Ok(Err(Delivery::NoAccount));
             }
@@ -712,6 +715,15 @@ fn refusal_of_verification(
     } else {
         "the address is already verified"
     }
+}
+
+/// Whether `item` holds `write_id` in `attribute`: the id a write left so
+/// that the SDK's retry of it, whose first attempt landed but whose answer
+/// was lost, knows the write for its own.
+fn holds_write(item: &HashMap<String, AttributeValue>, attribute: &str, write_id: &str) -> bool {
+    item.get(attribute)
+        .and_then(|value| value.as_s().ok())
+        .is_some_and(|stored| stored == write_id)
 }
 
 /// A number attribute of an item, if it is one.

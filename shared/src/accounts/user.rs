@@ -4,9 +4,10 @@
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
 //! the token state `token_version` and `refresh_families`, the login
 //! throttling state `failed_logins`, `locked_until` and `device_lockouts`,
-//! and the mail state `email_verified`, `mail_sent_at` and `mail_claim`. Every attribute but
-//! the first four may be missing, and unknown attributes are ignored, so
-//! items written by other tools or other versions load. An item without
+//! and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
+//! and `mail_claim`. Every attribute but the first four may be missing, and
+//! unknown attributes are ignored, so items written by other tools or other
+//! versions load. An item without
 //! `password_hash` is not an account but a login-throttling placeholder.
 
 use std::collections::HashMap;
