@@ -335,7 +335,7 @@ impl UserStore {
         };
         let item = match self.send_update(email, update).await? {
             Written::Applied(item) => item,
-            // The item as it is holds this claim: it is already taken.
+            // The SDK's retry of this write, whose first attempt landed.
             Written::Refused(item) if holds_write(&item, "mail_claim", &id) => item,
             Written::Refused(item) if !item.contains_key("password_hash") => {
                 return Ok(Err(Delivery::NoAccount));

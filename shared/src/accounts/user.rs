@@ -7,8 +7,8 @@
 //! and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
 //! and `mail_claim`. Every attribute but the first four may be missing, and
 //! unknown attributes are ignored, so items written by other tools or other
-//! versions load. An item without
-//! `password_hash` is not an account but a login-throttling placeholder.
+//! versions load. An item without `password_hash` is not an account but a
+//! login-throttling placeholder.
 
 use std::collections::HashMap;
 use std::fmt;
