@@ -340,7 +340,7 @@ impl Stack {
         let tokens = Tokens::from_config(&config, &sdk_config)
             .await
             .expect("tokens");
-        let mailer = mailer(&env, &config, &handler_client).await;
+        let mailer = mailer(&env, &config, &sdk_config, &handler_client).await;
         let auth: &'static Auth =
             Box::leak(Box::new(Auth::with_tokens(config, tokens, handler_client)));
         Self {
@@ -376,7 +376,7 @@ impl Stack {
         let tokens = Tokens::from_config(&self.auth.config, &sdk_config)
             .await
             .expect("tokens");
-        let mailer = mailer(&self.env, &self.auth.config, &handler_client).await;
+        let mailer = mailer(&self.env, &self.auth.config, &sdk_config, &handler_client).await;
         let auth = Auth::with_tokens(self.auth.config.clone(), tokens, handler_client);
         Self {
             auth: Box::leak(Box::new(auth)),
@@ -592,18 +592,18 @@ impl StackState for MailQueue {
 async fn mailer(
     env: &HashMap<String, String>,
     config: &Config,
+    sdk_config: &aws_config::SdkConfig,
     client: &aws_sdk_dynamodb::Client,
 ) -> Option<&'static Mailer> {
     if !env.contains_key("MAIL_FROM") {
         return None;
     }
     let mail = MailConfig::from_lookup(|name| env.get(name).cloned()).expect("mail config");
-    let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
-    let tokens = Tokens::from_config(config, &sdk_config)
+    let tokens = Tokens::from_config(config, sdk_config)
         .await
         .expect("tokens");
     let users = UserStore::new(client.clone(), config.accounts.users_table.clone());
-    let ses = aws_sdk_sesv2::Client::new(&sdk_config);
+    let ses = aws_sdk_sesv2::Client::new(sdk_config);
     let mailer = Mailer::new(config.clone(), mail, tokens, users, ses);
     Some(Box::leak(Box::new(mailer)))
 }
