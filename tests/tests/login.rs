@@ -223,21 +223,28 @@ async fn oversized_body_is_a_413() {
     reply.assert_well_formed();
 }
 
-#[tokio::test]
-async fn invalid_base64_body_is_a_400_not_a_crash() {
+/// A login event of each kind marked base64, with `body` as its body
+/// field exactly: must be a 400 with `msg`.
+async fn base64_marked_body_is_a_400(body: &str, msg: &str) {
     let stack = Stack::new().await;
     for kind in EVENT_KINDS {
         let mut raw: serde_json::Value =
             serde_json::from_str(&event(&format!("{kind}/login-ok-base64.json"))).unwrap();
-        raw["body"] = "%%% not base64 %%%".into();
+        raw["body"] = body.into();
         let reply = stack.invoke(login::handle, &raw.to_string()).await;
-        assert_eq!(reply.status, 400, "{reply:?}");
+        assert_eq!(reply.status, 400, "{kind}: {reply:?}");
         reply.assert_well_formed();
-        assert_eq!(
-            reply.json()["msg"],
-            "Request body is marked base64 but is not valid base64"
-        );
+        assert_eq!(reply.json()["msg"], msg, "{kind}");
     }
+}
+
+#[tokio::test]
+async fn invalid_base64_body_is_a_400_not_a_crash() {
+    base64_marked_body_is_a_400(
+        "%%% not base64 %%%",
+        "Request body is marked base64 but is not valid base64",
+    )
+    .await;
 }
 
 /// A body that is not UTF-8 reaches a function only base64-encoded, as
@@ -246,18 +253,8 @@ async fn invalid_base64_body_is_a_400_not_a_crash() {
 #[tokio::test]
 async fn a_body_that_is_not_utf8_is_a_400() {
     use base64::Engine;
-    let stack = Stack::new().await;
-    for kind in EVENT_KINDS {
-        let mut raw: serde_json::Value =
-            serde_json::from_str(&event(&format!("{kind}/login-ok-base64.json"))).unwrap();
-        raw["body"] = base64::engine::general_purpose::STANDARD
-            .encode(b"\xff\xfe{\"email\"")
-            .into();
-        let reply = stack.invoke(login::handle, &raw.to_string()).await;
-        assert_eq!(reply.status, 400, "{reply:?}");
-        reply.assert_well_formed();
-        assert_eq!(reply.json()["msg"], "Request body is not valid JSON");
-    }
+    let not_utf8 = base64::engine::general_purpose::STANDARD.encode(b"\xff\xfe{\"email\"");
+    base64_marked_body_is_a_400(&not_utf8, "Request body is not valid JSON").await;
 }
 
 #[tokio::test]
