@@ -246,7 +246,7 @@ def deploy(args):
     endpoint = args.endpoint_url
     if args.create_resources:
         subprocess.run(
-            ["cargo", "run", "--quiet", "-p", "lambda-auth", "--bin", "sessionless-admin", "--",
+            ["cargo", "run", "--quiet", "-p", "sessionless", "--bin", "sessionless-admin", "--",
              "create-table"],
             cwd=ROOT,
             check=True,

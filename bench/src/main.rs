@@ -40,8 +40,8 @@ impl fmt::Display for BenchError {
     }
 }
 
-impl From<lambda_auth::Error> for BenchError {
-    fn from(error: lambda_auth::Error) -> Self {
+impl From<sessionless::Error> for BenchError {
+    fn from(error: sessionless::Error) -> Self {
         Self(error.to_string())
     }
 }

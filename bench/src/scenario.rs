@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use lambda_auth::Config;
-use lambda_auth::accounts::create_table;
-use lambda_auth::accounts::{Password, User};
-use lambda_auth::tokens::KmsSigner;
-use lambda_auth::unix_now;
-use lambda_auth::{Auth, Registration, aws};
+use sessionless::Config;
+use sessionless::accounts::create_table;
+use sessionless::accounts::{Password, User};
+use sessionless::tokens::KmsSigner;
+use sessionless::unix_now;
+use sessionless::{Auth, Registration, aws};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 

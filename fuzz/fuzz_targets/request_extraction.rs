@@ -3,10 +3,10 @@
 //! must answer or refuse, never panic.
 #![no_main]
 
-use lambda_auth::http::{ACCESS_TOKEN_FIELD, find_token};
-use lambda_auth::TokenLocations;
-use lambda_auth::http::guard;
-use lambda_auth::http::json_body;
+use sessionless::http::{ACCESS_TOKEN_FIELD, find_token};
+use sessionless::TokenLocations;
+use sessionless::http::guard;
+use sessionless::http::json_body;
 use lambda_http::Request;
 use lambda_http::request::LambdaRequest;
 use libfuzzer_sys::fuzz_target;

@@ -4,9 +4,9 @@
 
 use std::sync::LazyLock;
 
-use lambda_auth::Config;
-use lambda_auth::tokens::SigningKeys;
-use lambda_auth::tokens::Tokens;
+use sessionless::Config;
+use sessionless::tokens::SigningKeys;
+use sessionless::tokens::Tokens;
 use libfuzzer_sys::fuzz_target;
 
 static TOKENS: LazyLock<Tokens> = LazyLock::new(|| {

@@ -47,7 +47,7 @@ pub fn init() {
 }
 
 /// Lambda's level if it names one, else `RUST_LOG`'s directives
-/// (`info`, or `info,lambda_auth=debug`), else INFO; then the
+/// (`info`, or `info,sessionless=debug`), else INFO; then the
 /// secret-logging targets capped at DEBUG, never above what they had.
 /// `Targets` rather than `EnvFilter`: no span or field filters, and none
 /// of their code to load at every cold start.
@@ -80,7 +80,7 @@ mod tests {
         let info = filter(Some("INFO"), None);
         assert!(info.would_enable(SDK, &Level::INFO));
         assert!(!info.would_enable(SDK, &Level::DEBUG));
-        assert!(!info.would_enable("lambda_auth", &Level::DEBUG));
+        assert!(!info.would_enable("sessionless", &Level::DEBUG));
         let error = filter(None, Some("error"));
         assert!(!error.would_enable(SDK, &Level::WARN));
     }
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn at_trace_the_secret_logging_targets_stop_at_debug() {
         for trace in [filter(Some("trace"), None), filter(None, Some("trace"))] {
-            assert!(trace.would_enable("lambda_auth", &Level::TRACE));
+            assert!(trace.would_enable("sessionless", &Level::TRACE));
             for target in SECRET_LOGGING_TARGETS {
                 assert!(trace.would_enable(target, &Level::DEBUG), "{target}");
                 assert!(!trace.would_enable(target, &Level::TRACE), "{target}");
@@ -98,13 +98,13 @@ mod tests {
 
     #[test]
     fn rust_log_directives_are_kept_and_lambda_level_wins() {
-        let directives = filter(None, Some("warn,lambda_auth=debug"));
-        assert!(directives.would_enable("lambda_auth", &Level::DEBUG));
+        let directives = filter(None, Some("warn,sessionless=debug"));
+        assert!(directives.would_enable("sessionless", &Level::DEBUG));
         assert!(!directives.would_enable("lambda_http", &Level::INFO));
         let lambda = filter(Some("ERROR"), Some("trace"));
-        assert!(!lambda.would_enable("lambda_auth", &Level::WARN));
+        assert!(!lambda.would_enable("sessionless", &Level::WARN));
         let garbled = filter(Some("loud"), Some("=="));
-        assert!(garbled.would_enable("lambda_auth", &Level::INFO));
-        assert!(!garbled.would_enable("lambda_auth", &Level::DEBUG));
+        assert!(garbled.would_enable("sessionless", &Level::INFO));
+        assert!(!garbled.would_enable("sessionless", &Level::DEBUG));
     }
 }

@@ -6,7 +6,7 @@ use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
-use lambda_auth::tokens::generate_private_pem;
+use sessionless::tokens::generate_private_pem;
 use serde_json::{Value, json};
 
 use crate::{DEMO_ACCOUNT_ID, DEMO_EMAIL, TEST_SECRET};

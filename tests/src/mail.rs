@@ -3,7 +3,7 @@
 //! it, and the mails SES accepted, read back from the server.
 
 use aws_lambda_events::sqs::SqsEvent;
-use lambda_auth::aws;
+use sessionless::aws;
 use serde_json::{Value, json};
 
 use crate::{Reply, Stack, TEST_DYNAMODB, event, with_body};

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use lambda_auth::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
-use lambda_auth::{Operator, aws};
+use sessionless::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
+use sessionless::{Operator, aws};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
 
 fn operator(stack: &Stack) -> Operator {
@@ -87,7 +87,7 @@ async fn operator_commands_on_an_unknown_email_say_so() {
             .await,
     ] {
         assert!(
-            matches!(result, Err(lambda_auth::Error::NoSuchAccount)),
+            matches!(result, Err(sessionless::Error::NoSuchAccount)),
             "{result:?}"
         );
     }

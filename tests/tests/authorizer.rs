@@ -2,7 +2,7 @@
 //! REQUEST events and HTTP API REQUEST (payload 2.0) events, and the
 //! example backend behind it.
 
-use lambda_auth::Auth;
+use sessionless::Auth;
 use serde_json::{Value, json};
 use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Stack, demo_subject, event, with_token};
 
@@ -180,7 +180,7 @@ async fn an_outage_fails_the_invocation_instead_of_denying() {
         .authorize(&with_token(&event(HTTP_API_EVENT), &token))
         .await;
     assert!(
-        matches!(result, Err(lambda_auth::Error::StoreUnavailable(_))),
+        matches!(result, Err(sessionless::Error::StoreUnavailable(_))),
         "{result:?}"
     );
 }

@@ -4,8 +4,8 @@
 //! that device's own lockout instead of the email's.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_auth::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_DEVICE_LOCKOUTS};
-use lambda_auth::unix_now;
+use sessionless::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_DEVICE_LOCKOUTS};
+use sessionless::unix_now;
 use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 

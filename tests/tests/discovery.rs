@@ -3,8 +3,8 @@
 //! environment alone.
 
 use jsonwebtoken::Algorithm;
-use lambda_auth::DiscoveryConfig;
-use lambda_auth::tokens::Discovery;
+use sessionless::DiscoveryConfig;
+use sessionless::tokens::Discovery;
 use serde_json::{Value, json};
 use sessionless_tests::forge::Forger;
 use sessionless_tests::{Reply, Stack, event};
@@ -28,7 +28,7 @@ async fn get(discovery: &'static Discovery, request: &str) -> Reply {
     let stack = Stack::new().await;
     stack
         .invoke(
-            move |_: &lambda_auth::Auth, request| discovery::handle(discovery, request),
+            move |_: &sessionless::Auth, request| discovery::handle(discovery, request),
             request,
         )
         .await

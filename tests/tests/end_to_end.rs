@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Algorithm;
-use lambda_auth::tokens::generate_private_pem;
+use sessionless::tokens::generate_private_pem;
 use serde_json::{Value, json};
 use sessionless_tests::mail::sqs_event;
 use sessionless_tests::{

@@ -5,8 +5,8 @@
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use lambda_auth::aws;
-use lambda_auth::tokens::KmsSigner;
+use sessionless::aws;
+use sessionless::tokens::KmsSigner;
 use serde_json::Value;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
 
@@ -88,7 +88,7 @@ async fn login_and_refresh_sign_through_kms_and_verify_with_its_public_key() {
 async fn a_kms_signer_needs_its_public_key_published_and_a_key_id_not_an_alias() {
     let arn = create_key(KeySpec::Rsa2048).await;
     let config = |env: &[(&str, &str)]| {
-        lambda_auth::Config::from_lookup(|name| {
+        sessionless::Config::from_lookup(|name| {
             if name == "USERS_TABLE" {
                 return Some("users".to_owned());
             }
@@ -103,7 +103,7 @@ async fn a_kms_signer_needs_its_public_key_published_and_a_key_id_not_an_alias()
         let sdk_config = sdk_config.clone();
         async move {
             let config = config.map_err(|error| error.to_string())?;
-            match lambda_auth::tokens::Tokens::from_config(&config, &sdk_config).await {
+            match sessionless::tokens::Tokens::from_config(&config, &sdk_config).await {
                 Ok(_) => Ok(()),
                 Err(error) => Err(error.to_string()),
             }

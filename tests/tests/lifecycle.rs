@@ -2,8 +2,8 @@
 //! refresh with rotation and replay detection, logout everywhere, password
 //! change with fresh tokens, inactive users and re-hashing.
 
-use lambda_auth::accounts::PasswordPolicy;
-use lambda_auth::accounts::User;
+use sessionless::accounts::PasswordPolicy;
+use sessionless::accounts::User;
 use serde_json::json;
 use sessionless_tests::{
     DEMO_EMAIL, DEMO_PASSWORD, EVENT_KINDS, Reply, Stack, event, with_body, with_refresh_token,
@@ -182,7 +182,7 @@ async fn refresh_families_are_per_login_and_bounded() {
     // Past the cap, the least recently used families are dropped, so the
     // item stays small. Expiry times have whole seconds: wait one out so
     // that `oldest` is unambiguously the oldest.
-    let cap = lambda_auth::accounts::MAX_REFRESH_FAMILIES;
+    let cap = sessionless::accounts::MAX_REFRESH_FAMILIES;
     let (_, oldest) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
     std::thread::sleep(std::time::Duration::from_millis(1100));
     for _ in 0..cap {
@@ -465,24 +465,24 @@ async fn signup_starts_and_works_with_no_signing_key() {
         _ => None,
     };
     assert!(
-        lambda_auth::Config::from_lookup(only_table_and_queue).is_err(),
+        sessionless::Config::from_lookup(only_table_and_queue).is_err(),
         "a function that handles tokens needs a key"
     );
-    let accounts = lambda_auth::AccountsConfig::from_lookup(only_table_and_queue).unwrap();
+    let accounts = sessionless::AccountsConfig::from_lookup(only_table_and_queue).unwrap();
     assert!(accounts.require_email_verification, "on by default");
-    let client = lambda_auth::aws::dynamodb_client(&sessionless_tests::TEST_DYNAMODB).await;
+    let client = sessionless::aws::dynamodb_client(&sessionless_tests::TEST_DYNAMODB).await;
     assert!(
-        lambda_auth::Registrar::new(accounts.clone(), client.clone(), None).is_err(),
+        sessionless::Registrar::new(accounts.clone(), client.clone(), None).is_err(),
         "verification needs the queue"
     );
-    let queue = lambda_auth::mail::MailQueue::from_lookup(only_table_and_queue)
+    let queue = sessionless::mail::MailQueue::from_lookup(only_table_and_queue)
         .await
         .unwrap();
-    let registrar: &'static lambda_auth::Registrar = Box::leak(Box::new(
-        lambda_auth::Registrar::new(accounts, client, Some(queue)).unwrap(),
+    let registrar: &'static sessionless::Registrar = Box::leak(Box::new(
+        sessionless::Registrar::new(accounts, client, Some(queue)).unwrap(),
     ));
     let event = serde_json::from_str(&event("http-api/signup-ok.json")).unwrap();
-    let mut service = lambda_auth::http::event_service(registrar, signup::handle);
+    let mut service = sessionless::http::event_service(registrar, signup::handle);
     let response = lambda_http::Service::call(
         &mut service,
         lambda_http::LambdaEvent::new(event, lambda_http::Context::default()),

@@ -5,8 +5,8 @@
 //! forgotten after the window, and `/password` counts into the same lock.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_auth::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
-use lambda_auth::unix_now;
+use sessionless::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
+use sessionless::unix_now;
 use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_token};
 

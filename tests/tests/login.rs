@@ -1,7 +1,7 @@
 //! `login` against the local DynamoDB-compatible server, fed with the
 //! `events/` files through the production event path.
 
-use lambda_auth::tokens::ACCESS_TOKEN_TYPE;
+use sessionless::tokens::ACCESS_TOKEN_TYPE;
 use sessionless_tests::{DEMO_EMAIL, EVENT_KINDS, Stack, event, with_body};
 
 #[tokio::test]
@@ -26,7 +26,7 @@ async fn good_credentials_return_a_verifiable_access_token() {
                 .expect("token verifies");
             assert_eq!(claims.sub, DEMO_EMAIL);
             assert!(claims.fresh, "a password login gives a fresh token");
-            let lifetime = claims.exp - lambda_auth::unix_now().unwrap();
+            let lifetime = claims.exp - sessionless::unix_now().unwrap();
             assert!((895..=900).contains(&lifetime), "{lifetime}");
             assert!(body.get("refresh_token").is_none(), "only with remember");
             let header = jsonwebtoken::decode_header(token).expect("header");

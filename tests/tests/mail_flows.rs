@@ -4,8 +4,8 @@
 //! and every link read back from the mail SES accepted.
 
 use futures_util::future::join_all;
-use lambda_auth::accounts::PasswordPolicy;
-use lambda_auth::mail::MailKind;
+use sessionless::accounts::PasswordPolicy;
+use sessionless::mail::MailKind;
 use serde_json::{Value, json};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 

@@ -4,7 +4,7 @@
 //! Every answer is a clean 4xx with a JSON message; none is a 500, and
 //! nothing panics.
 
-use lambda_auth::tokens::password_fingerprint;
+use sessionless::tokens::password_fingerprint;
 use serde_json::{Value, json};
 use sessionless_tests::forge::{Forger, access_claims, b64, now, signed, with, without};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, demo_subject, event, with_body};

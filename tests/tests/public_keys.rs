@@ -3,8 +3,8 @@
 //! itself, and a rotation published in the JWKS logs nobody out.
 
 use jsonwebtoken::Algorithm;
-use lambda_auth::Config;
-use lambda_auth::tokens::{KeySource, SigningKeys, Tokens, generate_private_pem};
+use sessionless::Config;
+use sessionless::tokens::{KeySource, SigningKeys, Tokens, generate_private_pem};
 use serde_json::json;
 use sessionless_tests::forge::Forger;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_SECRET};

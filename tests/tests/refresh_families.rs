@@ -4,7 +4,7 @@
 //! these rules keep working.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_auth::unix_now;
+use sessionless::unix_now;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 
 /// The access and refresh tokens of a successful refresh.

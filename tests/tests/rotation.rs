@@ -5,8 +5,8 @@
 //! configuration change.
 
 use aws_lc_rs::hmac;
-use lambda_auth::Config;
-use lambda_auth::tokens::SigningKeys;
+use sessionless::Config;
+use sessionless::tokens::SigningKeys;
 use serde_json::json;
 use sessionless_tests::forge::{access_claims, access_header, sign_text, with};
 use sessionless_tests::{
@@ -317,9 +317,9 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
     let (old_access, _) = before.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
 
     // The script's JWK is the one the template's custom resource publishes.
-    let published = lambda_auth::tokens::KmsSigner::new(
+    let published = sessionless::tokens::KmsSigner::new(
         aws_sdk_kms::Client::new(
-            &lambda_auth::aws::sdk_config(&sessionless_tests::TEST_DYNAMODB).await,
+            &sessionless::aws::sdk_config(&sessionless_tests::TEST_DYNAMODB).await,
         ),
         &old,
         jsonwebtoken::Algorithm::RS256,
@@ -354,7 +354,7 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
 
 #[tokio::test]
 async fn the_secrets_manager_runbook_rotates_rs256_keys_and_publishes_their_jwks() {
-    let pem = lambda_auth::tokens::generate_private_pem(jsonwebtoken::Algorithm::RS256).unwrap();
+    let pem = sessionless::tokens::generate_private_pem(jsonwebtoken::Algorithm::RS256).unwrap();
     let secret = create_secret(&json!({"current": "initial", "initial": pem}).to_string()).await;
     let jwks = |secret: &str| {
         let (ok, out) = signing_keys(&[secret, "jwks"]);

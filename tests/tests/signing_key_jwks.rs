@@ -8,8 +8,8 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use lambda_auth::tokens::VerifyingKeys;
-use lambda_auth::{DynamoDbSettings, aws};
+use sessionless::tokens::VerifyingKeys;
+use sessionless::{DynamoDbSettings, aws};
 use serde_json::{Value, json};
 use signing_key_jwks::{KeyReader, handle};
 

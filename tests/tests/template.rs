@@ -2,7 +2,7 @@
 //! and environment, and its IAM actions equal to the DynamoDB operations
 //! its handler is seen to make. Keeps the two from drifting apart.
 
-use lambda_auth::Auth;
+use sessionless::Auth;
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -356,8 +356,8 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .await;
         }
         "discovery" => {
-            let discovery: &'static lambda_auth::tokens::Discovery = Box::leak(Box::new(
-                lambda_auth::tokens::Discovery::new(
+            let discovery: &'static sessionless::tokens::Discovery = Box::leak(Box::new(
+                sessionless::tokens::Discovery::new(
                     Some("https://auth.example.com"),
                     stack.auth.tokens.verifying_keys(),
                 )

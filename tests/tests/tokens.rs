@@ -5,9 +5,9 @@ use aws_lc_rs::hmac::{HMAC_SHA256, HMAC_SHA384, HMAC_SHA512};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
-use lambda_auth::tokens::SigningKeys;
-use lambda_auth::tokens::{MAX_TOKEN_BYTES, Subject, Tokens};
-use lambda_auth::{Config, Error};
+use sessionless::tokens::SigningKeys;
+use sessionless::tokens::{MAX_TOKEN_BYTES, Subject, Tokens};
+use sessionless::{Config, Error};
 use serde_json::{Value, json};
 use sessionless_tests::TEST_SECRET;
 use sessionless_tests::forge::{

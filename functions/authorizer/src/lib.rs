@@ -11,9 +11,9 @@
 //! deactivation takes effect at once (unless API Gateway caches the answer;
 //! docs/api.md).
 
-use lambda_auth::accounts::User;
-use lambda_auth::http::bearer_token;
-use lambda_auth::{Auth, Error};
+use sessionless::accounts::User;
+use sessionless::http::bearer_token;
+use sessionless::{Auth, Error};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,
     ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,

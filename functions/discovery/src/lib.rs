@@ -4,9 +4,9 @@
 //! service) checks our tokens without calling us. Built at cold start from
 //! the environment alone: no network call, no secret.
 
-use lambda_auth::Error;
-use lambda_auth::http::{public_json_response, require_method};
-use lambda_auth::tokens::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
+use sessionless::Error;
+use sessionless::http::{public_json_response, require_method};
+use sessionless::tokens::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 use lambda_http::http::Method;
 use lambda_http::http::header::HeaderValue;
 use lambda_http::request::RequestContext;

@@ -4,8 +4,8 @@
 //! is the same backend behind API Gateway's own JWT authorizer, which
 //! checks the signature and claims only and hands over the claims.
 
-use lambda_auth::Error;
-use lambda_auth::http::json_response;
+use sessionless::Error;
+use sessionless::http::json_response;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;

@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_auth::http::run_without_auth(hello::handle).await
+    sessionless::http::run_without_auth(hello::handle).await
 }

@@ -4,9 +4,9 @@
 //! email for a while, or, for a login with a device token, that device
 //! ([`Auth::authenticate`] owns all of it).
 
-use lambda_auth::accounts::Password;
-use lambda_auth::http::{grant_response, json_body, require_method, required_json_body};
-use lambda_auth::{Auth, Error, Login};
+use sessionless::accounts::Password;
+use sessionless::http::{grant_response, json_body, require_method, required_json_body};
+use sessionless::{Auth, Error, Login};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 

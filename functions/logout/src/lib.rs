@@ -1,8 +1,8 @@
 //! `POST /logout`: logs the user out everywhere: every access and refresh
 //! token issued before is refused from now on ([`Auth::logout_everywhere`]).
 
-use lambda_auth::http::{json_body, message_response, require_method};
-use lambda_auth::{Auth, Error};
+use sessionless::http::{json_body, message_response, require_method};
+use sessionless::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 

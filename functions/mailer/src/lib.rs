@@ -9,8 +9,8 @@
 //! is done with.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use lambda_auth::Error;
-use lambda_auth::mail::{Delivery, MailRequest, Mailer};
+use sessionless::Error;
+use sessionless::mail::{Delivery, MailRequest, Mailer};
 
 pub async fn handle(mailer: &Mailer, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
     let mut response = SqsBatchResponse::default();

@@ -4,5 +4,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_auth::http::run_json(mailer::handle).await
+    sessionless::http::run_json(mailer::handle).await
 }

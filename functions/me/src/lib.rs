@@ -1,7 +1,7 @@
 //! `GET /me` and `POST /me`: the current user's public profile.
 
-use lambda_auth::http::{json_body, json_response, require_method};
-use lambda_auth::{Auth, Error};
+use sessionless::http::{json_body, json_response, require_method};
+use sessionless::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 

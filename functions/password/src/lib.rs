@@ -2,9 +2,9 @@
 //! from a password login) and the current password; retires every token
 //! the user holds, like a logout ([`Auth::change_password`]).
 
-use lambda_auth::accounts::Password;
-use lambda_auth::http::{json_body, message_response, require_method, required_json_body};
-use lambda_auth::{Auth, Error, PasswordChange};
+use sessionless::accounts::Password;
+use sessionless::http::{json_body, message_response, require_method, required_json_body};
+use sessionless::{Auth, Error, PasswordChange};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 

@@ -2,10 +2,10 @@
 //! fresh) and the family's next refresh token ([`Auth::refresh`] rotates,
 //! and revokes the family on a replay).
 
-use lambda_auth::http::{
+use sessionless::http::{
     REFRESH_TOKEN_FIELD, find_token, grant_response, json_body, require_method,
 };
-use lambda_auth::{Auth, Error};
+use sessionless::{Auth, Error};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 

@@ -2,9 +2,9 @@
 //! reset link ([`Auth::reset_password`]). The link works once, and the
 //! reset retires every token of the account.
 
-use lambda_auth::accounts::Password;
-use lambda_auth::http::{json_body, message_response, require_method, required_json_body};
-use lambda_auth::{Auth, Error, PasswordReset};
+use sessionless::accounts::Password;
+use sessionless::http::{json_body, message_response, require_method, required_json_body};
+use sessionless::{Auth, Error, PasswordReset};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 

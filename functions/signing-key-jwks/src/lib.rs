@@ -18,9 +18,9 @@ use aws_lambda_events::cloudformation::{
     CloudFormationCustomResourceRequest, CloudFormationCustomResourceResponse,
     CloudFormationCustomResourceResponseStatus,
 };
-use lambda_auth::http::State;
-use lambda_auth::tokens::{KmsSigner, VerifyingKeys, parse_algorithm};
-use lambda_auth::{DynamoDbSettings, Error, aws};
+use sessionless::http::State;
+use sessionless::tokens::{KmsSigner, VerifyingKeys, parse_algorithm};
+use sessionless::{DynamoDbSettings, Error, aws};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -4,5 +4,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_auth::http::run_json(signing_key_jwks::handle).await
+    sessionless::http::run_json(signing_key_jwks::handle).await
 }

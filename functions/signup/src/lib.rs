@@ -3,11 +3,11 @@
 //! `202 {"msg": "Check your inbox to finish signing up"}`, whether or not
 //! the email was taken.
 
-use lambda_auth::accounts::Password;
-use lambda_auth::http::{
+use sessionless::accounts::Password;
+use sessionless::http::{
     json_body, json_response, message_response, require_method, required_json_body,
 };
-use lambda_auth::{Error, Registrar, Registration, SignupOutcome};
+use sessionless::{Error, Registrar, Registration, SignupOutcome};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 

@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_auth::http::run(verify_email::handle).await
+    sessionless::http::run(verify_email::handle).await
 }

@@ -11,9 +11,9 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use lambda_auth::accounts::{Password, UserStore, create_table};
-use lambda_auth::tokens::{KmsSigner, SigningKey, generate_private_pem, parse_algorithm};
-use lambda_auth::{AccountsConfig, DiscoveryConfig, DynamoDbSettings, Operator, Registration, aws};
+use sessionless::accounts::{Password, UserStore, create_table};
+use sessionless::tokens::{KmsSigner, SigningKey, generate_private_pem, parse_algorithm};
+use sessionless::{AccountsConfig, DiscoveryConfig, DynamoDbSettings, Operator, Registration, aws};
 
 /// Manage the Sessionless users table (USERS_TABLE) and signing keys.
 #[derive(Debug, Parser)]
@@ -123,7 +123,7 @@ enum AccountCommand {
 
 impl AccountCommand {
     /// Carries the command out, and says what was done.
-    async fn run(&self, operator: &Operator) -> Result<String, lambda_auth::Error> {
+    async fn run(&self, operator: &Operator) -> Result<String, sessionless::Error> {
         let (email, done) = match self {
             Self::Deactivate { email } => (email, "deactivated; every token it held is retired"),
             Self::Activate { email } => (email, "activated"),
