@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
+use serde_json::{Value, json};
 use sessionless::Config;
 use sessionless::accounts::create_table;
 use sessionless::accounts::{Password, User};
 use sessionless::tokens::KmsSigner;
 use sessionless::unix_now;
-use sessionless::{Auth, Registration, aws};
-use serde_json::{Value, json};
+use sessionless::{Auth, NewAccount, Registration, aws};
 use tokio::runtime::Runtime;
 
 use crate::BenchError;
@@ -59,11 +59,7 @@ impl Context {
             _ => std::env::var(name).ok(),
         })?;
         let auth = runtime.block_on(async {
-            create_table(
-                &aws::dynamodb_client(&config.accounts.dynamodb).await,
-                table,
-            )
-            .await?;
+            create_table(&aws::dynamodb_client(&config.accounts.aws).await, table).await?;
             let auth = Auth::from_config(config).await?;
             for (email, password) in [
                 (DEMO_EMAIL, DEMO_PASSWORD),
@@ -72,15 +68,17 @@ impl Context {
                 (PASSWORD_EMAIL, PASSWORD_TURNS[0]),
                 (RESET_EMAIL, PASSWORD_TURNS[0]),
             ] {
-                let registration = Registration {
-                    email,
-                    password: Password(password),
-                    name: "Bench",
+                let registration = NewAccount {
+                    registration: Registration {
+                        email,
+                        password: Password(password),
+                        name: "Bench",
+                    },
                     active: true,
                     email_verified: true,
                 };
                 registration
-                    .register(&auth.users, auth.config.accounts.password_policy)
+                    .register(auth.users(), auth.config().accounts.password_policy)
                     .await?;
             }
             Ok::<_, BenchError>(auth)
@@ -96,17 +94,19 @@ impl Context {
     /// A new account, created now: `verified` or not.
     fn new_user(&self, kind: &str, calls: u64, verified: bool) -> Result<User, BenchError> {
         let email = format!("bench-{kind}-{}-{calls}@example.com", std::process::id());
-        let registration = Registration {
-            email: &email,
-            password: Password(DEMO_PASSWORD),
-            name: "Bench",
+        let registration = NewAccount {
+            registration: Registration {
+                email: &email,
+                password: Password(DEMO_PASSWORD),
+                name: "Bench",
+            },
             active: true,
             email_verified: verified,
         };
-        let policy = self.auth.config.accounts.password_policy;
+        let policy = self.auth.config().accounts.password_policy;
         Ok(self
             .runtime
-            .block_on(registration.register(&self.auth.users, policy))?)
+            .block_on(registration.register(self.auth.users(), policy))?)
     }
 
     /// The environment of signup and request-link: the mail queue.
@@ -116,22 +116,25 @@ impl Context {
 
     fn user(&self, email: &str) -> Result<User, BenchError> {
         self.runtime
-            .block_on(self.auth.users.find_by_email(email))?
+            .block_on(self.auth.users().find_by_email(email))?
             .ok_or_else(|| BenchError::new(format!("seeded user {email} is gone")))
     }
 
     /// An access token for `email` at the user's current token version.
     fn access_token(&self, email: &str, fresh: bool) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        let issued =
-            self.runtime
-                .block_on(self.auth.tokens.issue_access(user.subject(), fresh, None))?;
+        let issued = self.runtime.block_on(self.auth.tokens().issue_access(
+            user.subject(),
+            fresh,
+            &[],
+            None,
+        ))?;
         Ok(issued.token)
     }
 
     /// The hash `floor: argon2` verifies `floor-password` against.
     fn floor_argon2_hash(&self) -> Result<String, BenchError> {
-        let policy = self.auth.config.accounts.password_policy;
+        let policy = self.auth.config().accounts.password_policy;
         Ok(self
             .runtime
             .block_on(policy.hash("floor-password".to_owned()))?)
@@ -140,7 +143,7 @@ impl Context {
     /// The environment of a function that only verifies, as the template
     /// deploys it: the public keys of the bench's key set, and no key.
     fn verifier_env(&self) -> Result<Vec<(String, String)>, BenchError> {
-        let jwks = serde_json::to_string(&self.auth.tokens.verifying_keys().public_jwks())
+        let jwks = serde_json::to_string(&self.auth.tokens().verifying_keys().public_jwks())
             .map_err(|error| BenchError::new(format!("the bench JWKS: {error}")))?;
         Ok(vec![
             ("JWT_SIGNING_KEYS".to_owned(), String::new()),
@@ -153,7 +156,7 @@ impl Context {
     /// bench's own key, whose refresh tokens the scenarios present.
     fn kms_signer_env(&self) -> Result<Vec<(String, String)>, BenchError> {
         self.runtime.block_on(async {
-            let sdk_config = aws::sdk_config(&self.auth.config.accounts.dynamodb).await;
+            let sdk_config = aws::sdk_config(&self.auth.config().accounts.aws).await;
             let client = aws_sdk_kms::Client::new(&sdk_config);
             let key = client
                 .create_key()
@@ -172,7 +175,7 @@ impl Context {
                 .and_then(|metadata| metadata.arn)
                 .ok_or_else(|| BenchError::new("the KMS key has no ARN"))?;
             let signer = KmsSigner::new(client, &arn, jsonwebtoken::Algorithm::RS256)?;
-            let mut keys = self.auth.tokens.verifying_keys().public_jwks().keys;
+            let mut keys = self.auth.tokens().verifying_keys().public_jwks().keys;
             keys.push(signer.public_jwk().await?);
             let jwks = json!({ "keys": keys }).to_string();
             Ok(vec![
@@ -186,16 +189,16 @@ impl Context {
     /// A refresh token recorded on the user's item, as a login would.
     fn refresh_token(&self, email: &str) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        let refresh = self.runtime.block_on(self.auth.tokens.issue_refresh(
+        let refresh = self.runtime.block_on(self.auth.tokens().issue_refresh(
             user.subject(),
             None,
             u64::MAX,
         ))?;
-        self.runtime.block_on(
-            self.auth
-                .users
-                .add_refresh_family(&user, &refresh, unix_now()?),
-        )?;
+        self.runtime.block_on(self.auth.users().add_refresh_family(
+            &user,
+            &refresh,
+            unix_now()?,
+        ))?;
         Ok(refresh.token)
     }
 }
@@ -203,7 +206,7 @@ impl Context {
 /// The mail queue of the run, and the sender as an identity of the local
 /// SES. Returns the queue's URL.
 async fn mail_setup(auth: &Auth, table: &str) -> Result<String, BenchError> {
-    let sdk_config = aws::sdk_config(&auth.config.accounts.dynamodb).await;
+    let sdk_config = aws::sdk_config(&auth.config().accounts.aws).await;
     let failed = |what: &str, error: &dyn std::fmt::Display| {
         BenchError::new(format!("{what} on the local server: {error}"))
     };
@@ -544,8 +547,8 @@ impl Subject {
                 let token = context.runtime.block_on(
                     context
                         .auth
-                        .tokens
-                        .issue_reset(user.subject(), &user.password_hash),
+                        .tokens()
+                        .issue_reset(user.subject(), user.password_hash.as_deref()),
                 )?;
                 *turn += 1;
                 let new = PASSWORD_TURNS.get(*turn % 2).copied().unwrap_or_default();
@@ -557,7 +560,7 @@ impl Subject {
                 let user = context.new_user("verify", *calls, false)?;
                 let token = context
                     .runtime
-                    .block_on(context.auth.tokens.issue_verification(user.subject()))?;
+                    .block_on(context.auth.tokens().issue_verification(user.subject()))?;
                 Ok(with_body(
                     template.clone(),
                     &json!({ "token": token.token }),

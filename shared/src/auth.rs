@@ -1,28 +1,27 @@
-//! What every function holds for its lifetime, and the loader that turns a
-//! request into the user it acts for. The use cases are methods on [`Auth`]
-//! too, one file each under `use_cases/`.
+//! What every function that handles tokens holds for its lifetime, and the
+//! checks that a token still speaks for its account. The use cases are
+//! methods on [`Auth`] too, one file each under `use_cases/`.
 
-use lambda_http::Request;
+use std::ops::Deref;
 
 use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, User, UserStore};
 use crate::aws;
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::{ACCESS_TOKEN_FIELD, JsonObject, find_token};
-use crate::tokens::{SigningKeys, TokenClaims, Tokens};
+use crate::tokens::{SigningKeys, TokenClaims, TokenKind, Tokens};
 
 /// Config, signing keys and the users table: built once per cold start and
 /// borrowed by every request.
+#[derive(Debug)]
 pub struct Auth {
-    /// The configuration the function was started with.
-    pub config: Config,
-    /// Signs and verifies tokens.
-    pub tokens: Tokens,
-    /// The users table.
-    pub users: UserStore,
+    config: Config,
+    tokens: Tokens,
+    users: UserStore,
 }
 
-/// The user a request acts for, and the access token that proved it.
+/// The user a request acts for, and the access token that proved it: what
+/// Flask-Login calls `current_user`. It dereferences to the [`User`], so
+/// `current.email` is the user's email.
 #[derive(Debug)]
 pub struct CurrentUser {
     /// The user's item, as loaded for this request.
@@ -31,19 +30,33 @@ pub struct CurrentUser {
     pub claims: TokenClaims,
 }
 
-/// A [`CurrentUser`] whose token came straight from a password login, as
+/// A [`CurrentUser`] whose token came straight from a sign-in, as
 /// sensitive operations require ([`CurrentUser::require_fresh`]).
 #[derive(Debug)]
 pub struct FreshUser(CurrentUser);
 
 impl CurrentUser {
-    /// Refuses tokens that did not come straight from a password login.
+    /// Refuses tokens that did not come straight from a sign-in: a refresh
+    /// hands out tokens that are not fresh.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FreshTokenRequired`], which answers 401 with
+    /// `WWW-Authenticate: Bearer error="insufficient_user_authentication"`.
     pub fn require_fresh(self) -> Result<FreshUser, Error> {
-        if self.claims.fresh {
+        if self.claims.is_fresh() {
             Ok(FreshUser(self))
         } else {
             Err(Error::FreshTokenRequired)
         }
+    }
+}
+
+impl Deref for CurrentUser {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.user
     }
 }
 
@@ -54,17 +67,45 @@ impl FreshUser {
     }
 }
 
+impl Deref for FreshUser {
+    type Target = CurrentUser;
+
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+/// The account a token was issued to, as it is now.
+#[derive(Debug)]
+pub(crate) enum IssuedAccount {
+    /// The same account, active. Boxed: a user item is large beside a
+    /// reason.
+    Live(Box<User>),
+    /// Gone, replaced by a new signup with its email, or deactivated: the
+    /// reason, for the logs.
+    Refused(&'static str),
+}
+
 impl Auth {
     /// Reads the environment, loads the signing keys (from Secrets Manager
     /// when configured so) and builds the DynamoDB client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the environment does not describe a working
+    /// configuration, or the signing keys cannot be loaded.
     pub async fn from_env() -> Result<Self, Error> {
         Self::from_config(Config::from_env()?).await
     }
 
     /// [`Auth::from_env`] for a configuration read some other way.
+    ///
+    /// # Errors
+    ///
+    /// As [`Auth::from_env`].
     pub async fn from_config(config: Config) -> Result<Self, Error> {
-        let sdk_config = aws::sdk_config(&config.accounts.dynamodb).await;
-        let tokens = Tokens::from_config(&config, &sdk_config).await?;
+        let sdk_config = aws::sdk_config(&config.accounts.aws).await;
+        let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, &sdk_config).await?;
         Ok(Self::with_tokens(
             config,
             tokens,
@@ -74,17 +115,21 @@ impl Auth {
 
     /// Builds the state from parts made elsewhere, such as a test's client.
     /// `keys` is `None` in a function that only verifies.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tokens::new`].
     pub fn new(
         config: Config,
         keys: Option<&SigningKeys>,
         client: aws_sdk_dynamodb::Client,
     ) -> Result<Self, Error> {
-        let tokens = Tokens::new(&config, keys)?;
+        let tokens = Tokens::new(&config.tokens, keys)?;
         Ok(Self::with_tokens(config, tokens, client))
     }
 
     /// Builds the state around tokens made elsewhere, such as with a KMS
-    /// key ([`Tokens::from_config`]).
+    /// key ([`Tokens::from_source`]).
     pub fn with_tokens(config: Config, tokens: Tokens, client: aws_sdk_dynamodb::Client) -> Self {
         Self {
             tokens,
@@ -93,31 +138,38 @@ impl Auth {
         }
     }
 
-    /// The request loader: finds the access token, verifies it and loads its
-    /// user, with exactly one GetItem.
-    pub async fn current_user(
-        &self,
-        request: &Request,
-        body: Option<&JsonObject>,
-    ) -> Result<CurrentUser, Error> {
-        let token = find_token(
-            request,
-            body,
-            ACCESS_TOKEN_FIELD,
-            self.config.token_locations,
-        )?;
-        self.user_for_access_token(token).await
+    /// The configuration the function was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
-    /// Verifies an access token and loads its user; for callers that found
-    /// the token themselves, such as an API Gateway authorizer.
+    /// Signs and verifies tokens.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    /// The users table.
+    pub fn users(&self) -> &UserStore {
+        &self.users
+    }
+
+    /// Verifies an access token and loads its user, with exactly one
+    /// GetItem: the request loader, for callers that found the token
+    /// themselves (an API Gateway authorizer; `http::current_user` finds it
+    /// in a request).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] for a token that is not a live access token
+    /// of an active account; [`Error::AwsUnavailable`] or
+    /// [`Error::AwsFailure`] when DynamoDB fails.
     pub async fn user_for_access_token(&self, token: &str) -> Result<CurrentUser, Error> {
-        let claims = self.tokens.verify_access(token)?;
+        let claims = self.tokens.verify(TokenKind::Access, token)?;
         let user = self.live_user(&claims).await?;
         // A token issued with a refresh family dies with it: a detected
         // replay revokes the thief's access tokens too, at no extra read.
-        if let Some(fam) = &claims.fam
-            && user.refresh_family(fam).is_none()
+        if let Some(family) = &claims.refresh_family
+            && user.refresh_family(family).is_none()
         {
             return Err(Error::invalid_token(
                 "the token's refresh family was revoked",
@@ -131,11 +183,11 @@ impl Auth {
     /// which has not retired tokens of this version (logout, password
     /// change) since.
     pub(crate) async fn live_user(&self, claims: &TokenClaims) -> Result<User, Error> {
-        let user = self
-            .issued_account(claims)
-            .await?
-            .map_err(Error::invalid_token)?;
-        if user.token_version() != claims.ver {
+        let user = match self.issued_account(claims).await? {
+            IssuedAccount::Live(user) => *user,
+            IssuedAccount::Refused(reason) => return Err(Error::invalid_token(reason)),
+        };
+        if user.token_version() != claims.token_version {
             return Err(Error::invalid_token(
                 "the token was retired by a logout or password change",
             ));
@@ -145,21 +197,21 @@ impl Auth {
 
     /// The account a token of any kind was issued to, as it is now: the
     /// user exists, is the same account (not one signed up again with its
-    /// email since) and is active. `Ok(Err(reason))` when not, with the
-    /// reason for the logs, for the caller to refuse as its kind of token.
+    /// email since) and is active; or the reason it is not, for the caller
+    /// to refuse as its kind of token.
     pub(crate) async fn issued_account(
         &self,
         claims: &TokenClaims,
-    ) -> Result<Result<User, &'static str>, Error> {
-        let Some(user) = self.users.find_by_email(&claims.sub).await? else {
-            return Ok(Err(ACCOUNT_GONE));
+    ) -> Result<IssuedAccount, Error> {
+        let Some(user) = self.users.find_by_email(&claims.email).await? else {
+            return Ok(IssuedAccount::Refused(ACCOUNT_GONE));
         };
-        Ok(if user.account_id != claims.aid {
-            Err(EARLIER_ACCOUNT)
+        Ok(if user.account_id != claims.account_id {
+            IssuedAccount::Refused(EARLIER_ACCOUNT)
         } else if !user.active {
-            Err(ACCOUNT_INACTIVE)
+            IssuedAccount::Refused(ACCOUNT_INACTIVE)
         } else {
-            Ok(user)
+            IssuedAccount::Live(Box::new(user))
         })
     }
 }

@@ -55,15 +55,16 @@ pub enum Error {
     #[error("invalid token: {0}")]
     InvalidToken(Cow<'static, str>),
 
-    /// DynamoDB (or KMS signing a token, SQS or SES) could not be reached
-    /// in time, or is throttling us: worth a retry.
-    #[error("user store unavailable: {0}")]
-    StoreUnavailable(String),
+    /// An AWS service (DynamoDB, KMS, Secrets Manager, SQS or SES) could
+    /// not be reached in time, or is throttling us: worth a retry.
+    #[error("AWS unavailable: {0}")]
+    AwsUnavailable(String),
 
-    /// DynamoDB (or KMS, SQS or SES) answered with an error that a retry will not fix
-    /// (missing table or key, denied access, malformed item).
-    #[error("user store failure: {0}")]
-    StoreFailure(String),
+    /// An AWS service answered with an error that a retry will not fix
+    /// (missing table or key, denied access), or DynamoDB holds an item
+    /// that is not what we wrote (malformed).
+    #[error("AWS failure: {0}")]
+    AwsFailure(String),
 
     /// A valid access token, but the operation needs one straight from a
     /// password login.
@@ -145,8 +146,8 @@ impl Error {
             Error::SignupDisabled | Error::EmailNotVerified => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
             Error::NoSuchAccount | Error::NotFound => StatusCode::NOT_FOUND,
-            Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => {
+            Error::AwsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::AwsFailure(_) | Error::Internal(_) | Error::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -167,8 +168,8 @@ mod tests {
     #[test]
     fn outages_bugs_and_configuration_are_server_faults() {
         for error in [
-            Error::StoreUnavailable("timeout".into()),
-            Error::StoreFailure("no table".into()),
+            Error::AwsUnavailable("timeout".into()),
+            Error::AwsFailure("no table".into()),
             Error::Internal("bug".into()),
             Error::Config("unset".into()),
         ] {

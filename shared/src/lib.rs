@@ -28,14 +28,20 @@ pub mod tokens;
 mod auth;
 mod clock;
 mod config;
+mod env;
 mod error;
+mod ids;
 mod logging;
 mod registrar;
 mod use_cases;
 
 pub use auth::{Auth, CurrentUser, FreshUser};
+pub use aws::AwsSettings;
 pub use clock::unix_now;
-pub use config::{AccountsConfig, Config, DiscoveryConfig, DynamoDbSettings, TokenLocations};
+pub use config::{AccountsConfig, Config, DiscoveryConfig, TokenLocations};
 pub use error::Error;
 pub use registrar::Registrar;
-pub use use_cases::{Login, Operator, PasswordChange, PasswordReset, Registration, SignupOutcome};
+pub use use_cases::{
+    Login, LoginOutcome, NewAccount, Operator, PasswordChange, PasswordReset, Registration,
+    SecondStep, SignupOutcome,
+};

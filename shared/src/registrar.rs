@@ -27,7 +27,7 @@ impl Registrar {
     /// with email verification, the queue at `MAIL_QUEUE_URL` too.
     pub async fn from_env() -> Result<Self, Error> {
         let config = AccountsConfig::from_env()?;
-        let client = aws::dynamodb_client(&config.dynamodb).await;
+        let client = aws::dynamodb_client(&config.aws).await;
         let mail = if config.require_email_verification {
             Some(MailQueue::from_env().await?)
         } else {

@@ -6,8 +6,8 @@ use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
-use sessionless::tokens::generate_private_pem;
 use serde_json::{Value, json};
+use sessionless::tokens::generate_private_pem;
 
 use crate::{DEMO_ACCOUNT_ID, DEMO_EMAIL, TEST_SECRET};
 

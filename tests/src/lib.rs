@@ -21,16 +21,16 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
-use sessionless::DynamoDbSettings;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
+use serde_json::{Map, Value};
+use sessionless::AwsSettings;
 use sessionless::accounts::{Password, User};
 use sessionless::accounts::{UserStore, create_table};
 use sessionless::http::{State, event_service};
 use sessionless::mail::{MailConfig, MailQueue, Mailer};
 use sessionless::tokens::{SigningKeys, Subject, Tokens};
-use sessionless::{Auth, Config, Error, Registrar, Registration, aws};
-use lambda_http::request::LambdaRequest;
-use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
-use serde_json::{Map, Value};
+use sessionless::{Auth, Config, Error, NewAccount, Registrar, Registration, aws};
 
 /// The demo user the `events/` files log in as.
 pub const DEMO_EMAIL: &str = "demo@example.com";
@@ -63,7 +63,7 @@ pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiIs
 /// still waits in the queue, and that stale write may land after the test's
 /// next step. Generous timeouts keep the tests about the code; the fault
 /// tests use the production ones ([`Stack::with_production_timeouts`]).
-pub const TEST_DYNAMODB: DynamoDbSettings = DynamoDbSettings {
+pub const TEST_AWS_SETTINGS: AwsSettings = AwsSettings {
     connect_timeout: std::time::Duration::from_secs(5),
     attempt_timeout: std::time::Duration::from_secs(20),
     operation_timeout: std::time::Duration::from_secs(60),
@@ -250,7 +250,7 @@ impl Stack {
     /// A stack with the production DynamoDB timeouts and retries, for the
     /// tests of how failures are bounded.
     pub async fn with_production_timeouts() -> Self {
-        let defaults = DynamoDbSettings::DEFAULT;
+        let defaults = AwsSettings::DEFAULT;
         let millis = |duration: std::time::Duration| duration.as_millis().to_string();
         let (connect, attempt, operation) = (
             millis(defaults.connect_timeout),
@@ -278,18 +278,18 @@ impl Stack {
             ("REQUIRE_EMAIL_VERIFICATION".into(), "false".into()),
             (
                 "DYNAMODB_ATTEMPT_TIMEOUT_MS".into(),
-                TEST_DYNAMODB.attempt_timeout.as_millis().to_string(),
+                TEST_AWS_SETTINGS.attempt_timeout.as_millis().to_string(),
             ),
             (
                 "DYNAMODB_OPERATION_TIMEOUT_MS".into(),
-                TEST_DYNAMODB.operation_timeout.as_millis().to_string(),
+                TEST_AWS_SETTINGS.operation_timeout.as_millis().to_string(),
             ),
         ]);
         apply(&mut env, overrides);
         // Setup and inspection use their own client, so a test's short
         // timeouts only apply to the handlers, and the operation log only
         // sees what the handlers do.
-        let client = aws::dynamodb_client(&TEST_DYNAMODB).await;
+        let client = aws::dynamodb_client(&TEST_AWS_SETTINGS).await;
         create_table(&client, &table).await.expect(
             "creating a users table failed; is the local DynamoDB running? Run the tests with scripts/test",
         );
@@ -321,7 +321,7 @@ impl Stack {
         operations: OperationLog,
     ) -> Self {
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test config");
-        let handler_client = logged_client(&config.accounts.dynamodb, operations.clone()).await;
+        let handler_client = logged_client(&config.accounts.aws, operations.clone()).await;
         let table = config.accounts.users_table.clone();
         let lookup = |name: &str| env.get(name).cloned();
         let mail_queue = match config.accounts.require_email_verification {
@@ -336,8 +336,8 @@ impl Stack {
         .expect("registrar");
         // As a cold start builds them: keys from the environment or the
         // local Secrets Manager, or the local KMS key.
-        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
-        let tokens = Tokens::from_config(&config, &sdk_config)
+        let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
+        let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, &sdk_config)
             .await
             .expect("tokens");
         let mailer = mailer(&env, &config, &sdk_config, &handler_client).await;
@@ -358,7 +358,7 @@ impl Stack {
     /// The same stack, but with the handlers' DynamoDB at `endpoint`: for
     /// failure tests. Setup and inspection still reach the real table.
     pub async fn with_dynamodb_endpoint(&self, endpoint: &str) -> Self {
-        let handler_client = aws::dynamodb_client(&self.auth.config.accounts.dynamodb).await;
+        let handler_client = aws::dynamodb_client(&self.auth.config().accounts.aws).await;
         let config = handler_client
             .config()
             .to_builder()
@@ -367,17 +367,21 @@ impl Stack {
         let handler_client = aws_sdk_dynamodb::Client::from_conf(config);
         let mail_queue = self.mail_queue.cloned();
         let registrar = Registrar::new(
-            self.auth.config.accounts.clone(),
+            self.auth.config().accounts.clone(),
             handler_client.clone(),
             mail_queue,
         )
         .expect("registrar");
-        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
-        let tokens = Tokens::from_config(&self.auth.config, &sdk_config)
-            .await
-            .expect("tokens");
-        let mailer = mailer(&self.env, &self.auth.config, &sdk_config, &handler_client).await;
-        let auth = Auth::with_tokens(self.auth.config.clone(), tokens, handler_client);
+        let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
+        let tokens = Tokens::from_source(
+            &self.auth.config().tokens,
+            &self.auth.config().signing_keys,
+            &sdk_config,
+        )
+        .await
+        .expect("tokens");
+        let mailer = mailer(&self.env, self.auth.config(), &sdk_config, &handler_client).await;
+        let auth = Auth::with_tokens(self.auth.config().clone(), tokens, handler_client);
         Self {
             auth: Box::leak(Box::new(auth)),
             registrar: Box::leak(Box::new(registrar)),
@@ -392,15 +396,17 @@ impl Stack {
 
     /// Writes a user the way signup and the admin tool do.
     pub async fn add_user(&self, email: &str, password: &str, active: bool) -> User {
-        let registration = Registration {
-            email,
-            password: Password(password),
-            name: DEMO_NAME,
+        let registration = NewAccount {
+            registration: Registration {
+                email,
+                password: Password(password),
+                name: DEMO_NAME,
+            },
             active,
             email_verified: true,
         };
         registration
-            .register(&self.users, self.auth.config.accounts.password_policy)
+            .register(&self.users, self.auth.config().accounts.password_policy)
             .await
             .expect("create user")
     }
@@ -420,7 +426,7 @@ impl Stack {
     pub async fn delete(&self, email: &str) {
         self.client
             .delete_item()
-            .table_name(&self.auth.config.accounts.users_table)
+            .table_name(&self.auth.config().accounts.users_table)
             .key("email", AttributeValue::S(email.to_owned()))
             .send()
             .await
@@ -433,7 +439,7 @@ impl Stack {
     pub fn edit_item(&self, email: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
-            .table_name(&self.auth.config.accounts.users_table)
+            .table_name(&self.auth.config().accounts.users_table)
             .key("email", AttributeValue::S(email.to_owned()))
     }
 
@@ -453,8 +459,8 @@ impl Stack {
     /// A valid access token for the demo user.
     pub async fn demo_token(&self) -> String {
         self.auth
-            .tokens
-            .issue_access(demo_subject(0), true, None)
+            .tokens()
+            .issue_access(demo_subject(0), true, &[], None)
             .await
             .expect("issue")
             .token
@@ -599,7 +605,7 @@ async fn mailer(
         return None;
     }
     let mail = MailConfig::from_lookup(|name| env.get(name).cloned()).expect("mail config");
-    let tokens = Tokens::from_config(config, sdk_config)
+    let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, sdk_config)
         .await
         .expect("tokens");
     let users = UserStore::new(client.clone(), config.accounts.users_table.clone());
@@ -608,7 +614,7 @@ async fn mailer(
     Some(Box::leak(Box::new(mailer)))
 }
 
-async fn logged_client(settings: &DynamoDbSettings, log: OperationLog) -> aws_sdk_dynamodb::Client {
+async fn logged_client(settings: &AwsSettings, log: OperationLog) -> aws_sdk_dynamodb::Client {
     let client = aws::dynamodb_client(settings).await;
     let config = client.config().to_builder().interceptor(log).build();
     aws_sdk_dynamodb::Client::from_conf(config)
@@ -674,13 +680,13 @@ pub async fn load_keys(config: &Config) -> Option<SigningKeys> {
 
 /// [`load_keys`], for tests of how loading fails.
 pub async fn load_keys_from(config: &Config) -> Result<Option<SigningKeys>, Error> {
-    let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+    let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
     config.signing_keys.load(&sdk_config).await
 }
 
 /// A Secrets Manager client for the local server.
 pub async fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await)
+    aws_sdk_secretsmanager::Client::new(&aws::sdk_config(&TEST_AWS_SETTINGS).await)
 }
 
 fn apply(env: &mut HashMap<String, String>, overrides: &[(&str, &str)]) {

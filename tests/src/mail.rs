@@ -3,10 +3,10 @@
 //! it, and the mails SES accepted, read back from the server.
 
 use aws_lambda_events::sqs::SqsEvent;
-use sessionless::aws;
 use serde_json::{Value, json};
+use sessionless::aws;
 
-use crate::{Reply, Stack, TEST_DYNAMODB, event, with_body};
+use crate::{Reply, Stack, TEST_AWS_SETTINGS, event, with_body};
 
 /// The domain every test sender is on: verified once in the local SES, so
 /// each stack can send from an address of its own.
@@ -64,7 +64,7 @@ impl Stack {
     /// A stack with email verification on: a queue and a sender address of
     /// its own, so that its mails are told apart from other tests'.
     pub async fn with_mail(overrides: &[(&str, &str)]) -> Self {
-        let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+        let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
         let sqs = aws_sdk_sqs::Client::new(&sdk_config);
         let id = uuid::Uuid::new_v4().simple().to_string();
         let queue_url = sqs
@@ -221,7 +221,7 @@ impl Stack {
 
     async fn mail_queue_client(&self) -> QueueClient {
         QueueClient {
-            sqs: aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await),
+            sqs: aws_sdk_sqs::Client::new(&aws::sdk_config(&TEST_AWS_SETTINGS).await),
             url: self.env_value("MAIL_QUEUE_URL"),
         }
     }

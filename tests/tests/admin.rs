@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use sessionless::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
+use sessionless::tokens::TokenKind;
 use sessionless::{Operator, aws};
-use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_AWS_SETTINGS};
 
 fn operator(stack: &Stack) -> Operator {
     Operator::new(
         stack.users.clone(),
-        stack.auth.config.accounts.password_policy,
+        stack.auth.config().accounts.password_policy,
     )
 }
 
@@ -58,8 +59,12 @@ async fn items_without_an_account_id_keep_working_until_a_password_change_gives_
         .unwrap();
     let (access, _) = stack.login(email, DEMO_PASSWORD, false).await;
     assert_eq!(stack.me(&access).await.status, 200);
-    let claims = stack.auth.tokens.verify_access(&access).unwrap();
-    assert_eq!(claims.aid, None, "one fixed generation");
+    let claims = stack
+        .auth
+        .tokens()
+        .verify(TokenKind::Access, &access)
+        .unwrap();
+    assert_eq!(claims.account_id, None, "one fixed generation");
 
     operator(&stack)
         .set_password(email, Password("a-new-password-5678"))
@@ -108,7 +113,7 @@ fn admin_binary() -> PathBuf {
 fn admin(stack: &Stack, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(admin_binary())
         .args(args)
-        .env("USERS_TABLE", &stack.auth.config.accounts.users_table)
+        .env("USERS_TABLE", &stack.auth.config().accounts.users_table)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,12 +212,12 @@ async fn the_admin_tool_covers_the_account_life() {
 #[tokio::test]
 async fn create_table_switches_on_the_placeholder_ttl() {
     let stack = Stack::new().await;
-    let table = format!("{}-admin", stack.auth.config.accounts.users_table);
+    let table = format!("{}-admin", stack.auth.config().accounts.users_table);
     let mut command = Command::new(admin_binary());
     command.arg("create-table").env("USERS_TABLE", &table);
     let said = succeeded(&command.output().expect("run sessionless-admin"));
     assert!(said.contains("created table"), "{said}");
-    let client = aws::dynamodb_client(&TEST_DYNAMODB).await;
+    let client = aws::dynamodb_client(&TEST_AWS_SETTINGS).await;
     let ttl = client
         .describe_time_to_live()
         .table_name(&table)

@@ -346,7 +346,7 @@ async fn malformed_authorization_headers_get_the_same_401() {
 async fn tokens_of_retired_users_get_the_same_401() {
     let stack = Stack::new().await;
     let token = stack.demo_token().await;
-    stack.auth.users.retire_tokens(DEMO_EMAIL).await.unwrap();
+    stack.auth.users().retire_tokens(DEMO_EMAIL).await.unwrap();
     for in_header in [true, false] {
         let start = Instant::now();
         assert_generic_401(
@@ -357,8 +357,8 @@ async fn tokens_of_retired_users_get_the_same_401() {
     }
     let current = stack
         .auth
-        .tokens
-        .issue_access(demo_subject(1), true, None)
+        .tokens()
+        .issue_access(demo_subject(1), true, &[], None)
         .await
         .unwrap()
         .token;

@@ -2,8 +2,8 @@
 //! REQUEST events and HTTP API REQUEST (payload 2.0) events, and the
 //! example backend behind it.
 
-use sessionless::Auth;
 use serde_json::{Value, json};
+use sessionless::Auth;
 use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Stack, demo_subject, event, with_token};
 
 const REST_EVENTS: [&str; 2] = ["authorizer/rest-token.json", "authorizer/rest-request.json"];
@@ -71,7 +71,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let token = stack.demo_token().await;
     let refresh = stack
         .auth
-        .tokens
+        .tokens()
         .issue_refresh(demo_subject(0), None, u64::MAX)
         .await
         .unwrap()
@@ -91,7 +91,7 @@ async fn bad_tokens_and_retired_users_are_denied() {
     }
 
     // Logged out: the authorizer loads the user, so it sees the new version.
-    stack.auth.users.retire_tokens(DEMO_EMAIL).await.unwrap();
+    stack.auth.users().retire_tokens(DEMO_EMAIL).await.unwrap();
     for file in all_events() {
         let response = stack
             .authorize(&with_token(&event(file), &token))
@@ -102,8 +102,8 @@ async fn bad_tokens_and_retired_users_are_denied() {
 
     let fresh = stack
         .auth
-        .tokens
-        .issue_access(demo_subject(1), true, None)
+        .tokens()
+        .issue_access(demo_subject(1), true, &[], None)
         .await
         .unwrap()
         .token;
@@ -180,7 +180,7 @@ async fn an_outage_fails_the_invocation_instead_of_denying() {
         .authorize(&with_token(&event(HTTP_API_EVENT), &token))
         .await;
     assert!(
-        matches!(result, Err(sessionless::Error::StoreUnavailable(_))),
+        matches!(result, Err(sessionless::Error::AwsUnavailable(_))),
         "{result:?}"
     );
 }

@@ -4,9 +4,10 @@
 //! that device's own lockout instead of the email's.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use sessionless::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_DEVICE_LOCKOUTS};
-use sessionless::unix_now;
 use serde_json::json;
+use sessionless::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_DEVICE_LOCKOUTS};
+use sessionless::tokens::TokenKind;
+use sessionless::unix_now;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 
 const WRONG: &str = "not-the-password";
@@ -44,7 +45,12 @@ async fn fail(stack: &Stack, device_token: Option<&str>, times: u64) {
 
 /// The id a device token's lockout entry is kept under.
 fn device_id(stack: &Stack, token: &str) -> String {
-    stack.auth.tokens.verify_device(token).expect("device").jti
+    stack
+        .auth
+        .tokens()
+        .verify(TokenKind::Device, token)
+        .expect("device")
+        .id
 }
 
 /// Sets `field` of `device_token`'s lockout entry to a second ago, as

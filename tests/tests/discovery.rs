@@ -3,9 +3,9 @@
 //! environment alone.
 
 use jsonwebtoken::Algorithm;
+use serde_json::{Value, json};
 use sessionless::DiscoveryConfig;
 use sessionless::tokens::Discovery;
-use serde_json::{Value, json};
 use sessionless_tests::forge::Forger;
 use sessionless_tests::{Reply, Stack, event};
 

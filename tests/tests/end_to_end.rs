@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Algorithm;
-use sessionless::tokens::generate_private_pem;
 use serde_json::{Value, json};
+use sessionless::tokens::generate_private_pem;
 use sessionless_tests::mail::sqs_event;
 use sessionless_tests::{
     DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, function_crates, reply_from_lambda_response,
@@ -76,7 +76,7 @@ impl Watch {
              AWS_ENDPOINT_URL_DYNAMODB={endpoint}\n\
              AWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nAWS_REGION=us-east-1\n\
              RUST_LOG=trace\nAWS_LAMBDA_LOG_FORMAT=JSON",
-            stack.auth.config.accounts.users_table
+            stack.auth.config().accounts.users_table
         )
         .expect("write env file");
 

@@ -5,13 +5,13 @@
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
 use sessionless::aws;
 use sessionless::tokens::KmsSigner;
-use serde_json::Value;
-use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_DYNAMODB};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_AWS_SETTINGS};
 
 async fn kms_client() -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::new(&aws::sdk_config(&TEST_DYNAMODB).await)
+    aws_sdk_kms::Client::new(&aws::sdk_config(&TEST_AWS_SETTINGS).await)
 }
 
 /// A new KMS signing key of `spec` on the local KMS; its ARN.
@@ -97,13 +97,19 @@ async fn a_kms_signer_needs_its_public_key_published_and_a_key_id_not_an_alias()
                 .map(|(_, value)| (*value).to_owned())
         })
     };
-    let sdk_config = aws::sdk_config(&TEST_DYNAMODB).await;
+    let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
     let error = |env: &[(&str, &str)]| {
         let config = config(env);
         let sdk_config = sdk_config.clone();
         async move {
             let config = config.map_err(|error| error.to_string())?;
-            match sessionless::tokens::Tokens::from_config(&config, &sdk_config).await {
+            match sessionless::tokens::Tokens::from_source(
+                &config.tokens,
+                &config.signing_keys,
+                &sdk_config,
+            )
+            .await
+            {
                 Ok(_) => Ok(()),
                 Err(error) => Err(error.to_string()),
             }

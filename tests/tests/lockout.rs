@@ -5,9 +5,9 @@
 //! forgotten after the window, and `/password` counts into the same lock.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::json;
 use sessionless::accounts::{DEFAULT_LOCK_AFTER as FREE_FAILURES, MAX_LOCK_SECS};
 use sessionless::unix_now;
-use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_token};
 
 async fn attempt(stack: &Stack, email: &str, password: &str) -> Reply {
@@ -41,7 +41,7 @@ async fn failed_logins(stack: &Stack, email: &str) -> u64 {
     let item = stack
         .client()
         .get_item()
-        .table_name(&stack.auth.config.accounts.users_table)
+        .table_name(&stack.auth.config().accounts.users_table)
         .key("email", AttributeValue::S(email.to_owned()))
         .consistent_read(true)
         .send()
@@ -194,7 +194,7 @@ async fn a_burst_of_guesses_gets_no_more_tries_than_the_lock_allows() {
 /// as waiting would.
 async fn age_failures(stack: &Stack, email: &str, secs: u64) {
     let now = unix_now().unwrap();
-    let day = stack.auth.config.lockout.failure_window.as_secs();
+    let day = stack.auth.config().lockout.failure_window.as_secs();
     stack
         .edit_item(email)
         .update_expression("SET locked_until = :lock_end, failures_expire_at = :window_end")

@@ -1,7 +1,7 @@
 //! `login` against the local DynamoDB-compatible server, fed with the
 //! `events/` files through the production event path.
 
-use sessionless::tokens::ACCESS_TOKEN_TYPE;
+use sessionless::tokens::{ACCESS_TOKEN_TYPE, TokenKind};
 use sessionless_tests::{DEMO_EMAIL, EVENT_KINDS, Stack, event, with_body};
 
 #[tokio::test]
@@ -21,12 +21,12 @@ async fn good_credentials_return_a_verifiable_access_token() {
             let token = body["access_token"].as_str().expect("access_token");
             let claims = stack
                 .auth
-                .tokens
-                .verify_access(token)
+                .tokens()
+                .verify(TokenKind::Access, token)
                 .expect("token verifies");
-            assert_eq!(claims.sub, DEMO_EMAIL);
-            assert!(claims.fresh, "a password login gives a fresh token");
-            let lifetime = claims.exp - sessionless::unix_now().unwrap();
+            assert_eq!(claims.email, DEMO_EMAIL);
+            assert!(claims.is_fresh(), "a password login gives a fresh token");
+            let lifetime = claims.expires_at - sessionless::unix_now().unwrap();
             assert!((895..=900).contains(&lifetime), "{lifetime}");
             assert!(body.get("refresh_token").is_none(), "only with remember");
             let header = jsonwebtoken::decode_header(token).expect("header");

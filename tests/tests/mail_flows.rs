@@ -4,9 +4,9 @@
 //! and every link read back from the mail SES accepted.
 
 use futures_util::future::join_all;
+use serde_json::{Value, json};
 use sessionless::accounts::PasswordPolicy;
 use sessionless::mail::MailKind;
-use serde_json::{Value, json};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 
 const NEW_EMAIL: &str = "new.user@example.com";

@@ -3,9 +3,9 @@
 //! itself, and a rotation published in the JWKS logs nobody out.
 
 use jsonwebtoken::Algorithm;
+use serde_json::json;
 use sessionless::Config;
 use sessionless::tokens::{KeySource, SigningKeys, Tokens, generate_private_pem};
-use serde_json::json;
 use sessionless_tests::forge::Forger;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_SECRET};
 
@@ -17,7 +17,7 @@ async fn signing_stack(algorithm: Algorithm) -> (Stack, Forger) {
 
 /// The JWKS `stack` publishes.
 fn jwks(stack: &Stack) -> String {
-    serde_json::to_string(&stack.auth.tokens.verifying_keys().public_jwks()).unwrap()
+    serde_json::to_string(&stack.auth.tokens().verifying_keys().public_jwks()).unwrap()
 }
 
 /// The same table, as a function that only verifies, with `jwks`.
@@ -89,13 +89,13 @@ fn a_signer_must_publish_its_key_and_sign_with_the_algorithm_it_names() {
     let other_jwks = {
         let config = config(&[("JWT_SIGNING_KEYS", &other_set)]);
         let keys = keys_of(&config);
-        let tokens = Tokens::new(&config, keys.as_ref()).unwrap();
+        let tokens = Tokens::new(&config.tokens, keys.as_ref()).unwrap();
         serde_json::to_string(&tokens.verifying_keys().public_jwks()).unwrap()
     };
     let error = |env: &[(&str, &str)]| {
         let config = config(env);
         let keys = keys_of(&config);
-        match Tokens::new(&config, keys.as_ref()) {
+        match Tokens::new(&config.tokens, keys.as_ref()) {
             Ok(_) => panic!("{env:?} was accepted"),
             Err(error) => error.to_string(),
         }
@@ -119,7 +119,7 @@ fn a_signer_must_publish_its_key_and_sign_with_the_algorithm_it_names() {
     assert!(message.contains("RS256, ES256 or HS256"), "{message}");
     // JWT_ALGORITHM naming the key's own algorithm is fine.
     let config = config(&[("JWT_SIGNING_KEYS", &set), ("JWT_ALGORITHM", "RS256")]);
-    Tokens::new(&config, keys_of(&config).as_ref()).unwrap();
+    Tokens::new(&config.tokens, keys_of(&config).as_ref()).unwrap();
 }
 
 fn config(env: &[(&str, &str)]) -> Config {

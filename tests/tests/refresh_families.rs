@@ -4,6 +4,7 @@
 //! these rules keep working.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use sessionless::tokens::TokenKind;
 use sessionless::unix_now;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
 
@@ -22,10 +23,10 @@ fn refreshed(reply: &Reply) -> (String, String) {
 async fn set_family_attribute(stack: &Stack, refresh_token: &str, path: &str, value: u64) {
     let fam = stack
         .auth
-        .tokens
-        .verify_refresh(refresh_token)
+        .tokens()
+        .verify(TokenKind::Refresh, refresh_token)
         .unwrap()
-        .fam
+        .refresh_family
         .unwrap();
     let mut update = stack
         .edit_item(DEMO_EMAIL)
@@ -127,10 +128,10 @@ async fn families_recorded_before_these_rules_keep_working() {
     let token = token.unwrap();
     let fam = stack
         .auth
-        .tokens
-        .verify_refresh(&token)
+        .tokens()
+        .verify(TokenKind::Refresh, &token)
         .unwrap()
-        .fam
+        .refresh_family
         .unwrap();
     stack
         .edit_item(DEMO_EMAIL)
@@ -152,7 +153,12 @@ async fn families_recorded_before_these_rules_keep_working() {
     let replaced = family.replaced.expect("the rotation is recorded");
     assert_eq!(
         replaced.jti,
-        stack.auth.tokens.verify_refresh(&token).unwrap().jti
+        stack
+            .auth
+            .tokens()
+            .verify(TokenKind::Refresh, &token)
+            .unwrap()
+            .id
     );
     refreshed(&stack.refresh(&next).await);
 }

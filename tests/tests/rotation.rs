@@ -5,9 +5,9 @@
 //! configuration change.
 
 use aws_lc_rs::hmac;
+use serde_json::json;
 use sessionless::Config;
 use sessionless::tokens::SigningKeys;
-use serde_json::json;
 use sessionless_tests::forge::{access_claims, access_header, sign_text, with};
 use sessionless_tests::{
     DEMO_EMAIL, DEMO_PASSWORD, Stack, env_refs, event, load_keys_from, repo_root,
@@ -319,7 +319,7 @@ async fn the_runbook_rotates_the_kms_key_with_scripts_signing_keys() {
     // The script's JWK is the one the template's custom resource publishes.
     let published = sessionless::tokens::KmsSigner::new(
         aws_sdk_kms::Client::new(
-            &sessionless::aws::sdk_config(&sessionless_tests::TEST_DYNAMODB).await,
+            &sessionless::aws::sdk_config(&sessionless_tests::TEST_AWS_SETTINGS).await,
         ),
         &old,
         jsonwebtoken::Algorithm::RS256,

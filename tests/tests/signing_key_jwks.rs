@@ -8,9 +8,9 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use sessionless::tokens::VerifyingKeys;
-use sessionless::{DynamoDbSettings, aws};
 use serde_json::{Value, json};
+use sessionless::tokens::VerifyingKeys;
+use sessionless::{AwsSettings, aws};
 use signing_key_jwks::{KeyReader, handle};
 
 /// A one-request HTTP server standing in for CloudFormation's presigned
@@ -52,14 +52,14 @@ fn presigned_url() -> (String, mpsc::Receiver<(String, String)>) {
 }
 
 async fn reader() -> &'static KeyReader {
-    let sdk_config = aws::sdk_config(&DynamoDbSettings::DEFAULT).await;
+    let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
     Box::leak(Box::new(KeyReader::new(aws_sdk_kms::Client::new(
         &sdk_config,
     ))))
 }
 
 async fn create_key(spec: KeySpec) -> String {
-    let sdk_config = aws::sdk_config(&DynamoDbSettings::DEFAULT).await;
+    let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
     aws_sdk_kms::Client::new(&sdk_config)
         .create_key()
         .key_spec(spec)

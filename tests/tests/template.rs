@@ -307,7 +307,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
         "refresh" => {
             let refresh = stack
                 .auth
-                .tokens
+                .tokens()
                 .issue_refresh(demo_subject(0), None, u64::MAX)
                 .await
                 .unwrap();
@@ -359,7 +359,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let discovery: &'static sessionless::tokens::Discovery = Box::leak(Box::new(
                 sessionless::tokens::Discovery::new(
                     Some("https://auth.example.com"),
-                    stack.auth.tokens.verifying_keys(),
+                    stack.auth.tokens().verifying_keys(),
                 )
                 .unwrap(),
             ));
@@ -380,8 +380,8 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let user = stack.user(DEMO_EMAIL).await.unwrap();
             let reset = stack
                 .auth
-                .tokens
-                .issue_reset(demo_subject(0), &user.password_hash)
+                .tokens()
+                .issue_reset(demo_subject(0), user.password_hash.as_deref())
                 .await
                 .unwrap();
             let reply = stack
@@ -397,7 +397,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let user = stack.user("new.user@example.com").await.unwrap();
             let verification = stack
                 .auth
-                .tokens
+                .tokens()
                 .issue_verification(user.subject())
                 .await
                 .unwrap();

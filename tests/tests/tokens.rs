@@ -5,10 +5,10 @@ use aws_lc_rs::hmac::{HMAC_SHA256, HMAC_SHA384, HMAC_SHA512};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
-use sessionless::tokens::SigningKeys;
-use sessionless::tokens::{MAX_TOKEN_BYTES, Subject, Tokens};
-use sessionless::{Config, Error};
 use serde_json::{Value, json};
+use sessionless::tokens::SigningKeys;
+use sessionless::tokens::{MAX_TOKEN_BYTES, Subject, TokenKind, Tokens};
+use sessionless::{Config, Error};
 use sessionless_tests::TEST_SECRET;
 use sessionless_tests::forge::{
     ACCESS_TTL as TTL, TEST_KID, access_claims, access_header, b64, now, sign_text, signed, with,
@@ -31,7 +31,11 @@ fn tokens_with(secret: &str) -> Tokens {
         _ => None,
     })
     .expect("config");
-    Tokens::new(&config, Some(&SigningKeys::single(secret).expect("key"))).expect("tokens")
+    Tokens::new(
+        &config.tokens,
+        Some(&SigningKeys::single(secret).expect("key")),
+    )
+    .expect("tokens")
 }
 
 fn good_header() -> Value {
@@ -62,7 +66,7 @@ fn sign(
 
 #[track_caller]
 fn assert_refused(token: &str) {
-    match tokens().verify_access(token) {
+    match tokens().verify(TokenKind::Access, token) {
         Err(Error::InvalidToken(_)) => {}
         other => panic!("expected InvalidToken for {token:?}, got {other:?}"),
     }
@@ -72,23 +76,25 @@ fn assert_refused(token: &str) {
 fn the_test_helpers_make_tokens_that_verify() {
     // Every refusal below changes one thing of this token.
     let claims = tokens()
-        .verify_access(&signed(good_header(), good_claims()))
+        .verify(TokenKind::Access, &signed(good_header(), good_claims()))
         .expect("valid");
-    assert_eq!(claims.sub, "demo@example.com");
+    assert_eq!(claims.email, "demo@example.com");
 }
 
 #[tokio::test]
 async fn issued_tokens_carry_every_claim_and_verify() {
     let tokens = tokens();
     let issued = tokens
-        .issue_access(subject(7), true, None)
+        .issue_access(subject(7), true, &[], None)
         .await
         .expect("issue");
     assert_eq!(issued.expires_in, TTL);
-    let claims = tokens.verify_access(&issued.token).expect("verify");
-    assert_eq!(claims.sub, "demo@example.com");
-    assert_eq!((claims.ver, claims.fresh), (7, true));
-    assert_eq!(claims.jti.len(), 22, "128 bits, base64url");
+    let claims = tokens
+        .verify(TokenKind::Access, &issued.token)
+        .expect("verify");
+    assert_eq!(claims.email, "demo@example.com");
+    assert_eq!((claims.token_version, claims.is_fresh()), (7, true));
+    assert_eq!(claims.id.len(), 22, "128 bits, base64url");
     let header = jsonwebtoken::decode_header(&issued.token).expect("header");
     assert_eq!(header.alg, Algorithm::HS256);
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -103,14 +109,15 @@ async fn issued_tokens_carry_every_claim_and_verify() {
         (Some("sessionless"), Some("sessionless"))
     );
     let not_fresh = tokens
-        .issue_access(subject(7), false, None)
+        .issue_access(subject(7), false, &[], None)
         .await
         .expect("issue");
-    assert!(
-        !tokens
-            .verify_access(&not_fresh.token)
+    assert_eq!(
+        tokens
+            .verify(TokenKind::Access, &not_fresh.token)
             .expect("verify")
-            .fresh
+            .fresh,
+        Some(false)
     );
 }
 
@@ -126,11 +133,16 @@ async fn issued_refresh_tokens_verify_and_keep_their_family() {
         .issue_refresh(subject(3), None, u64::MAX)
         .await
         .expect("issue");
-    let claims = tokens.verify_refresh(&first.token).expect("verify");
-    assert_eq!((claims.sub.as_str(), claims.ver), ("demo@example.com", 3));
+    let claims = tokens
+        .verify(TokenKind::Refresh, &first.token)
+        .expect("verify");
     assert_eq!(
-        (claims.family(), claims.jti.as_str()),
-        (first.fam.as_str(), first.jti.as_str())
+        (claims.email.as_str(), claims.token_version),
+        ("demo@example.com", 3)
+    );
+    assert_eq!(
+        (claims.family(), claims.id.as_str()),
+        (first.family.as_str(), first.id.as_str())
     );
     let header = jsonwebtoken::decode_header(&first.token).expect("header");
     assert_eq!(header.typ.as_deref(), Some("rt+jwt"));
@@ -141,23 +153,23 @@ async fn issued_refresh_tokens_verify_and_keep_their_family() {
     );
 
     let next = tokens
-        .issue_refresh(subject(3), Some(first.fam.clone()), u64::MAX)
+        .issue_refresh(subject(3), Some(first.family.clone()), u64::MAX)
         .await
         .expect("issue");
-    assert_eq!(next.fam, first.fam);
-    assert_ne!(next.jti, first.jti);
+    assert_eq!(next.family, first.family);
+    assert_ne!(next.id, first.id);
     let other_login = tokens
         .issue_refresh(subject(3), None, u64::MAX)
         .await
         .expect("issue");
-    assert_ne!(other_login.fam, first.fam);
+    assert_ne!(other_login.family, first.family);
 }
 
 #[tokio::test]
 async fn one_kind_is_never_accepted_as_the_other() {
     let tokens = tokens();
     let access = tokens
-        .issue_access(subject(0), true, None)
+        .issue_access(subject(0), true, &[], None)
         .await
         .expect("issue");
     let refresh = tokens
@@ -165,11 +177,11 @@ async fn one_kind_is_never_accepted_as_the_other() {
         .await
         .expect("issue");
     assert!(matches!(
-        tokens.verify_refresh(&access.token),
+        tokens.verify(TokenKind::Refresh, &access.token),
         Err(Error::InvalidToken(_))
     ));
     assert!(matches!(
-        tokens.verify_access(&refresh.token),
+        tokens.verify(TokenKind::Access, &refresh.token),
         Err(Error::InvalidToken(_))
     ));
     // Relabelled: one kind's typ with the other kind's claims.
@@ -180,11 +192,11 @@ async fn one_kind_is_never_accepted_as_the_other() {
     let refresh_header = json!({"alg": "HS256", "typ": "rt+jwt", "kid": TEST_KID});
     assert!(
         tokens
-            .verify_refresh(&signed(refresh_header.clone(), claims))
+            .verify(TokenKind::Refresh, &signed(refresh_header.clone(), claims))
             .is_ok()
     );
     assert!(matches!(
-        tokens.verify_refresh(&signed(refresh_header, good_claims())),
+        tokens.verify(TokenKind::Refresh, &signed(refresh_header, good_claims())),
         Err(Error::InvalidToken(_))
     ));
 }
@@ -206,7 +218,7 @@ fn expiry_within_the_leeway_is_accepted_beyond_it_refused() {
     claims["exp"] = (now() - LEEWAY + 2).into();
     assert!(
         tokens()
-            .verify_access(&signed(good_header(), claims.clone()))
+            .verify(TokenKind::Access, &signed(good_header(), claims.clone()))
             .is_ok()
     );
     claims["exp"] = (now() - LEEWAY - 2).into();
@@ -244,12 +256,12 @@ async fn wrong_key() {
     assert_refused(&token);
     // And the other way round: our token, someone else's verifier.
     let issued = tokens()
-        .issue_access(subject(0), true, None)
+        .issue_access(subject(0), true, &[], None)
         .await
         .expect("issue");
     assert!(
         tokens_with("another-secret-of-at-least-32-bytes-long")
-            .verify_access(&issued.token)
+            .verify(TokenKind::Access, &issued.token)
             .is_err()
     );
 }
@@ -349,7 +361,7 @@ fn claims_of_the_wrong_json_type() {
         ("fresh", json!(1)),
     ] {
         let token = signed(good_header(), with_claim(name, value.clone()));
-        match tokens().verify_access(&token) {
+        match tokens().verify(TokenKind::Access, &token) {
             Err(Error::InvalidToken(_)) => {}
             other => panic!("{name} = {value}: expected InvalidToken, got {other:?}"),
         }

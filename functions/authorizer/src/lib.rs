@@ -11,9 +11,6 @@
 //! deactivation takes effect at once (unless API Gateway caches the answer;
 //! docs/api.md).
 
-use sessionless::accounts::User;
-use sessionless::http::bearer_token;
-use sessionless::{Auth, Error};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,
     ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
@@ -25,6 +22,9 @@ use lambda_http::http::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sessionless::accounts::User;
+use sessionless::http::bearer_token;
+use sessionless::{Auth, Error};
 
 /// The events API Gateway sends an authorizer.
 #[derive(Debug)]

@@ -4,13 +4,13 @@
 //! service) checks our tokens without calling us. Built at cold start from
 //! the environment alone: no network call, no secret.
 
-use sessionless::Error;
-use sessionless::http::{public_json_response, require_method};
-use sessionless::tokens::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 use lambda_http::http::Method;
 use lambda_http::http::header::HeaderValue;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use sessionless::Error;
+use sessionless::http::{public_json_response, require_method};
+use sessionless::tokens::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 
 const ALLOWED_METHODS: &[Method] = &[Method::GET];
 

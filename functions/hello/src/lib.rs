@@ -4,11 +4,11 @@
 //! is the same backend behind API Gateway's own JWT authorizer, which
 //! checks the signature and claims only and hands over the claims.
 
-use sessionless::Error;
-use sessionless::http::json_response;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
+use sessionless::Error;
+use sessionless::http::json_response;
 
 #[derive(Debug, Serialize)]
 struct Greeting<'a> {

@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    sessionless::http::run_without_auth(hello::handle).await
+    sessionless::http::run_stateless(hello::handle).await
 }

@@ -4,11 +4,11 @@
 //! email for a while, or, for a login with a device token, that device
 //! ([`Auth::authenticate`] owns all of it).
 
-use sessionless::accounts::Password;
-use sessionless::http::{grant_response, json_body, require_method, required_json_body};
-use sessionless::{Auth, Error, Login};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
+use sessionless::accounts::Password;
+use sessionless::http::{json_body, login_response, require_method, required_json_body};
+use sessionless::{Auth, Error, Login};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 
@@ -21,6 +21,6 @@ pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Err
         remember: body.optional_bool("remember")?.unwrap_or(false),
         device_token: body.optional_str("device_token")?,
     };
-    let grant = auth.authenticate(login).await?;
-    Ok(grant_response("Logged in successfully!", &grant))
+    let outcome = auth.authenticate(login).await?;
+    login_response("Logged in successfully!", &outcome)
 }

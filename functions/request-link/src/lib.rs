@@ -3,11 +3,11 @@
 //! with or without an account: the request only queues a message, and the
 //! mailer decides whether anything is sent.
 
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
 use sessionless::Error;
 use sessionless::http::{json_body, message_response, require_method, required_json_body};
 use sessionless::mail::MailQueue;
-use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 

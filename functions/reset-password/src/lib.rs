@@ -2,11 +2,11 @@
 //! reset link ([`Auth::reset_password`]). The link works once, and the
 //! reset retires every token of the account.
 
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
 use sessionless::accounts::Password;
 use sessionless::http::{json_body, message_response, require_method, required_json_body};
 use sessionless::{Auth, Error, PasswordReset};
-use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 

@@ -18,11 +18,11 @@ use aws_lambda_events::cloudformation::{
     CloudFormationCustomResourceRequest, CloudFormationCustomResourceResponse,
     CloudFormationCustomResourceResponseStatus,
 };
-use sessionless::http::State;
-use sessionless::tokens::{KmsSigner, VerifyingKeys, parse_algorithm};
-use sessionless::{DynamoDbSettings, Error, aws};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sessionless::http::State;
+use sessionless::tokens::{KmsSigner, VerifyingKeys, parse_algorithm};
+use sessionless::{AwsSettings, Error, aws};
 
 /// What the resource is given.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -55,7 +55,7 @@ impl KeyReader {
 
 impl State for KeyReader {
     async fn from_env() -> Result<Self, Error> {
-        let sdk_config = aws::sdk_config(&DynamoDbSettings::DEFAULT).await;
+        let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
         Ok(Self::new(aws_sdk_kms::Client::new(&sdk_config)))
     }
 }

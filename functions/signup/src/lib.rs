@@ -3,13 +3,13 @@
 //! `202 {"msg": "Check your inbox to finish signing up"}`, whether or not
 //! the email was taken.
 
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
 use sessionless::accounts::Password;
 use sessionless::http::{
     json_body, json_response, message_response, require_method, required_json_body,
 };
 use sessionless::{Error, Registrar, Registration, SignupOutcome};
-use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 
@@ -25,8 +25,6 @@ pub async fn handle(registrar: &Registrar, request: Request) -> Result<Response<
         email: body.required_str("email")?,
         password: Password(body.required_str("password")?),
         name: body.required_str("name")?,
-        active: true,
-        email_verified: false,
     };
     Ok(match registrar.sign_up(registration).await? {
         SignupOutcome::Created(user) => json_response(StatusCode::CREATED, &user.public_profile()),

@@ -1,10 +1,10 @@
 //! `POST /verify`: marks the address verified with the token of a mailed
 //! verification link ([`Auth::verify_email`]). The link works once.
 
-use sessionless::http::{json_body, message_response, require_method, required_json_body};
-use sessionless::{Auth, Error};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use sessionless::http::{json_body, message_response, require_method, required_json_body};
+use sessionless::{Auth, Error};
 
 const ALLOWED_METHODS: &[Method] = &[Method::POST];
 

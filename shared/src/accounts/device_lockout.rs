@@ -21,11 +21,9 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::accounts::UserStore;
 use crate::accounts::lockout::{LockoutPolicy, lock_secs, locked};
 use crate::accounts::store::DeviceSwap;
+use crate::accounts::{DeviceLockout, UserStore};
 use crate::error::Error;
 
 /// The most devices with a lockout entry on one account. A device past it
@@ -36,19 +34,6 @@ pub const MAX_DEVICE_LOCKOUTS: usize = 20;
 /// the same device changed the entry first. Each retry means another
 /// attempt was counted, so a handful is plenty before answering "busy".
 const RESERVATION_TRIES: usize = 5;
-
-/// One device's failed logins in a row, on the user's item.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceLockout {
-    /// Failed attempts in a row, the one being checked included.
-    pub failed_logins: u64,
-    /// No attempt from this device before this time (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<u64>,
-    /// When the count starts again, and the entry may be pruned (Unix
-    /// seconds): `LOGIN_FAILURE_WINDOW` after the last attempt.
-    pub failures_expire_at: u64,
-}
 
 /// What reserving a device's attempt did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

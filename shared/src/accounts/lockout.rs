@@ -19,10 +19,8 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::accounts::UserStore;
-use crate::accounts::store::Reservation;
+use crate::accounts::store::{LoginThrottle, Reservation};
 use crate::error::Error;
 
 /// Failed logins in a row before the first lockout, by default.
@@ -45,24 +43,11 @@ pub struct LockoutPolicy {
     pub failure_window: Duration,
 }
 
-/// The login-throttling state of an email as read before an attempt: on
-/// the user's item, or on a placeholder item for an email without account.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub(crate) struct LoginThrottle {
-    /// No login before this time (Unix seconds).
-    #[serde(default)]
-    pub locked_until: Option<u64>,
-    /// When the count starts again (Unix seconds). Missing on items from
-    /// before the window existed: their count goes on until the next
-    /// attempt sets it.
-    #[serde(default)]
-    pub failures_expire_at: Option<u64>,
-}
-
+/// The policy's reading of the state the store loaded.
 impl LoginThrottle {
     /// Refuses an attempt while the email is locked, before any write or
     /// hashing, the right password included.
-    pub fn check(&self, now: u64) -> Result<(), Error> {
+    pub(crate) fn check(&self, now: u64) -> Result<(), Error> {
         match self.locked_until {
             Some(until) if until > now => Err(locked(until, now)),
             _ => Ok(()),
@@ -70,7 +55,7 @@ impl LoginThrottle {
     }
 
     /// True when the failures counted so far are past their window.
-    pub fn window_expired(&self, now: u64) -> bool {
+    pub(crate) fn window_expired(&self, now: u64) -> bool {
         self.failures_expire_at.is_some_and(|end| end <= now)
     }
 }

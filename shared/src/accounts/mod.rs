@@ -6,10 +6,9 @@ mod lockout;
 mod password;
 mod store;
 mod table;
-mod update;
 mod user;
 
-pub use device_lockout::{DeviceLockout, MAX_DEVICE_LOCKOUTS};
+pub use device_lockout::MAX_DEVICE_LOCKOUTS;
 pub(crate) use device_lockout::{DeviceReservation, reserve_device_attempt};
 pub(crate) use lockout::reserve_attempt;
 pub use lockout::{
@@ -19,7 +18,10 @@ pub use lockout::{
 pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
+pub(crate) use store::{EmailVerification, LoginThrottle, MailRefusal, MailSlot};
 pub use store::{MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
 pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
-pub use user::{PublicProfile, RefreshFamily, Replaced, User, normalize_email, normalize_name};
+pub use user::{
+    DeviceLockout, PublicProfile, RefreshFamily, Replaced, User, normalize_email, normalize_name,
+};

@@ -5,10 +5,11 @@
 //! the token state `token_version` and `refresh_families`, the login
 //! throttling state `failed_logins`, `locked_until` and `device_lockouts`,
 //! and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
-//! and `mail_claim`. Every attribute but the first four may be missing, and
-//! unknown attributes are ignored, so items written by other tools or other
-//! versions load. An item without `password_hash` is not an account but a
-//! login-throttling placeholder.
+//! and `mail_claim`. Every attribute but `email`, `name` and `created_at`
+//! may be missing (`password_hash` too: an account that signs in by other
+//! means has none), and unknown attributes are ignored, so items written
+//! by other tools or other versions load. An item without `created_at` is
+//! not an account but a login-throttling placeholder.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,9 +17,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::DeviceLockout;
 use crate::error::Error;
-use crate::tokens::{IssuedRefreshToken, Subject, random_id};
+use crate::ids::random_id;
+use crate::tokens::{IssuedRefreshToken, Subject};
 
 /// Why a token (of any kind) no longer speaks for its account, for the
 /// logs: the account is gone, was replaced by a new signup with its email,
@@ -36,8 +37,11 @@ const MAX_EMAIL_CHARS: usize = 254;
 pub struct User {
     /// The key: trimmed and lower-cased ([`normalize_email`]).
     pub email: String,
-    /// An argon2id PHC string.
-    pub password_hash: String,
+    /// An argon2id PHC string. Missing on an account that signs in by
+    /// other means alone: a password login to it always fails, as an
+    /// unknown email's does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
     /// The display name ([`normalize_name`]).
     pub name: String,
     /// RFC 3339.
@@ -77,6 +81,19 @@ pub struct User {
     /// the one-mail-per-interval limit. Missing means never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_sent_at: Option<u64>,
+}
+
+/// One device's failed logins in a row, on the user's item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLockout {
+    /// Failed attempts in a row, the one being checked included.
+    pub failed_logins: u64,
+    /// No attempt from this device before this time (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<u64>,
+    /// When the count starts again, and the entry may be pruned (Unix
+    /// seconds): `LOGIN_FAILURE_WINDOW` after the last attempt.
+    pub failures_expire_at: u64,
 }
 
 /// The current refresh token of one family. A refresh token of the family
@@ -123,23 +140,23 @@ impl RefreshFamily {
     /// login started the family.
     pub fn started(refresh: &IssuedRefreshToken) -> Self {
         Self {
-            jti: refresh.jti.clone(),
-            exp: refresh.exp,
+            jti: refresh.id.clone(),
+            exp: refresh.expires_at,
             replaced: None,
-            started_at: Some(refresh.iat),
+            started_at: Some(refresh.issued_at),
         }
     }
 
     /// What the user's item records after this family rotates to `next`.
     pub fn rotated_to(&self, next: &IssuedRefreshToken) -> Self {
         Self {
-            jti: next.jti.clone(),
-            exp: next.exp,
+            jti: next.id.clone(),
+            exp: next.expires_at,
             replaced: Some(Replaced {
                 jti: self.jti.clone(),
-                at: next.iat,
+                at: next.issued_at,
             }),
-            started_at: Some(self.started_at.unwrap_or(next.iat)),
+            started_at: Some(self.started_at.unwrap_or(next.issued_at)),
         }
     }
 
@@ -201,7 +218,7 @@ impl User {
             .map_err(|error| Error::Internal(format!("formatting created_at failed: {error}")))?;
         Ok(Self {
             email,
-            password_hash,
+            password_hash: Some(password_hash),
             name,
             created_at,
             active: true,

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sessionless::accounts::{Password, UserStore, create_table};
 use sessionless::tokens::{KmsSigner, SigningKey, generate_private_pem, parse_algorithm};
-use sessionless::{AccountsConfig, DiscoveryConfig, DynamoDbSettings, Operator, Registration, aws};
+use sessionless::{
+    AccountsConfig, AwsSettings, DiscoveryConfig, NewAccount, Operator, Registration, aws,
+};
 
 /// Manage the Sessionless users table (USERS_TABLE) and signing keys.
 #[derive(Debug, Parser)]
@@ -170,7 +172,7 @@ async fn run(command: Command) -> Result<String, Failure> {
             kms_key_id: Some(key_id),
             algorithm,
         } => {
-            let sdk_config = aws::sdk_config(&DynamoDbSettings::DEFAULT).await;
+            let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
             let client = aws_sdk_kms::Client::new(&sdk_config);
             let signer = KmsSigner::new(client, &key_id, parse_algorithm(&algorithm)?)?;
             let jwk = signer.public_jwk().await?;
@@ -188,7 +190,7 @@ async fn run(command: Command) -> Result<String, Failure> {
 async fn run_on_table(command: TableCommand) -> Result<String, Failure> {
     let config = AccountsConfig::from_env()?;
     let table = config.users_table;
-    let client = aws::dynamodb_client(&config.dynamodb).await;
+    let client = aws::dynamodb_client(&config.aws).await;
     let users = UserStore::new(client.clone(), table.clone());
     let operator = Operator::new(users, config.password_policy);
     Ok(match command {
@@ -206,14 +208,16 @@ async fn run_on_table(command: TableCommand) -> Result<String, Failure> {
             unverified,
         } => {
             let password = read_password()?;
-            let registration = Registration {
-                email: &email,
-                password: Password(&password),
-                name: &name,
+            let account = NewAccount {
+                registration: Registration {
+                    email: &email,
+                    password: Password(&password),
+                    name: &name,
+                },
                 active: !inactive,
                 email_verified: !unverified,
             };
-            let user = operator.add_user(registration).await?;
+            let user = operator.add_user(account).await?;
             format!("added {} to the users table", user.email)
         }
         TableCommand::Account(command) => command.run(&operator).await?,

@@ -4,8 +4,10 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::http::json_response;
 use crate::tokens::Grant;
+use crate::use_cases::{LoginOutcome, SecondStep};
 
 #[derive(Debug, Serialize)]
 struct TokenGrant<'a> {
@@ -33,4 +35,17 @@ pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
             device_token: grant.device.as_ref().map(|device| device.token.as_str()),
         },
     )
+}
+
+/// A sign-in's answer: [`grant_response`] for the tokens, or the error a
+/// step still to take answers with (`403 Email not verified`).
+///
+/// # Errors
+///
+/// [`Error::EmailNotVerified`] for [`SecondStep::VerifyEmail`].
+pub fn login_response(msg: &str, outcome: &LoginOutcome) -> Result<Response<Body>, Error> {
+    match outcome {
+        LoginOutcome::Granted(grant) => Ok(grant_response(msg, grant)),
+        LoginOutcome::SecondStepRequired(SecondStep::VerifyEmail) => Err(Error::EmailNotVerified),
+    }
 }

@@ -2,6 +2,7 @@
 //! (method, JSON body, token) and writing what it gets back.
 
 mod bearer;
+mod current_user;
 mod event_guard;
 mod grant;
 mod request;
@@ -9,8 +10,9 @@ mod response;
 mod runtime;
 
 pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
+pub use current_user::current_user;
 pub use event_guard::{Rejection, guard};
-pub use grant::grant_response;
+pub use grant::{grant_response, login_response};
 pub use request::{JsonObject, json_body, require_method, required_json_body};
 pub use response::{json_response, message_response, public_json_response};
-pub use runtime::{State, event_service, run, run_json, run_without_auth};
+pub use runtime::{State, event_service, run, run_json, run_stateless};

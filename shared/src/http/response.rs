@@ -70,8 +70,8 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::UserExists => "User already exists",
         Error::NoSuchAccount => "No such account",
         Error::NotFound => "Not found",
-        Error::StoreUnavailable(_) => "Service temporarily unavailable, try again",
-        Error::StoreFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
+        Error::AwsUnavailable(_) => "Service temporarily unavailable, try again",
+        Error::AwsFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
     };
     let status = error.status();
     let mut response = message_response(status, message);
@@ -95,7 +95,7 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
                 headers.insert(ALLOW, value);
             }
         }
-        Error::StoreUnavailable(_) => {
+        Error::AwsUnavailable(_) => {
             headers.insert(RETRY_AFTER, RETRY_AFTER_SECONDS);
         }
         Error::TooManyAttempts { retry_after } => {

@@ -1,7 +1,7 @@
 //! The Lambda entry points a function's `main` calls: [`run`] for HTTP
 //! functions with a [`State`] ([`Auth`], [`Registrar`] for one that never
 //! touches a token, [`MailQueue`] for one that only asks for mail, or
-//! [`Discovery`] for the published documents), [`run_without_auth`] for
+//! [`Discovery`] for the published documents), [`run_stateless`] for
 //! HTTP functions that need no configuration, and [`run_json`] for other
 //! events (the authorizer's, and the mailer's queue batches).
 
@@ -75,7 +75,7 @@ where
 
 /// [`run`] for an HTTP function that needs no configuration at all, such
 /// as a backend behind the authorizer.
-pub async fn run_without_auth<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+pub async fn run_stateless<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
 where
     H: Fn(Request) -> F + Copy + Send + 'static,
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,

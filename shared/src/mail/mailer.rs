@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
-use crate::accounts::{UserStore, normalize_email};
+use crate::accounts::{MailRefusal, UserStore, normalize_email};
 use crate::aws::{self, aws_error};
-use crate::config::{Config, Env};
+use crate::config::Config;
+use crate::env::Env;
 use crate::error::Error;
 use crate::mail::LinkTemplate;
 use crate::mail::content::Mail;
@@ -57,15 +58,16 @@ impl MailConfig {
 
 /// The mailer's state: built once per cold start and borrowed by every
 /// batch of queued requests ([`Mailer::deliver`]).
+#[derive(Debug)]
 pub struct Mailer {
     /// The token and account settings.
-    pub config: Config,
+    pub(crate) config: Config,
     /// How mail is sent.
-    pub mail: MailConfig,
+    pub(crate) mail: MailConfig,
     /// Signs the links' tokens.
-    pub tokens: Tokens,
+    pub(crate) tokens: Tokens,
     /// The users table.
-    pub users: UserStore,
+    pub(crate) users: UserStore,
     ses: aws_sdk_sesv2::Client,
 }
 
@@ -74,8 +76,8 @@ impl Mailer {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let mail = MailConfig::from_env()?;
-        let sdk_config = aws::sdk_config(&config.accounts.dynamodb).await;
-        let tokens = Tokens::from_config(&config, &sdk_config).await?;
+        let sdk_config = aws::sdk_config(&config.accounts.aws).await;
+        let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, &sdk_config).await?;
         let users = UserStore::new(
             aws_sdk_dynamodb::Client::new(&sdk_config),
             config.accounts.users_table.clone(),
@@ -146,6 +148,17 @@ pub enum Delivery {
     AlreadyVerified,
     /// This address got a mail less than `MAIL_MIN_INTERVAL` ago.
     RateLimited,
+}
+
+impl From<MailRefusal> for Delivery {
+    fn from(refusal: MailRefusal) -> Self {
+        match refusal {
+            MailRefusal::NoAccount => Delivery::NoAccount,
+            MailRefusal::Inactive => Delivery::Inactive,
+            MailRefusal::AlreadyVerified => Delivery::AlreadyVerified,
+            MailRefusal::RateLimited => Delivery::RateLimited,
+        }
+    }
 }
 
 #[cfg(test)]

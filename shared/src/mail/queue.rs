@@ -1,8 +1,8 @@
 //! The mail queue, as the request functions see it: one SQS SendMessage
 //! per request.
 
-use crate::aws::{self, aws_error};
-use crate::config::{DynamoDbSettings, Env};
+use crate::aws::{self, AwsSettings, aws_error};
+use crate::env::Env;
 use crate::error::Error;
 use crate::mail::MailRequest;
 
@@ -25,7 +25,7 @@ impl MailQueue {
     pub async fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env(lookup);
         let url = env.required("MAIL_QUEUE_URL")?;
-        let settings = DynamoDbSettings::from_env(&env)?;
+        let settings = AwsSettings::from_env(&env)?;
         let client = aws_sdk_sqs::Client::new(&aws::sdk_config(&settings).await);
         Ok(Self::new(client, url))
     }

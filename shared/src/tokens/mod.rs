@@ -1,24 +1,31 @@
-//! Tokens: access, refresh, device, reset and verification JWTs, what they grant, and the keys they are
-//! signed and verified with.
+//! Tokens: access, refresh, device, reset and verification JWTs, what they
+//! grant, and the keys they are signed and verified with.
 
+mod claims;
 mod discovery;
 mod grant;
 mod jwt;
 mod key_generation;
+mod kind;
 mod kms;
+mod settings;
+mod signer;
 mod signing_keys;
 mod verifying_keys;
 
+pub use claims::{
+    AuthMethod, IssuedRefreshToken, IssuedToken, Subject, TokenClaims, password_fingerprint,
+};
 pub use discovery::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 pub use grant::Grant;
-pub(crate) use jwt::random_id;
-pub use jwt::{
-    ACCESS_TOKEN_TYPE, DEVICE_TOKEN_TYPE, IssuedRefreshToken, IssuedToken, MAX_TOKEN_BYTES,
-    REFRESH_TOKEN_TYPE, RESET_TOKEN_TYPE, Subject, TokenClaims, Tokens, VERIFY_TOKEN_TYPE,
-    password_fingerprint,
-};
+pub use jwt::{MAX_TOKEN_BYTES, Tokens};
 pub use key_generation::generate_private_pem;
+pub use kind::{
+    ACCESS_TOKEN_TYPE, DEVICE_TOKEN_TYPE, REFRESH_TOKEN_TYPE, RESET_TOKEN_TYPE, TokenKind,
+    VERIFY_TOKEN_TYPE,
+};
 pub use kms::KmsSigner;
+pub use settings::TokenSettings;
 pub use signing_keys::{
     ALGORITHMS, KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys, parse_algorithm,
 };

@@ -1,9 +1,9 @@
 //! Changing the password, with the current one and a fresh token.
 
-use crate::accounts::{Password, check_new_password, check_password_length, reserve_attempt};
+use crate::accounts::{Password, check_new_password, check_password_length};
 use crate::auth::{Auth, FreshUser};
-use crate::clock::unix_now;
 use crate::error::Error;
+use crate::use_cases::attempt::Loaded;
 
 /// The current password and the new one.
 #[derive(Debug)]
@@ -32,11 +32,16 @@ impl Auth {
         check_new_password(new_password)?;
 
         let user = current.user();
-        let lockout = self.config.lockout;
-        reserve_attempt(&self.users, &user.email, true, None, unix_now()?, lockout).await?;
-        let policy = self.config.accounts.password_policy;
+        let loaded = Loaded {
+            user: Some(user),
+            throttle: None,
+        };
+        // Held by the email's lock: the device token is the login's, and a
+        // stolen access token buys no more guesses than a login does.
+        self.reserve_attempt(&user.email, loaded, None).await?;
+        let policy = self.config().accounts.password_policy;
         let check = policy
-            .check(old_password.to_owned(), Some(user.password_hash.clone()))
+            .check(old_password.to_owned(), user.password_hash.clone())
             .await?;
         if !check.matches {
             return Err(Error::WrongPassword);
@@ -50,7 +55,7 @@ impl Auth {
             ));
         }
         let new_hash = policy.hash(new_password.to_owned()).await?;
-        if !self.users.change_password(user, &new_hash).await? {
+        if !self.users().change_password(user, &new_hash).await? {
             return Err(Error::invalid_token(
                 "the password changed during this request",
             ));

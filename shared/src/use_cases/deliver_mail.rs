@@ -1,7 +1,7 @@
 //! The mailer's one job: turning a queued request into a mail, or into
 //! nothing.
 
-use crate::accounts::{User, normalize_email};
+use crate::accounts::{MailSlot, User, normalize_email};
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::mail::content::{self, Mail};
@@ -30,8 +30,8 @@ impl Mailer {
             .claim_mail_slot(&email, unverified_only, now, interval)
             .await?
         {
-            Ok(claim) => claim,
-            Err(refused) => return Ok(refused),
+            MailSlot::Claimed(claim) => claim,
+            MailSlot::Refused(refusal) => return Ok(refusal.into()),
         };
         let user = &claim.user;
         let sent = match self.compose(request.kind, user).await {
@@ -51,7 +51,7 @@ impl Mailer {
     /// The mail `kind` asks for, with a freshly signed link for `user`.
     async fn compose(&self, kind: MailKind, user: &User) -> Result<Mail, Error> {
         let name = &user.name;
-        let reset_ttl = self.config.reset_token_ttl;
+        let reset_ttl = self.config.tokens.reset_token_ttl;
         Ok(match kind {
             MailKind::PasswordReset => {
                 content::password_reset(name, &self.reset_link(user).await?, reset_ttl)
@@ -62,7 +62,7 @@ impl Mailer {
             MailKind::Verification => {
                 let token = self.tokens.issue_verification(user.subject()).await?;
                 let link = self.mail.verify_url.link(&token.token);
-                content::verification(name, &link, self.config.verify_token_ttl)
+                content::verification(name, &link, self.config.tokens.verify_token_ttl)
             }
         })
     }
@@ -71,7 +71,7 @@ impl Mailer {
     async fn reset_link(&self, user: &User) -> Result<String, Error> {
         let token = self
             .tokens
-            .issue_reset(user.subject(), &user.password_hash)
+            .issue_reset(user.subject(), user.password_hash.as_deref())
             .await?;
         Ok(self.mail.reset_url.link(&token.token))
     }

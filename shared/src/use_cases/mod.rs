@@ -5,6 +5,7 @@
 //! parses, makes one call, and answers; an operator's are methods on
 //! [`Operator`].
 
+mod attempt;
 mod authenticate;
 mod change_password;
 mod deliver_mail;
@@ -14,12 +15,14 @@ mod refresh;
 mod register;
 mod request_link;
 mod reset_password;
+mod sign_in;
 mod sign_up;
 mod verify_email;
 
 pub use authenticate::Login;
 pub use change_password::PasswordChange;
 pub use operate::Operator;
-pub use register::Registration;
+pub use register::{NewAccount, Registration};
 pub use reset_password::PasswordReset;
+pub use sign_in::{LoginOutcome, SecondStep};
 pub use sign_up::SignupOutcome;

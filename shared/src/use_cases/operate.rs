@@ -5,7 +5,7 @@ use crate::accounts::{
     Password, PasswordPolicy, User, UserStore, check_new_password, normalize_email,
 };
 use crate::error::Error;
-use crate::use_cases::Registration;
+use crate::use_cases::NewAccount;
 
 /// An operator's hold on the users table.
 #[derive(Debug, Clone)]
@@ -21,8 +21,8 @@ impl Operator {
     }
 
     /// Adds a user, through the path signup takes.
-    pub async fn add_user(&self, registration: Registration<'_>) -> Result<User, Error> {
-        registration.register(&self.users, self.passwords).await
+    pub async fn add_user(&self, account: NewAccount<'_>) -> Result<User, Error> {
+        account.register(&self.users, self.passwords).await
     }
 
     /// Deactivates an account: no login, refresh or protected request, and

@@ -17,28 +17,28 @@ use crate::accounts::{RefreshFamily, Rotation, User};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::{Grant, TokenClaims};
+use crate::tokens::{Grant, TokenClaims, TokenKind};
 
 impl Auth {
     /// Verifies `token` as a refresh token, loads its user, and rotates its
     /// family: a new access token (not fresh) and the family's next refresh
     /// token. A replayed token revokes its family.
     pub async fn refresh(&self, token: &str) -> Result<Grant, Error> {
-        let claims = self.tokens.verify_refresh(token)?;
+        let claims = self.tokens().verify(TokenKind::Refresh, token)?;
         let user = self.live_user(&claims).await?;
         let now = unix_now()?;
 
         let Some(family) = user.refresh_family(claims.family()) else {
             return Err(Error::invalid_token("refresh family revoked or expired"));
         };
-        if family.jti != claims.jti {
-            if family.is_recent_parent(&claims.jti, now, self.config.refresh_reuse_interval) {
+        if family.jti != claims.id {
+            if family.is_recent_parent(&claims.id, now, self.config().refresh_reuse_interval) {
                 return self.regrant(&user, claims.family(), family).await;
             }
             return Err(self.revoke(&user, &claims, "replayed refresh token").await);
         }
         let started_at = family.started_at.unwrap_or(now);
-        let ends_at = started_at.saturating_add(self.config.refresh_family_max_age.as_secs());
+        let ends_at = started_at.saturating_add(self.config().refresh_family_max_age.as_secs());
         if now >= ends_at {
             return Err(self
                 .revoke(&user, &claims, "refresh family past REFRESH_FAMILY_MAX_AGE")
@@ -49,12 +49,12 @@ impl Auth {
         // Side by side: with a KMS key each is a round trip of its own. The
         // access token is handed out only if the rotation below succeeds.
         let (next, access) = tokio::try_join!(
-            self.tokens.issue_refresh(user.subject(), fam, ends_at),
-            self.tokens
-                .issue_access(user.subject(), false, Some(claims.family())),
+            self.tokens().issue_refresh(user.subject(), fam, ends_at),
+            self.tokens()
+                .issue_access(user.subject(), false, &[], Some(claims.family())),
         )?;
         match self
-            .users
+            .users()
             .rotate_refresh_family(&user.email, family, &next)
             .await?
         {
@@ -63,9 +63,9 @@ impl Auth {
             // interval its successor is this one's too.
             Rotation::Lost(Some(current))
                 if current.is_recent_parent(
-                    &claims.jti,
+                    &claims.id,
                     now,
-                    self.config.refresh_reuse_interval,
+                    self.config().refresh_reuse_interval,
                 ) =>
             {
                 return self.regrant(&user, claims.family(), &current).await;
@@ -89,9 +89,16 @@ impl Auth {
         fam: &str,
         family: &RefreshFamily,
     ) -> Result<Grant, Error> {
+        let issued_at = family
+            .replaced
+            .as_ref()
+            .map(|replaced| replaced.at)
+            .ok_or_else(|| Error::invalid_token("the family's token was never rotated"))?;
         let (refresh, access) = tokio::try_join!(
-            self.tokens.reissue_refresh(user.subject(), fam, family),
-            self.tokens.issue_access(user.subject(), false, Some(fam)),
+            self.tokens()
+                .reissue_refresh(user.subject(), fam, &family.jti, issued_at, family.exp),
+            self.tokens()
+                .issue_access(user.subject(), false, &[], Some(fam)),
         )?;
         Ok(Grant {
             access,
@@ -103,7 +110,7 @@ impl Auth {
     /// Ends the presented token's family, and the refusal to send.
     async fn revoke(&self, user: &User, claims: &TokenClaims, reason: &'static str) -> Error {
         if let Err(error) = self
-            .users
+            .users()
             .revoke_refresh_family(&user.email, claims.family())
             .await
         {

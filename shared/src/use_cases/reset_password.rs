@@ -1,9 +1,9 @@
 //! Setting a new password with a mailed reset link.
 
 use crate::accounts::{Password, check_new_password};
-use crate::auth::Auth;
+use crate::auth::{Auth, IssuedAccount};
 use crate::error::Error;
-use crate::tokens::password_fingerprint;
+use crate::tokens::{TokenKind, password_fingerprint};
 
 /// What `POST /password/reset` presents.
 #[derive(Debug)]
@@ -23,24 +23,28 @@ impl Auth {
     /// mangled token is [`Error::InvalidLink`].
     pub async fn reset_password(&self, reset: PasswordReset<'_>) -> Result<(), Error> {
         let Password(new_password) = reset.new_password;
-        let claims = self.tokens.verify_reset(reset.token).map_err(link_error)?;
+        let claims = self
+            .tokens()
+            .verify(TokenKind::Reset, reset.token)
+            .map_err(link_error)?;
         check_new_password(new_password)?;
-        let user = self
-            .issued_account(&claims)
-            .await?
-            .map_err(Error::invalid_link)?;
-        if claims.pwh.as_deref() != Some(password_fingerprint(&user.password_hash).as_str()) {
+        let user = match self.issued_account(&claims).await? {
+            IssuedAccount::Live(user) => *user,
+            IssuedAccount::Refused(reason) => return Err(Error::invalid_link(reason)),
+        };
+        let fingerprint = password_fingerprint(user.password_hash.as_deref());
+        if claims.password_fingerprint.as_deref() != Some(fingerprint.as_str()) {
             return Err(Error::invalid_link(
                 "the password changed since the link was sent (or the link was used)",
             ));
         }
         let new_hash = self
-            .config
+            .config()
             .accounts
             .password_policy
             .hash(new_password.to_owned())
             .await?;
-        if !self.users.reset_password(&user, &new_hash).await? {
+        if !self.users().reset_password(&user, &new_hash).await? {
             return Err(Error::invalid_link(
                 "the password changed during this request",
             ));

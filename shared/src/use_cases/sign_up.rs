@@ -4,7 +4,7 @@ use crate::accounts::{User, normalize_email};
 use crate::error::Error;
 use crate::mail::{MailKind, MailRequest};
 use crate::registrar::Registrar;
-use crate::use_cases::Registration;
+use crate::use_cases::{NewAccount, Registration};
 
 /// What a signup did, as far as its caller may know.
 #[derive(Debug)]
@@ -27,10 +27,26 @@ impl Registrar {
     /// never touched. Both do the same work (the password is hashed and
     /// the write tried either way) and answer [`SignupOutcome::MailQueued`],
     /// so a signup tells nobody whether an email has an account.
+    ///
+    /// The policy is the library's, not the caller's: every signup is
+    /// active at once, and its address is unverified until the mailed link
+    /// is followed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SignupDisabled`] without `SIGNUP_ENABLED`;
+    /// [`Error::BadRequest`] for a malformed email, name or password;
+    /// [`Error::UserExists`] without email verification; AWS failures.
     pub async fn sign_up(&self, registration: Registration<'_>) -> Result<SignupOutcome, Error> {
+        self.require_signup_enabled()?;
         let policy = self.config.password_policy;
+        let account = |registration| NewAccount {
+            registration,
+            active: true,
+            email_verified: false,
+        };
         let Some(queue) = &self.mail else {
-            let user = registration.register(&self.users, policy).await?;
+            let user = account(registration).register(&self.users, policy).await?;
             tracing::info!(email = %user.email, "signed up");
             return Ok(SignupOutcome::Created(Box::new(user)));
         };
@@ -39,7 +55,7 @@ impl Registrar {
             email: &email,
             ..registration
         };
-        let kind = match registration.register(&self.users, policy).await {
+        let kind = match account(registration).register(&self.users, policy).await {
             Ok(_) => MailKind::Verification,
             Err(Error::UserExists) => MailKind::SignupNotice,
             Err(error) => return Err(error),

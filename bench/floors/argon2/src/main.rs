@@ -4,9 +4,9 @@
 //! what one verify costs. The bench passes the hash of `floor-password` in
 //! BENCH_ARGON2_HASH, so the init hashes nothing, as login's does not.
 
-use sessionless::accounts::PasswordPolicy;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
+use sessionless::accounts::PasswordPolicy;
 
 const PASSWORD: &str = "floor-password";
 

@@ -18,7 +18,7 @@ pub(super) struct Update {
 /// Which items an update may touch.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Target {
-    /// An account: the item exists and has a password hash.
+    /// An account (`item::is_account`).
     Account,
     /// No account: a login-throttling placeholder, created if missing.
     Placeholder,

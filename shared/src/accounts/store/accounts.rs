@@ -1,0 +1,157 @@
+//! Accounts as wholes: finding, creating, activating, retiring their
+//! tokens, verifying their address, deleting.
+
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::accounts::store::core::{UserStore, Written};
+use crate::accounts::store::item::{
+    Item, account_condition, attribute_bool, holds_write, is_account, key, number, user_from,
+};
+use crate::accounts::store::update::Update;
+use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, User};
+use crate::aws::{aws_error, succeeded};
+use crate::error::Error;
+use crate::ids::random_id;
+use crate::tokens::Subject;
+
+/// What marking an address verified did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmailVerification {
+    /// Verified, by this write (or its retry).
+    Verified,
+    /// Refused: the link was used already, or its account was deactivated,
+    /// deleted or replaced. The reason is for the logs.
+    Refused(&'static str),
+}
+
+impl UserStore {
+    /// One strongly consistent GetItem: a user deactivated a moment ago is
+    /// refused on the very next request. A login-throttling placeholder is
+    /// no user. Needs `dynamodb:GetItem`.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        match self.get_item(email).await? {
+            Some(item) if is_account(&item) => user_from(email, item).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes a new user; never overwrites an existing one
+    /// ([`Error::UserExists`]), only a login-throttling placeholder. Needs
+    /// `dynamodb:PutItem`.
+    pub async fn create(&self, user: &User) -> Result<(), Error> {
+        let item = serde_dynamo::to_item(user)
+            .map_err(|error| Error::Internal(format!("building the user item failed: {error}")))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(account_condition(false))
+            .send()
+            .await
+            .map_err(|error| match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Error::UserExists,
+                _ => aws_error("PutItem", error),
+            })?;
+        Ok(())
+    }
+
+    /// Retires every token the user holds: bumps `token_version` and drops
+    /// every refresh family. False when there is no such account. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn retire_tokens(&self, email: &str) -> Result<bool, Error> {
+        self.update(email, retiring_tokens("", "")).await
+    }
+
+    /// Activates or deactivates an account; deactivating retires every
+    /// token too, so re-activating revives none of them. False when there
+    /// is no such account. Needs `dynamodb:UpdateItem`.
+    pub async fn set_active(&self, email: &str, active: bool) -> Result<bool, Error> {
+        let update = if active {
+            Update::new("SET active = :active")
+        } else {
+            retiring_tokens(", active = :active", "")
+        };
+        self.update(email, update.value(":active", AttributeValue::Bool(active)))
+            .await
+    }
+
+    /// Deletes an account's item. False when there is no such account.
+    /// Needs `dynamodb:DeleteItem`.
+    pub async fn delete(&self, email: &str) -> Result<bool, Error> {
+        let request = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(email)?))
+            .condition_expression(account_condition(true));
+        succeeded("DeleteItem", request.send().await, |error| {
+            matches!(error, DeleteItemError::ConditionalCheckFailedException(_))
+        })
+    }
+
+    /// Marks the address of `subject` verified, in one conditional write
+    /// and no read: only if the item is still that account (same account
+    /// id), active, and unverified. [`EmailVerification::Refused`] when it is not, with
+    /// the reason for the logs: the link was used already, or its account
+    /// was deactivated, deleted or replaced. Needs `dynamodb:UpdateItem`.
+    ///
+    /// The write leaves an id of its own (`email_verified_by`), so that the
+    /// SDK's retry of it, whose first attempt landed but whose answer was
+    /// lost, counts as done, where a second use of the link is refused.
+    pub(crate) async fn mark_email_verified(
+        &self,
+        subject: Subject<'_>,
+    ) -> Result<EmailVerification, Error> {
+        let write_id = random_id()?;
+        let condition = "email_verified = :unverified \
+                         AND (attribute_not_exists(active) OR active = :verified)";
+        let update = Update::new("SET email_verified = :verified, email_verified_by = :write")
+            .value(":verified", AttributeValue::Bool(true))
+            .value(":unverified", AttributeValue::Bool(false))
+            .value(":write", AttributeValue::S(write_id.clone()));
+        let update = match subject.account_id {
+            Some(id) => update
+                .condition(&format!("{condition} AND account_id = :account_id"))
+                .value(":account_id", AttributeValue::S(id.to_owned())),
+            None => update.condition(&format!("{condition} AND attribute_not_exists(account_id)")),
+        };
+        Ok(match self.send_update(subject.email, update).await? {
+            Written::Applied(_) => EmailVerification::Verified,
+            Written::Refused(item) if holds_write(&item, "email_verified_by", &write_id) => {
+                EmailVerification::Verified
+            }
+            Written::Refused(item) if !is_account(&item) => {
+                EmailVerification::Refused(ACCOUNT_GONE)
+            }
+            Written::Refused(item) => {
+                EmailVerification::Refused(refusal_of_verification(&item, subject.account_id))
+            }
+        })
+    }
+}
+
+/// Bumps `token_version` (missing counts as 0) and drops every refresh
+/// family, with `more_set` added to the SET clause and `more_remove` to the
+/// REMOVE clause.
+pub(super) fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
+    Update::new(&format!(
+        "SET token_version = if_not_exists(token_version, :zero) + :one{more_set} \
+         REMOVE refresh_families{more_remove}"
+    ))
+    .value(":zero", number(0))
+    .value(":one", number(1))
+}
+
+/// Why an item refused to be marked verified, for the logs.
+fn refusal_of_verification(item: &Item, account_id: Option<&str>) -> &'static str {
+    let stored_id = item.get("account_id").and_then(|value| value.as_s().ok());
+    if stored_id.map(String::as_str) != account_id {
+        EARLIER_ACCOUNT
+    } else if attribute_bool(item, "active") == Some(false) {
+        ACCOUNT_INACTIVE
+    } else {
+        "the address is already verified"
+    }
+}

@@ -1,0 +1,17 @@
+//! The users table in DynamoDB: every read and write of a user item, one
+//! file per concern.
+
+mod accounts;
+mod core;
+mod item;
+mod lockouts;
+mod mail_slots;
+mod passwords;
+mod refresh_families;
+mod update;
+
+pub(crate) use accounts::EmailVerification;
+pub use core::UserStore;
+pub(crate) use lockouts::{DeviceSwap, LoginThrottle, Reservation};
+pub(crate) use mail_slots::{MailRefusal, MailSlot};
+pub use refresh_families::{MAX_REFRESH_FAMILIES, Rotation};

@@ -1,0 +1,83 @@
+//! What a function or tool that manages accounts needs, and no key.
+
+use crate::accounts::PasswordPolicy;
+use crate::aws::AwsSettings;
+use crate::env::Env;
+use crate::error::Error;
+
+/// What a function or tool that manages accounts but never touches a
+/// token needs (signup, `sessionless-admin`): the table, DynamoDB, the
+/// password policy and whether signup is open. Read from the same variables
+/// as [`Config`], and no signing key, so none is ever loaded for them.
+#[derive(Debug, Clone)]
+pub struct AccountsConfig {
+    /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
+    pub users_table: String,
+    /// `SIGNUP_ENABLED`: whether `POST /signup` creates accounts.
+    pub signup_enabled: bool,
+    /// `REQUIRE_EMAIL_VERIFICATION`: signup answers the same for every
+    /// email and mails a verification link, and a login refuses an
+    /// unverified address. On by default.
+    pub require_email_verification: bool,
+    /// `ARGON2_*`: the cost of new password hashes.
+    pub password_policy: PasswordPolicy,
+    /// `DYNAMODB_*`: timeouts and retries of every AWS call.
+    pub aws: AwsSettings,
+}
+
+impl AccountsConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, as [`Config::from_lookup`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        Self::read(&Env(lookup))
+    }
+
+    pub(crate) fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
+        Ok(Self {
+            users_table: env.required("USERS_TABLE")?,
+            signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
+            require_email_verification: env.flag_or("REQUIRE_EMAIL_VERIFICATION", true)?,
+            password_policy: password_policy(env)?,
+            aws: AwsSettings::from_env(env)?,
+        })
+    }
+}
+
+/// OWASP's minimum is the floor: a deployment may raise the cost, never
+/// lower it.
+fn password_policy<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<PasswordPolicy, Error> {
+    let floor = PasswordPolicy::OWASP_MINIMUM;
+    PasswordPolicy {
+        memory_kib: env.number_or(
+            "ARGON2_MEMORY_KIB",
+            floor.memory_kib,
+            floor.memory_kib..=1_048_576,
+        )?,
+        iterations: env.number_or("ARGON2_ITERATIONS", floor.iterations, floor.iterations..=20)?,
+        parallelism: env.number_or(
+            "ARGON2_PARALLELISM",
+            floor.parallelism,
+            floor.parallelism..=8,
+        )?,
+    }
+    .validate()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn accounts_read_no_signing_key() {
+        let vars: HashMap<&str, &str> = HashMap::from([("USERS_TABLE", "u")]);
+        let accounts = AccountsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+            .expect("no key needed");
+        assert_eq!(accounts.users_table, "u");
+        assert!(accounts.signup_enabled);
+    }
+}

@@ -1,0 +1,42 @@
+//! The request loader for lambda_http handlers: the request's access
+//! token, verified, and its user loaded, in one GetItem.
+
+use lambda_http::Request;
+
+use crate::auth::{Auth, CurrentUser};
+use crate::error::Error;
+use crate::http::{ACCESS_TOKEN_FIELD, JsonObject, find_token};
+
+/// The user `request` acts for: the access token from the `Authorization`
+/// header or the JSON body's `access_token`, as `TOKEN_LOCATIONS` allows,
+/// verified, and its user loaded with exactly one GetItem. `body` is the
+/// request's JSON body, if it has one ([`crate::http::json_body`]).
+///
+/// ```no_run
+/// use lambda_http::{Body, Request, Response};
+/// use sessionless::http::{current_user, json_body, json_response};
+/// use sessionless::{Auth, Error};
+///
+/// async fn whoami(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
+///     let body = json_body(&request)?;
+///     let user = current_user(auth, &request, body.as_ref()).await?;
+///     Ok(json_response(lambda_http::http::StatusCode::OK, &user.public_profile()))
+/// }
+/// ```
+///
+/// # Errors
+///
+/// [`Error::MissingToken`] without a token, [`Error::InvalidToken`] for one
+/// that is not a live access token of an active account, and
+/// [`Error::BadRequest`] for two different tokens; all answer as `/me`
+/// does. A DynamoDB failure is [`Error::AwsUnavailable`] or
+/// [`Error::AwsFailure`].
+pub async fn current_user(
+    auth: &Auth,
+    request: &Request,
+    body: Option<&JsonObject>,
+) -> Result<CurrentUser, Error> {
+    let locations = auth.config().token_locations;
+    let token = find_token(request, body, ACCESS_TOKEN_FIELD, locations)?;
+    auth.user_for_access_token(token).await
+}

@@ -1,0 +1,49 @@
+//! What tokens are issued and checked with: the issuer and audience, each
+//! kind's lifetime, the clock skew tolerated, and the keys verifiers trust.
+//! Read from the environment by [`crate::Config`].
+
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+
+use crate::tokens::{TokenKind, VerifyingKeys};
+
+/// The token policy of a deployment.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// `JWT_ISSUER`: written to and required in `iss`.
+    pub issuer: String,
+    /// `JWT_AUDIENCE`: written to and required in `aud`.
+    pub audience: String,
+    /// `JWT_ALGORITHM`: when set, the current signing key must sign with it.
+    pub algorithm: Option<Algorithm>,
+    /// `JWT_PUBLIC_KEYS`: a JWKS document of the keys tokens are verified
+    /// with. Without it, the signing keys verify.
+    pub public_keys: Option<VerifyingKeys>,
+    /// `ACCESS_TOKEN_TTL`: access-token lifetime.
+    pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL`: refresh-token lifetime, renewed by each rotation.
+    pub refresh_token_ttl: Duration,
+    /// `DEVICE_TOKEN_TTL`: how long a device token, handed out by every
+    /// login, keeps its device out of the email's lockout.
+    pub device_token_ttl: Duration,
+    /// `RESET_TOKEN_TTL`: how long a mailed password-reset link works.
+    pub reset_token_ttl: Duration,
+    /// `VERIFY_TOKEN_TTL`: how long a mailed verification link works.
+    pub verify_token_ttl: Duration,
+    /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+}
+
+impl TokenSettings {
+    /// How long tokens of `kind` live.
+    pub fn lifetime(&self, kind: TokenKind) -> Duration {
+        match kind {
+            TokenKind::Access => self.access_token_ttl,
+            TokenKind::Refresh => self.refresh_token_ttl,
+            TokenKind::Device => self.device_token_ttl,
+            TokenKind::Reset => self.reset_token_ttl,
+            TokenKind::Verify => self.verify_token_ttl,
+        }
+    }
+}
