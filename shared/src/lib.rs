@@ -17,7 +17,7 @@
 //! - [`accounts`]: the user item, its table, passwords and login lockout;
 //! - [`mail`]: reset and verification links, queued and sent by mail;
 //! - [`aws`]: the AWS SDK configuration every client is built from.
-#![warn(missing_docs)]
+#![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub mod accounts;
 pub mod aws;

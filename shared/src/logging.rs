@@ -27,7 +27,7 @@ const SECRET_LOGGING_TARGETS: [&str; 5] = [
 ];
 
 /// Installs the subscriber; a second call changes nothing.
-pub fn init() {
+pub(crate) fn init() {
     let filter = filter(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),

@@ -6,39 +6,51 @@
 use crate::accounts::UserStore;
 use crate::aws;
 use crate::config::AccountsConfig;
+use crate::env::Env;
 use crate::error::Error;
 use crate::mail::MailQueue;
 
 /// The account settings and the users table: built once per cold start
 /// and borrowed by every request. The use case is
 /// [`Registrar::sign_up`].
+#[derive(Debug)]
 pub struct Registrar {
-    /// The configuration the function was started with.
-    pub config: AccountsConfig,
-    /// The users table.
-    pub users: UserStore,
+    config: AccountsConfig,
+    users: UserStore,
     /// Where signups queue their mail: present exactly when
     /// `REQUIRE_EMAIL_VERIFICATION` is on.
-    pub(crate) mail: Option<MailQueue>,
+    mail: Option<MailQueue>,
 }
 
 impl Registrar {
-    /// Reads the environment (never a signing key) and builds the clients:
-    /// with email verification, the queue at `MAIL_QUEUE_URL` too.
+    /// Reads the environment (never a signing key) and builds the clients
+    /// from one SDK configuration: with email verification, the queue at
+    /// `MAIL_QUEUE_URL` too.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the environment does not describe a working
+    /// configuration.
     pub async fn from_env() -> Result<Self, Error> {
         let config = AccountsConfig::from_env()?;
-        let client = aws::dynamodb_client(&config.aws).await;
+        let sdk_config = aws::sdk_config(&config.aws).await;
         let mail = if config.require_email_verification {
-            Some(MailQueue::from_env().await?)
+            let url = Env(|name: &str| std::env::var(name).ok()).required("MAIL_QUEUE_URL")?;
+            Some(MailQueue::new(aws_sdk_sqs::Client::new(&sdk_config), url))
         } else {
             None
         };
-        Self::new(config, client, mail)
+        Self::new(config, aws_sdk_dynamodb::Client::new(&sdk_config), mail)
     }
 
     /// Builds the state from parts made elsewhere, such as a test's
     /// clients. `mail` is required with `REQUIRE_EMAIL_VERIFICATION` and
     /// refused without: a queue nobody uses is a misconfiguration too.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `mail` and `REQUIRE_EMAIL_VERIFICATION`
+    /// disagree.
     pub fn new(
         config: AccountsConfig,
         client: aws_sdk_dynamodb::Client,
@@ -62,6 +74,21 @@ impl Registrar {
             config,
             mail,
         })
+    }
+
+    /// The configuration the function was started with.
+    pub fn config(&self) -> &AccountsConfig {
+        &self.config
+    }
+
+    /// The users table.
+    pub fn users(&self) -> &UserStore {
+        &self.users
+    }
+
+    /// Where signups queue their mail, with email verification.
+    pub(crate) fn mail(&self) -> Option<&MailQueue> {
+        self.mail.as_ref()
     }
 
     /// Signup's gate: [`Error::SignupDisabled`] unless `SIGNUP_ENABLED`.

@@ -6,10 +6,9 @@
 
 use lambda_http::http::Method;
 use lambda_http::http::header::HeaderValue;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use sessionless::Error;
-use sessionless::http::{public_json_response, require_method};
+use sessionless::http::{arrival_url, public_json_response, require_method};
 use sessionless::tokens::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 
 const ALLOWED_METHODS: &[Method] = &[Method::GET];
@@ -25,38 +24,12 @@ pub async fn handle(discovery: &Discovery, request: Request) -> Result<Response<
     // REST APIs put the stage before the path; the route is the suffix.
     let path = request.uri().path();
     if path.ends_with(JWKS_PATH) {
-        Ok(public_json_response(&discovery.jwks, JWKS_CACHE))
+        Ok(public_json_response(discovery.jwks(), JWKS_CACHE))
     } else if path.ends_with(OPENID_CONFIGURATION_PATH) {
-        let document = match &discovery.openid_configuration {
-            Some(document) => document.clone(),
-            None => discovery.openid_configuration_at(&arrival_url(&request)?)?,
-        };
+        // Without JWT_ISSUER, the issuer is the URL the request arrived at.
+        let document = discovery.openid_configuration(|| arrival_url(&request))?;
         Ok(public_json_response(&document, DISCOVERY_CACHE))
     } else {
         Err(Error::NotFound)
     }
-}
-
-/// The https URL this request arrived at, as API Gateway reports it (the
-/// domain is API Gateway's, not the client's `Host`): the issuer when
-/// `JWT_ISSUER` is unset. A REST API's, and an HTTP API's named, stage is
-/// part of it.
-fn arrival_url(request: &Request) -> Result<String, Error> {
-    let (domain, stage) = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => (
-            context.domain_name.clone(),
-            context.stage.clone().filter(|stage| stage != "$default"),
-        ),
-        Some(RequestContext::ApiGatewayV1(context)) => {
-            (context.domain_name.clone(), context.stage.clone())
-        }
-        _ => (None, None),
-    };
-    let domain = domain.ok_or_else(|| {
-        Error::Config("JWT_ISSUER is unset and the request names no domain".into())
-    })?;
-    Ok(match stage {
-        Some(stage) => format!("https://{domain}/{stage}"),
-        None => format!("https://{domain}"),
-    })
 }

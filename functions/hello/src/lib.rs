@@ -5,10 +5,10 @@
 //! checks the signature and claims only and hands over the claims.
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use sessionless::Error;
-use sessionless::http::json_response;
+use sessionless::http::{GatewayIdentity, gateway_identity, json_response};
 
 #[derive(Debug, Serialize)]
 struct Greeting<'a> {
@@ -17,35 +17,20 @@ struct Greeting<'a> {
 }
 
 pub async fn handle(request: Request) -> Result<Response<Body>, Error> {
-    let authorizer = request
-        .request_context_ref()
-        .and_then(|context| context.authorizer());
-    // Our Lambda authorizer's context, with the loaded user's name...
-    let field = |name: &str| {
-        authorizer
-            .and_then(|authorizer| authorizer.fields.get(name))
-            .and_then(|value| value.as_str())
-    };
-    // ...or the claims API Gateway's JWT authorizer verified: no user was
-    // loaded, so the email (`sub`) is all there is.
-    let claim = |name: &str| {
-        authorizer
-            .and_then(|authorizer| authorizer.jwt.as_ref())
-            .and_then(|jwt| jwt.claims.get(name))
-            .map(String::as_str)
-    };
-    let greeting = match (field("email"), field("name"), claim("sub")) {
-        (Some(email), Some(name), _) => Greeting {
+    let greeting = match gateway_identity(&request) {
+        // Our Lambda authorizer loaded the user: greet them by name.
+        Some(GatewayIdentity::Loaded { email, name }) => Greeting {
             msg: format!("Hello, {name}!"),
             email,
         },
-        (None, None, Some(email)) => Greeting {
+        // API Gateway's JWT authorizer checked the token alone.
+        Some(GatewayIdentity::Claims { email }) => Greeting {
             msg: format!("Hello, {email}!"),
             email,
         },
         // Without an authorizer's context the route was deployed
         // unprotected: refuse rather than greet nobody.
-        _ => return Err(Error::MissingToken),
+        None => return Err(Error::MissingToken),
     };
     Ok(json_response(StatusCode::OK, &greeting))
 }

@@ -4,6 +4,7 @@
 mod bearer;
 mod current_user;
 mod event_guard;
+mod gateway;
 mod grant;
 mod request;
 mod response;
@@ -12,6 +13,7 @@ mod runtime;
 pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
 pub use current_user::current_user;
 pub use event_guard::{Rejection, guard};
+pub use gateway::{GatewayIdentity, arrival_url, gateway_identity};
 pub use grant::{grant_response, login_response};
 pub use request::{JsonObject, json_body, require_method, required_json_body};
 pub use response::{json_response, message_response, public_json_response};

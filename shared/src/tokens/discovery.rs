@@ -9,6 +9,8 @@
 //! in its own terms (no response types), and carries what verifiers such
 //! as API Gateway's JWT authorizer read from it: `issuer` and `jwks_uri`.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use url::Url;
 
@@ -24,11 +26,11 @@ pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 #[derive(Debug, Clone)]
 pub struct Discovery {
     /// The JWKS: every public key tokens may be verified with.
-    pub jwks: String,
+    jwks: String,
     /// The OpenID Connect Discovery document, when the issuer is configured;
     /// otherwise it is made for the URL each request arrives at
     /// ([`Discovery::openid_configuration_at`]).
-    pub openid_configuration: Option<String>,
+    openid_configuration: Option<String>,
     /// The algorithms of the published keys.
     algorithms: Vec<String>,
 }
@@ -72,7 +74,36 @@ impl Discovery {
         Ok(discovery)
     }
 
+    /// The JWKS, as JSON text: every public key tokens may be verified
+    /// with.
+    pub fn jwks(&self) -> &str {
+        &self.jwks
+    }
+
+    /// The discovery document, as JSON text: of the configured issuer, or,
+    /// without one, of the URL `arrival` names (the URL the request
+    /// arrived at), made on the spot.
+    ///
+    /// # Errors
+    ///
+    /// What `arrival` fails with, or as
+    /// [`Discovery::openid_configuration_at`].
+    pub fn openid_configuration(
+        &self,
+        arrival: impl FnOnce() -> Result<String, Error>,
+    ) -> Result<Cow<'_, str>, Error> {
+        match &self.openid_configuration {
+            Some(document) => Ok(Cow::Borrowed(document)),
+            None => self.openid_configuration_at(&arrival()?).map(Cow::Owned),
+        }
+    }
+
     /// The discovery document of `issuer`, which must be an http(s) URL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `issuer` is not an http(s) URL without query
+    /// or fragment.
     pub fn openid_configuration_at(&self, issuer: &str) -> Result<String, Error> {
         let url = Url::parse(issuer).ok().filter(|url| {
             matches!(url.scheme(), "https" | "http")

@@ -39,14 +39,14 @@ impl Registrar {
     /// [`Error::UserExists`] without email verification; AWS failures.
     pub async fn sign_up(&self, registration: Registration<'_>) -> Result<SignupOutcome, Error> {
         self.require_signup_enabled()?;
-        let policy = self.config.password_policy;
+        let policy = self.config().password_policy;
         let account = |registration| NewAccount {
             registration,
             active: true,
             email_verified: false,
         };
-        let Some(queue) = &self.mail else {
-            let user = account(registration).register(&self.users, policy).await?;
+        let Some(queue) = self.mail() else {
+            let user = account(registration).register(self.users(), policy).await?;
             tracing::info!(email = %user.email, "signed up");
             return Ok(SignupOutcome::Created(Box::new(user)));
         };
@@ -55,7 +55,7 @@ impl Registrar {
             email: &email,
             ..registration
         };
-        let kind = match account(registration).register(&self.users, policy).await {
+        let kind = match account(registration).register(self.users(), policy).await {
             Ok(_) => MailKind::Verification,
             Err(Error::UserExists) => MailKind::SignupNotice,
             Err(error) => return Err(error),
