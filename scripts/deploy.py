@@ -53,7 +53,8 @@ def fail(message):
 
 
 def functions():
-    """Each function crate under functions/ with its deploy metadata."""
+    """Each function crate under functions/ and examples/ with its deploy
+    metadata."""
     metadata = json.loads(
         subprocess.run(
             ["cargo", "metadata", "--no-deps", "--format-version", "1"],
@@ -66,7 +67,7 @@ def functions():
     found = {}
     for package in metadata["packages"]:
         manifest = os.path.relpath(package["manifest_path"], ROOT)
-        if not manifest.startswith("functions/"):
+        if not manifest.startswith(("functions/", "examples/")):
             continue
         deploy = ((package.get("metadata") or {}).get("lambda") or {}).get("deploy")
         if not deploy:

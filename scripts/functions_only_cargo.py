@@ -7,7 +7,8 @@ cargo lambda watch (1.9) serves every binary target of the workspace that
 be served as functions too, and named in every "available functions" list.
 It runs `cargo metadata` through $CARGO (the cargo_metadata crate's rule),
 so scripts/serve points $CARGO here: `metadata` answers with the packages
-under functions/ alone; every other command is the real cargo, unchanged
+under functions/ and examples/ alone (Sessionless's functions, and a
+team's own built on it); every other command is the real cargo, unchanged
 ($SESSIONLESS_REAL_CARGO).
 """
 import json
@@ -21,8 +22,8 @@ if arguments[:1] != ["metadata"]:
     os.execv(real_cargo, [real_cargo, *arguments])
 
 metadata = json.loads(subprocess.run([real_cargo, *arguments], check=True, stdout=subprocess.PIPE).stdout)
-functions = os.path.join(metadata["workspace_root"], "functions", "")
-metadata["packages"] = [p for p in metadata["packages"] if p["manifest_path"].startswith(functions)]
+folders = tuple(os.path.join(metadata["workspace_root"], folder, "") for folder in ("functions", "examples"))
+metadata["packages"] = [p for p in metadata["packages"] if p["manifest_path"].startswith(folders)]
 kept = {p["id"] for p in metadata["packages"]}
 for members in ("workspace_members", "workspace_default_members"):
     if members in metadata:

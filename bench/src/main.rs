@@ -122,7 +122,7 @@ fn run(options: Options) -> Result<(), BenchError> {
         Err(_) => None,
     };
     let subjects = Subject::all(&context, &options.events_dir)?;
-    Subject::check_coverage(&subjects, Path::new("functions"))?;
+    Subject::check_coverage(&subjects, &[Path::new("functions"), Path::new("examples")])?;
     let measurements = measure_all(subjects, &context, &options, database.as_ref())?;
     let report = report::render(
         &measurements,

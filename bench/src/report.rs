@@ -157,7 +157,16 @@ fn targets(
         }
         // me's CPU target holds for every 128 MB function on the mail path
         // too (issue 13); the mailer makes three AWS calls to the floor's one.
-        if ["me", "authorizer", "request-link", "verify-email", "mailer"].contains(&name) {
+        if [
+            "me",
+            "axum-backend",
+            "authorizer",
+            "request-link",
+            "verify-email",
+            "mailer",
+        ]
+        .contains(&name)
+        {
             targets.push(ratio_target(
                 format!("{name}: CPU per warm call"),
                 secs(figures.cpu),

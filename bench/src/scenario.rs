@@ -414,6 +414,15 @@ impl Subject {
             floor_getitem,
             floor_argon2,
             verifier("me", Events::Fixed(me_event), Success::Status(200))?,
+            // A team's own axum route: the same GetItem as me, no authorizer.
+            verifier(
+                "axum-backend",
+                Events::Fixed(with_bearer(
+                    event("http-api/whoami-header-token.json")?,
+                    &demo_token,
+                )),
+                Success::Status(200),
+            )?,
             verifier(
                 "authorizer",
                 Events::Fixed(with_bearer(
@@ -478,21 +487,23 @@ impl Subject {
     }
 
     /// Checks that `subjects` measure every function crate in
-    /// `functions_dir`, the workspace's one list of functions, and nothing
-    /// else: a new function cannot slip past the bench.
-    pub fn check_coverage(subjects: &[Self], functions_dir: &Path) -> Result<(), BenchError> {
-        let entries = std::fs::read_dir(functions_dir)
-            .map_err(|error| BenchError::new(format!("{functions_dir:?}: {error}")))?;
+    /// `function_dirs` (functions/ and examples/, the workspace's one list
+    /// of functions), and nothing else: a new function cannot slip past
+    /// the bench.
+    pub fn check_coverage(subjects: &[Self], function_dirs: &[&Path]) -> Result<(), BenchError> {
         let mut crates = Vec::new();
-        for entry in entries {
-            let entry =
-                entry.map_err(|error| BenchError::new(format!("{functions_dir:?}: {error}")))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !NOT_MEASURED
-                .iter()
-                .any(|(crate_name, _)| *crate_name == name)
-            {
-                crates.push(name);
+        for dir in function_dirs {
+            let entries = std::fs::read_dir(dir)
+                .map_err(|error| BenchError::new(format!("{dir:?}: {error}")))?;
+            for entry in entries {
+                let entry = entry.map_err(|error| BenchError::new(format!("{dir:?}: {error}")))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !NOT_MEASURED
+                    .iter()
+                    .any(|(crate_name, _)| *crate_name == name)
+                {
+                    crates.push(name);
+                }
             }
         }
         crates.sort();
@@ -507,7 +518,7 @@ impl Subject {
             Ok(())
         } else {
             Err(BenchError::new(format!(
-                "the bench measures {measured:?}, but {functions_dir:?} holds {crates:?}: \
+                "the bench measures {measured:?}, but {function_dirs:?} hold {crates:?}: \
                  give each function a subject in bench/src/scenario.rs"
             )))
         }

@@ -26,8 +26,13 @@ const SECRET_LOGGING_TARGETS: [&str; 5] = [
     "aws_sdk_secretsmanager",
 ];
 
-/// Installs the subscriber; a second call changes nothing.
-pub(crate) fn init() {
+/// Installs the log subscriber every Sessionless function uses: Lambda's
+/// level and format settings (`AWS_LAMBDA_LOG_LEVEL`,
+/// `AWS_LAMBDA_LOG_FORMAT`), `RUST_LOG`, and never a raw event or body
+/// at TRACE, where tokens and passwords would be. [`crate::http::run`]
+/// calls it; a function that runs its own service (an axum app) calls it
+/// first thing. A second call changes nothing.
+pub fn init() {
     let filter = filter(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),

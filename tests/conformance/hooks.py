@@ -67,7 +67,7 @@ class RefreshToken(_LoggedIn):
     field = "refresh_token"
 
 
-@schemathesis.auth(refresh_interval=None).apply_to(path_regex="^/(me|logout|password)$")
+@schemathesis.auth(refresh_interval=None).apply_to(path_regex="^/(me|logout|password|whoami)$")
 class AccessToken(_LoggedIn):
     pass
 

@@ -11,7 +11,7 @@ pub mod forge;
 pub mod mail;
 pub mod openapi;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use sessionless::AwsSettings;
 use sessionless::accounts::{Password, User};
 use sessionless::accounts::{UserStore, create_table};
-use sessionless::http::{State, event_service};
+use sessionless::http::State;
 use sessionless::mail::{MailConfig, MailQueue, Mailer};
 use sessionless::tokens::{SigningKeys, Subject, Tokens};
 use sessionless::{Auth, Config, Error, NewAccount, Registrar, Registration, aws};
@@ -84,18 +84,30 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The crates under `functions/`: one Lambda function each.
-pub fn function_crates() -> BTreeSet<String> {
-    std::fs::read_dir(repo_root().join("functions"))
-        .expect("functions/")
-        .map(|entry| {
-            entry
-                .expect("an entry of functions/")
+/// The folders that hold Lambda functions: Sessionless's own, and the
+/// examples of a team's own functions built on it.
+pub const FUNCTION_FOLDERS: [&str; 2] = ["functions", "examples"];
+
+/// Every Lambda function's crate, by name, with its folder relative to
+/// the repository root (`functions/me`, `examples/axum-backend`).
+pub fn function_dirs() -> BTreeMap<String, String> {
+    let mut crates = BTreeMap::new();
+    for folder in FUNCTION_FOLDERS {
+        for entry in std::fs::read_dir(repo_root().join(folder)).expect(folder) {
+            let name = entry
+                .expect("an entry of a function folder")
                 .file_name()
                 .to_string_lossy()
-                .into_owned()
-        })
-        .collect()
+                .into_owned();
+            crates.insert(name.clone(), format!("{folder}/{name}"));
+        }
+    }
+    crates
+}
+
+/// The names of [`function_dirs`]: one Lambda function each.
+pub fn function_crates() -> BTreeSet<String> {
+    function_dirs().into_keys().collect()
 }
 
 /// The text of `events/<name>`.
@@ -172,6 +184,8 @@ pub struct Stack {
     pub users: UserStore,
     pub operations: OperationLog,
     client: aws_sdk_dynamodb::Client,
+    /// The client the state's DynamoDB calls go through (logged).
+    handler_client: aws_sdk_dynamodb::Client,
     /// The environment `auth` was configured from.
     env: HashMap<String, String>,
 }
@@ -341,10 +355,14 @@ impl Stack {
             .await
             .expect("tokens");
         let mailer = mailer(&env, &config, &sdk_config, &handler_client).await;
-        let auth: &'static Auth =
-            Box::leak(Box::new(Auth::with_tokens(config, tokens, handler_client)));
+        let auth: &'static Auth = Box::leak(Box::new(Auth::with_tokens(
+            config,
+            tokens,
+            handler_client.clone(),
+        )));
         Self {
             auth,
+            handler_client,
             registrar: Box::leak(Box::new(registrar)),
             mail_queue: mail_queue.map(|queue| &*Box::leak(Box::new(queue))),
             mailer,
@@ -381,9 +399,10 @@ impl Stack {
         .await
         .expect("tokens");
         let mailer = mailer(&self.env, self.auth.config(), &sdk_config, &handler_client).await;
-        let auth = Auth::with_tokens(self.auth.config().clone(), tokens, handler_client);
+        let auth = Auth::with_tokens(self.auth.config().clone(), tokens, handler_client.clone());
         Self {
             auth: Box::leak(Box::new(auth)),
+            handler_client,
             registrar: Box::leak(Box::new(registrar)),
             mail_queue: self.mail_queue,
             mailer,
@@ -542,17 +561,46 @@ impl Stack {
         H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
         F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
     {
+        let response = sessionless::testing::invoke(S::of(self), handler, event)
+            .await
+            .expect("an API Gateway event");
+        let reply = reply_from_lambda_response(response);
         let event: Value = serde_json::from_str(event).expect("an event is JSON");
-        let payload: LambdaRequest =
-            serde_json::from_value(event.clone()).expect("an API Gateway event");
-        let mut service = event_service(S::of(self), handler);
-        let response = service
+        // Every reply a suite sees is held to openapi.yaml.
+        openapi::check_and_record(&event, &reply);
+        reply
+    }
+
+    /// The stack's `Auth` as a team's axum app holds it: another one built
+    /// from the same configuration, whose calls go through the same
+    /// logged client.
+    pub async fn shared_auth(&self) -> Arc<Auth> {
+        let sdk_config = aws::sdk_config(&TEST_AWS_SETTINGS).await;
+        let config = self.auth.config().clone();
+        let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, &sdk_config)
+            .await
+            .expect("tokens");
+        Arc::new(Auth::with_tokens(
+            config,
+            tokens,
+            self.handler_client.clone(),
+        ))
+    }
+
+    /// Sends `event` (JSON text) to a team's own axum `app` as
+    /// `lambda_http::run` would: the event becomes a request, the app's
+    /// response the Lambda response.
+    pub async fn invoke_app(&self, app: axum::Router, event: &str) -> Reply {
+        let payload: LambdaRequest = serde_json::from_str(event).expect("an API Gateway event");
+        let mut adapter = lambda_http::Adapter::from(app);
+        let response = adapter
             .call(LambdaEvent::new(payload, Context::default()))
             .await
-            .unwrap_or_else(|never| match never {});
+            .expect("an axum app never fails");
         let reply = reply_from_lambda_response(
-            serde_json::to_value(&response).expect("response serialises"),
+            serde_json::to_value(&response).expect("the response serialises"),
         );
+        let event: Value = serde_json::from_str(event).expect("an event is JSON");
         // Every reply a suite sees is held to openapi.yaml.
         openapi::check_and_record(&event, &reply);
         reply

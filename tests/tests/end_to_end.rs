@@ -272,6 +272,23 @@ fn run_end_to_end(stack: &Stack) {
         (401, r#"{"msg":"Missing access token"}"#)
     );
 
+    // A team's own axum route, the user loaded in process.
+    let reply = watch.http(
+        "GET",
+        "/whoami",
+        &[("authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"email":"demo@example.com","name":"Demo User"}"#)
+    );
+    let reply = watch.http("GET", "/whoami", &[], None);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (401, r#"{"msg":"Missing access token"}"#)
+    );
+
     // The events/ files through `cargo lambda invoke`, both event kinds.
     for kind in ["http-api", "rest-api"] {
         let reply = watch.invoke("login", &event(&format!("{kind}/login-ok.json")));

@@ -491,16 +491,11 @@ async fn signup_starts_and_works_with_no_signing_key() {
     let registrar: &'static sessionless::Registrar = Box::leak(Box::new(
         sessionless::Registrar::new(accounts, client, Some(queue)).unwrap(),
     ));
-    let event = serde_json::from_str(&event("http-api/signup-ok.json")).unwrap();
-    let mut service = sessionless::http::event_service(registrar, signup::handle);
-    let response = lambda_http::Service::call(
-        &mut service,
-        lambda_http::LambdaEvent::new(event, lambda_http::Context::default()),
-    )
-    .await
-    .unwrap_or_else(|never| match never {});
-    let reply =
-        sessionless_tests::reply_from_lambda_response(serde_json::to_value(&response).unwrap());
+    let response =
+        sessionless::testing::invoke(registrar, signup::handle, &event("http-api/signup-ok.json"))
+            .await
+            .unwrap();
+    let reply = sessionless_tests::reply_from_lambda_response(response);
     assert_eq!(reply.status, 202, "{reply:?}");
     assert!(stack.user("new.user@example.com").await.is_some());
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, function_crates, repo_root, with_body,
-    with_refresh_token, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, function_crates, function_dirs,
+    repo_root, with_body, with_refresh_token, with_token,
 };
 
 fn template() -> Value {
@@ -160,8 +160,8 @@ enum KeyRole {
 fn key_role(crate_name: &str) -> KeyRole {
     match crate_name {
         "login" | "refresh" | "mailer" => KeyRole::Signs,
-        "me" | "logout" | "password" | "authorizer" | "discovery" | "reset-password"
-        | "verify-email" => KeyRole::Verifies,
+        "me" | "axum-backend" | "logout" | "password" | "authorizer" | "discovery"
+        | "reset-password" | "verify-email" => KeyRole::Verifies,
         "signing-key-jwks" => KeyRole::Publishes,
         "signup" | "hello" | "request-link" => KeyRole::None,
         other => panic!("{other}: say what it does with the signing key"),
@@ -198,8 +198,9 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
     let crates: Vec<String> = function_crates().into_iter().collect();
     assert_eq!(
         binaries, crates,
-        "one function resource per crate in functions/"
+        "one function resource per crate in functions/ and examples/"
     );
+    let dirs = function_dirs();
     for (name, resource) in &functions {
         let crate_name = binary(resource);
         assert_eq!(
@@ -208,16 +209,12 @@ fn every_function_builds_a_crate_of_the_workspace_for_arm64() {
         );
         assert_eq!(
             resource["Properties"]["CodeUri"],
-            format!("functions/{crate_name}").as_str(),
+            dirs[&crate_name].as_str(),
             "{name}"
         );
-        let manifest = std::fs::read_to_string(
-            repo_root()
-                .join("functions")
-                .join(&crate_name)
-                .join("Cargo.toml"),
-        )
-        .unwrap();
+        let manifest =
+            std::fs::read_to_string(repo_root().join(&dirs[&crate_name]).join("Cargo.toml"))
+                .unwrap();
         assert!(
             manifest.contains(&format!("name = \"{crate_name}\"")),
             "{name}: package {crate_name}"
@@ -298,6 +295,11 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                     &with_token(&event("http-api/me-header-token.json"), &token),
                 )
                 .await;
+        }
+        "axum-backend" => {
+            let request = with_token(&event("http-api/whoami-header-token.json"), &token);
+            let app = axum_backend::app(stack.shared_auth().await);
+            assert_eq!(stack.invoke_app(app, &request).await.status, 200);
         }
         "signup" => {
             stack
@@ -729,8 +731,7 @@ fn cargo_settings(manifest: &toml::Table) -> DeploySettings {
 
 fn manifest(crate_name: &str) -> toml::Table {
     let path = repo_root()
-        .join("functions")
-        .join(crate_name)
+        .join(&function_dirs()[crate_name])
         .join("Cargo.toml");
     std::fs::read_to_string(&path)
         .unwrap()

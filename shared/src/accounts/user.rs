@@ -265,7 +265,7 @@ impl User {
 /// The longest display name accepted, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
-/// Checks a display name and trims it: at most [`MAX_NAME_CHARS`] as sent,
+/// Checks a display name and trims it: at most 200 characters as sent,
 /// no control character anywhere, and not blank. Every rule is on the
 /// string as sent, as openapi.yaml's `Name` schema states it.
 pub fn normalize_name(raw: &str) -> Result<String, Error> {

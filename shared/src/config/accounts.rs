@@ -8,7 +8,7 @@ use crate::error::Error;
 /// What a function or tool that manages accounts but never touches a
 /// token needs (signup, `sessionless-admin`): the table, DynamoDB, the
 /// password policy and whether signup is open. Read from the same variables
-/// as [`Config`], and no signing key, so none is ever loaded for them.
+/// as [`Config`](crate::Config), and no signing key, so none is ever loaded for them.
 #[derive(Debug, Clone)]
 pub struct AccountsConfig {
     /// `USERS_TABLE`: the DynamoDB table keyed by `email`.
@@ -31,7 +31,7 @@ impl AccountsConfig {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads configuration through `lookup`, as [`Config::from_lookup`].
+    /// Reads configuration through `lookup`, as [`Config::from_lookup`](crate::Config::from_lookup).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         Self::read(&Env(lookup))
     }

@@ -3,6 +3,7 @@
 //! allows.
 
 use lambda_http::Request;
+use lambda_http::http::HeaderMap;
 use lambda_http::http::header::AUTHORIZATION;
 use serde_json::Value;
 
@@ -25,8 +26,19 @@ pub fn find_token<'r>(
     body_field: &'static str,
     locations: TokenLocations,
 ) -> Result<&'r str, Error> {
+    find_token_in(request.headers(), body, body_field, locations)
+}
+
+/// [`find_token`] for a request's headers and body, however they were
+/// read.
+pub(crate) fn find_token_in<'r>(
+    headers: &'r HeaderMap,
+    body: Option<&'r JsonObject>,
+    body_field: &'static str,
+    locations: TokenLocations,
+) -> Result<&'r str, Error> {
     let from_header = if locations.headers {
-        header_token(request)?
+        header_token(headers)?
     } else {
         None
     };
@@ -44,8 +56,8 @@ pub fn find_token<'r>(
 }
 
 /// `Authorization: Bearer <token>`, exactly one header with one token.
-fn header_token(request: &Request) -> Result<Option<&str>, Error> {
-    let mut values = request.headers().get_all(AUTHORIZATION).iter();
+fn header_token(headers: &HeaderMap) -> Result<Option<&str>, Error> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
     };

@@ -4,6 +4,8 @@
 mod bearer;
 mod current_user;
 mod event_guard;
+#[cfg(feature = "axum")]
+mod extractors;
 mod gateway;
 mod grant;
 mod request;
@@ -13,8 +15,12 @@ mod runtime;
 pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
 pub use current_user::current_user;
 pub use event_guard::{Rejection, guard};
+#[cfg(feature = "axum")]
+pub use extractors::read_body_token;
 pub use gateway::{GatewayIdentity, arrival_url, gateway_identity};
 pub use grant::{grant_response, login_response};
 pub use request::{JsonObject, json_body, require_method, required_json_body};
 pub use response::{json_response, message_response, public_json_response};
-pub use runtime::{State, event_service, run, run_json, run_stateless};
+#[cfg(feature = "testing")]
+pub(crate) use runtime::event_service;
+pub use runtime::{State, run, run_json, run_stateless};

@@ -34,6 +34,12 @@ pub fn json_body(request: &Request) -> Result<Option<JsonObject>, Error> {
         Body::Binary(bytes) => bytes,
         _ => return Err(Error::bad_request("Request body could not be read")),
     };
+    json_object(bytes)
+}
+
+/// `bytes` as a JSON object body, or `None` when empty: the rules of
+/// [`json_body`], for a body however it was read.
+pub(crate) fn json_object(bytes: &[u8]) -> Result<Option<JsonObject>, Error> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Error::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
@@ -64,7 +70,7 @@ pub fn required_json_body(body: Option<JsonObject>, fields: &str) -> Result<Json
 
 /// A JSON object body with typed field access. Error messages name the
 /// field and the expected type, never the value the client sent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct JsonObject(Map<String, Value>);
 
 impl JsonObject {

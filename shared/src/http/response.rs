@@ -124,3 +124,19 @@ fn response(status: StatusCode, body: Body) -> Response<Body> {
     headers.insert(CACHE_CONTROL, NO_STORE);
     response
 }
+
+/// The one place where a handler's error becomes a response, and is logged.
+pub(crate) fn result_response(result: Result<Response<Body>, Error>) -> Response<Body> {
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let status = error.status();
+            if error.is_server_fault() {
+                tracing::error!(%error, %status, "request failed");
+            } else {
+                tracing::info!(%error, %status, "request refused");
+            }
+            error_response(&error)
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::auth::Auth;
 use crate::config::DiscoveryConfig;
 use crate::error::Error;
 use crate::http::event_guard::{Rejection, guard};
-use crate::http::response::error_response;
+use crate::http::response::result_response;
 use crate::mail::{MailQueue, Mailer};
 use crate::registrar::Registrar;
 use crate::tokens::Discovery;
@@ -123,8 +123,9 @@ async fn cold_start<S: State>() -> Result<&'static S, lambda_runtime::Error> {
 /// The whole path from a Lambda event to the response Lambda sends back:
 /// guard the event, build the HTTP request, run `handler` with `state`, map
 /// its error, and shape the response for API Gateway v1 or v2, as the event
-/// was. [`run`] serves it; tests call it directly with events.
-pub fn event_service<S, H, F>(
+/// was. [`run`] serves it; tests call it directly with events
+/// (`testing::invoke`).
+pub(crate) fn event_service<S, H, F>(
     state: &'static S,
     handler: H,
 ) -> impl Service<
@@ -138,13 +139,13 @@ where
     F: Future<Output = Result<Response<Body>, Error>> + Send + 'static,
 {
     let mut app = Adapter::from(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(into_response(handler(state, request).await))
+        Ok::<_, Infallible>(result_response(handler(state, request).await))
     }));
     // One adapter per rejection: lambda_http shapes each response for the
     // event's API Gateway version, and a guarded event carries no data.
     let rejecting = |rejection: Rejection| {
         Adapter::from(service_fn(move |_: Request| async move {
-            Ok::<_, Infallible>(into_response(Err(rejection.error())))
+            Ok::<_, Infallible>(result_response(Err(rejection.error())))
         }))
     };
     let mut reject_base64 = rejecting(Rejection::InvalidBase64Body);
@@ -158,20 +159,4 @@ where
             Some(Rejection::RepeatedAuthorization) => reject_authorization.call(event),
         },
     )
-}
-
-/// The one place where a handler's error becomes a response, and is logged.
-fn into_response(result: Result<Response<Body>, Error>) -> Response<Body> {
-    match result {
-        Ok(response) => response,
-        Err(error) => {
-            let status = error.status();
-            if error.is_server_fault() {
-                tracing::error!(%error, %status, "request failed");
-            } else {
-                tracing::info!(%error, %status, "request refused");
-            }
-            error_response(&error)
-        }
-    }
 }
