@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 /// The `Display` text is for logs. What a client sees is decided in
 /// `http::response`, which never sends this text for token, credential or
 /// store problems.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The request itself is malformed. The message is safe to show the client
     /// and never echoes what the client sent.

@@ -3,7 +3,7 @@
 //! extractor, and refuses every request `/me` refuses, with `/me`'s very
 //! answer.
 
-use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Reply, Stack, event, with_token};
+use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, Reply, Stack, event, with_body, with_token};
 
 /// The template serves it on the HTTP API (payload 2.0); behind a REST
 /// API, lambda_http would put the stage in the path (see the example's
@@ -129,6 +129,41 @@ fn assert_same_refusal(whoami: &Reply, me: &Reply, case: &str) {
         "{case}: /whoami and /me answer alike"
     );
     whoami.assert_well_formed();
+}
+
+/// A body that could carry the token but is no JSON object, or two
+/// different tokens: `/me`'s 400, even beside a live header token.
+#[tokio::test]
+async fn bodies_me_refuses_are_refused_with_mes_answer() {
+    let stack = Stack::new().await;
+    let token = stack.demo_token().await;
+    let other = stack.demo_token().await;
+    let different = serde_json::json!({"access_token": other}).to_string();
+    for body in [
+        "[null, null]",
+        "\"a string\"",
+        "{not json",
+        " ",
+        different.as_str(),
+    ] {
+        let whoami = with_body(
+            &with_token(&event("http-api/whoami-header-token.json"), &token),
+            body,
+        );
+        let me = with_body(
+            &with_token(&event("http-api/me-header-token.json"), &token),
+            body,
+        );
+        let whoami = stack.invoke_app(app(&stack).await, &whoami).await;
+        let me = stack.invoke(me::handle, &me).await;
+        assert_eq!(whoami.status, 400, "{body}: {whoami:?}");
+        assert_eq!(
+            (whoami.status, &whoami.body),
+            (me.status, &me.body),
+            "{body}"
+        );
+        whoami.assert_well_formed();
+    }
 }
 
 #[tokio::test]

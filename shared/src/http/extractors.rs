@@ -53,9 +53,13 @@ use crate::http::response::result_response;
 /// own limit on a request's payload.
 const MAX_READ_BYTES: usize = 6 * 1024 * 1024;
 
-/// A request's JSON body, as [`read_body_token`] read it.
+/// A request's JSON body, as [`read_body_token`] read it: an object, or
+/// why it is none, which `/me` would answer too.
 #[derive(Debug, Clone)]
-struct JsonBody(JsonObject);
+enum JsonBody {
+    Object(JsonObject),
+    Refused(Error),
+}
 
 impl<S> FromRequestParts<S> for CurrentUser
 where
@@ -66,8 +70,14 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
         let auth = Arc::<Auth>::from_ref(state);
-        let body = parts.extensions.get::<JsonBody>().map(|body| &body.0);
         let locations = auth.config().token_locations;
+        let body = match parts.extensions.get::<JsonBody>() {
+            Some(JsonBody::Object(fields)) => Some(fields),
+            // A body that could hold the token but is no JSON object is
+            // refused as `/me` refuses it.
+            Some(JsonBody::Refused(error)) if locations.json => return Err(error.clone()),
+            Some(JsonBody::Refused(_)) | None => None,
+        };
         let token = find_token_in(&parts.headers, body, ACCESS_TOKEN_FIELD, locations)?;
         auth.user_for_access_token(token).await
     }
@@ -101,12 +111,15 @@ impl IntoResponse for Error {
 }
 
 /// Middleware that lets [`CurrentUser`] find the access token in a JSON
-/// body's `access_token` field too: it reads a body whose `Content-Type`
-/// is JSON (or unset) and, when it is a JSON object, keeps its fields for
-/// the extractor. The body goes on to the route unchanged, so the route's
-/// own `Json` extractor still reads it.
+/// body's `access_token` field too, as `/me` does: it reads a body whose
+/// `Content-Type` is JSON (or unset) and keeps its fields for the
+/// extractor. The body goes on to the route unchanged, so the route's own
+/// `Json` extractor still reads it.
 ///
-/// A body that is not a JSON object is left for the route to refuse.
+/// A body that could carry the token must then be a JSON object: where
+/// `TOKEN_LOCATIONS` allows the body, a `CurrentUser` route refuses any
+/// other JSON body (not JSON, not an object, over 16 KiB) with `/me`'s
+/// `400` or `413`. Routes that take JSON arrays belong outside this layer.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -134,8 +147,14 @@ pub async fn read_body_token(request: Request, next: Next) -> Response {
             .into_response();
         }
     };
-    if let Ok(Some(fields)) = json_object(&bytes) {
-        parts.extensions.insert(JsonBody(fields));
+    match json_object(&bytes) {
+        Ok(Some(fields)) => {
+            parts.extensions.insert(JsonBody::Object(fields));
+        }
+        Ok(None) => {}
+        Err(error) => {
+            parts.extensions.insert(JsonBody::Refused(error));
+        }
     }
     next.run(Request::from_parts(parts, AxumBody::from(bytes)))
         .await
