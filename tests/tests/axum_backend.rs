@@ -17,21 +17,31 @@ async fn app(stack: &Stack) -> axum::Router {
     axum_backend::app(stack.shared_auth().await)
 }
 
-/// `/whoami` and `/me` with the same `token`, header or body: both replies.
-async fn whoami_and_me(stack: &Stack, kind: &str, token: &str) -> Vec<(Reply, Reply)> {
-    let mut replies = Vec::new();
-    for (whoami, me) in [
-        ("whoami-header-token.json", "me-header-token.json"),
-        ("whoami-body-token.json", "me-body-token.json"),
-    ] {
-        let whoami = with_token(&event(&format!("{kind}/{whoami}")), token);
-        let me = with_token(&event(&format!("{kind}/{me}")), token);
-        replies.push((
-            stack.invoke_app(app(stack).await, &whoami).await,
-            stack.invoke(me::handle, &me).await,
-        ));
-    }
-    replies
+/// `/whoami` and `/me` sent the same request: `edit` applied to the
+/// `kind` event of each that carries its token in `place` (`header` or
+/// `body`). Both replies.
+async fn both(
+    stack: &Stack,
+    kind: &str,
+    place: &str,
+    edit: impl Fn(String) -> String,
+) -> (Reply, Reply) {
+    let whoami = edit(event(&format!("{kind}/whoami-{place}-token.json")));
+    let me = edit(event(&format!("{kind}/me-{place}-token.json")));
+    (
+        stack.invoke_app(app(stack).await, &whoami).await,
+        stack.invoke(me::handle, &me).await,
+    )
+}
+
+/// Without its `Authorization` header.
+fn without_header(event: String) -> String {
+    let mut event: serde_json::Value = serde_json::from_str(&event).unwrap();
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorization");
+    event.to_string()
 }
 
 #[tokio::test]
@@ -83,36 +93,23 @@ async fn every_token_me_refuses_is_refused_with_mes_answer() {
     ];
     for kind in EVENT_KINDS {
         for (case, token) in &cases {
-            for (whoami, me) in whoami_and_me(&stack, kind, token).await {
-                assert_same_refusal(&whoami, &me, &format!("{kind} {case}"));
+            for place in ["header", "body"] {
+                let (whoami, me) = both(&stack, kind, place, |e| with_token(&e, token)).await;
+                assert_same_refusal(&whoami, &me, &format!("{kind} {place} {case}"));
             }
         }
     }
 
     // No token at all: the header gone, and no body.
-    let mut no_token: serde_json::Value =
-        serde_json::from_str(&event("http-api/whoami-header-token.json")).unwrap();
-    no_token["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("authorization");
-    let mut me_without: serde_json::Value =
-        serde_json::from_str(&event("http-api/me-header-token.json")).unwrap();
-    me_without["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("authorization");
-    let whoami = stack
-        .invoke_app(app(&stack).await, &no_token.to_string())
-        .await;
-    let me = stack.invoke(me::handle, &me_without.to_string()).await;
+    let (whoami, me) = both(&stack, "http-api", "header", without_header).await;
     assert_same_refusal(&whoami, &me, "no token");
     assert_eq!(whoami.header("www-authenticate"), Some("Bearer"));
 
     // A deactivated user's live token.
     stack.deactivate(DEMO_EMAIL).await;
-    for (whoami, me) in whoami_and_me(&stack, "http-api", &live).await {
-        assert_same_refusal(&whoami, &me, "deactivated");
+    for place in ["header", "body"] {
+        let (whoami, me) = both(&stack, "http-api", place, |e| with_token(&e, &live)).await;
+        assert_same_refusal(&whoami, &me, &format!("{place} deactivated"));
     }
 }
 
@@ -146,16 +143,8 @@ async fn bodies_me_refuses_are_refused_with_mes_answer() {
         " ",
         different.as_str(),
     ] {
-        let whoami = with_body(
-            &with_token(&event("http-api/whoami-header-token.json"), &token),
-            body,
-        );
-        let me = with_body(
-            &with_token(&event("http-api/me-header-token.json"), &token),
-            body,
-        );
-        let whoami = stack.invoke_app(app(&stack).await, &whoami).await;
-        let me = stack.invoke(me::handle, &me).await;
+        let edit = |e: String| with_body(&with_token(&e, &token), body);
+        let (whoami, me) = both(&stack, "http-api", "header", edit).await;
         assert_eq!(whoami.status, 400, "{body}: {whoami:?}");
         assert_eq!(
             (whoami.status, &whoami.body),
