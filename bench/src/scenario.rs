@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use sessionless::Config;
 use sessionless::accounts::create_table;
-use sessionless::accounts::{Password, User};
+use sessionless::accounts::{Password, RefreshFamily, User};
 use sessionless::tokens::KmsSigner;
 use sessionless::unix_now;
 use sessionless::{Auth, NewAccount, Registration, aws};
@@ -189,17 +189,14 @@ impl Context {
     /// A refresh token recorded on the user's item, as a login would.
     fn refresh_token(&self, email: &str) -> Result<String, BenchError> {
         let user = self.user(email)?;
-        let refresh = self.runtime.block_on(self.auth.tokens().issue_refresh(
-            user.subject(),
-            None,
-            u64::MAX,
-        ))?;
+        let refresh = self.auth.tokens().issue_refresh(email, None, u64::MAX)?;
         self.runtime.block_on(self.auth.users().add_refresh_family(
             &user,
-            &refresh,
+            refresh.family(),
+            &RefreshFamily::started(&refresh),
             unix_now()?,
         ))?;
-        Ok(refresh.token)
+        Ok(refresh.token.encode())
     }
 }
 

@@ -25,7 +25,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Context, LambdaEvent, Request, Response, Service};
 use serde_json::{Map, Value};
 use sessionless::AwsSettings;
-use sessionless::accounts::{Password, User};
+use sessionless::accounts::{Password, RefreshFamily, User};
 use sessionless::accounts::{UserStore, create_table};
 use sessionless::http::State;
 use sessionless::mail::{MailConfig, MailQueue, Mailer};
@@ -54,8 +54,9 @@ pub fn demo_subject(version: u64) -> Subject<'static> {
 /// used nowhere. Tests swap it for a fresh one with [`with_token`].
 pub const SAMPLE_TOKEN: &str = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjcyMjY1MDAsImp0aSI6IkQxcTJ0VnczUms2Y1h5OXpQYkxtTkEiLCJ2ZXIiOjAsImZyZXNoIjp0cnVlfQ.2NswrMA1ZRwGypl8ZE0tCfL39DwFauE2mvkCwL1232g";
 
-/// The expired sample refresh token in the `events/*refresh*` files.
-pub const SAMPLE_REFRESH_TOKEN: &str = "eyJ0eXAiOiJydCtqd3QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ.eyJzdWIiOiJkZW1vQGV4YW1wbGUuY29tIiwiaXNzIjoic2Vzc2lvbmxlc3MiLCJhdWQiOiJzZXNzaW9ubGVzcyIsImlhdCI6MTc2NzIyNTYwMCwibmJmIjoxNzY3MjI1NjAwLCJleHAiOjE3NjczMTIwMDAsImp0aSI6IlJrOHZZUTJjVzFuVDVtWnAwc0x4RWciLCJ2ZXIiOjAsImZhbSI6IkZoM2tQOXFMbTJWdFl3N3haYzFySkEifQ.0_HcMlmGdD5UZX59H9lbavES7aUz-EOLAc1UiVFqDDE";
+/// The sample refresh token in the `events/*refresh*` files: well formed,
+/// of no live family.
+pub const SAMPLE_REFRESH_TOKEN: &str = "srt1.ZGVtb0BleGFtcGxlLmNvbQ.Fh3kP9qLm2VtYw7xZc1rJA.c2FtcGxlLXJlZnJlc2gtdG9rZW4tbm90LWxpdmUtMDA";
 
 /// DynamoDB timeouts for test stacks. The local server answers one request
 /// at a time, and a loaded CI machine can queue a request past the
@@ -551,6 +552,13 @@ impl Stack {
     /// The user's item as stored now.
     pub async fn user(&self, email: &str) -> Option<User> {
         self.users.find_by_email(email).await.expect("GetItem")
+    }
+
+    /// The user's refresh families as stored now (none when the map is
+    /// missing).
+    pub async fn refresh_families(&self, email: &str) -> HashMap<String, RefreshFamily> {
+        let user = self.user(email).await.expect("the user");
+        user.refresh_families.unwrap_or_default()
     }
 
     /// Sends `event` (JSON text) through the production event path with

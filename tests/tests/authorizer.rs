@@ -72,10 +72,10 @@ async fn bad_tokens_and_retired_users_are_denied() {
     let refresh = stack
         .auth
         .tokens()
-        .issue_refresh(demo_subject(0), None, u64::MAX)
-        .await
+        .issue_refresh(DEMO_EMAIL, None, u64::MAX)
         .unwrap()
-        .token;
+        .token
+        .encode();
     for file in all_events() {
         let response = stack
             .authorize(&with_token(&event(file), &refresh))

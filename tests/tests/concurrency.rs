@@ -112,12 +112,7 @@ async fn two_tabs_refreshing_at_once_get_the_same_successor_and_no_fork() {
             .all(|successor| *successor == successors[0]),
         "one successor"
     );
-    let families = stack
-        .user(DEMO_EMAIL)
-        .await
-        .unwrap()
-        .refresh_families
-        .unwrap();
+    let families = stack.refresh_families(DEMO_EMAIL).await;
     assert_eq!(families.len(), 1, "no fork");
     let next = &with_refresh_token(&event("http-api/refresh-body-token.json"), &successors[0]);
     assert_eq!(stack.invoke(refresh::handle, next).await.status, 200);

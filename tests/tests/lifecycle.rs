@@ -149,7 +149,7 @@ async fn refresh_needs_a_refresh_token() {
                 &event(&format!("{kind}/refresh-body-token.json")),
             )
             .await;
-        assert_invalid_token(&reply, "the expired sample refresh token");
+        assert_invalid_token(&reply, "the sample refresh token, of no live family");
         let none = with_body(&event(&format!("{kind}/refresh-body-token.json")), "{}");
         let reply = stack.invoke(refresh::handle, &none).await;
         assert_eq!(

@@ -125,11 +125,11 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
         .unwrap()
         .token;
     let refresh = tokens
-        .issue_refresh(subject, None, u64::MAX)
-        .await
+        .issue_refresh(DEMO_EMAIL, None, u64::MAX)
         .unwrap()
-        .token;
-    let device = tokens.issue_device(subject).await.unwrap().token;
+        .token
+        .encode();
+    let device = tokens.issue_device(DEMO_EMAIL).unwrap().token.encode();
     let reset = tokens
         .issue_reset(subject, user.password_hash.as_deref())
         .await

@@ -3,6 +3,7 @@
 //! its handler is seen to make. Keeps the two from drifting apart.
 
 use sessionless::Auth;
+use sessionless::accounts::RefreshFamily;
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -310,18 +311,20 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             let refresh = stack
                 .auth
                 .tokens()
-                .issue_refresh(demo_subject(0), None, u64::MAX)
-                .await
+                .issue_refresh(DEMO_EMAIL, None, u64::MAX)
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
+            let family = RefreshFamily::started(&refresh);
             stack
                 .users
-                .add_refresh_family(&user, &refresh, 0)
+                .add_refresh_family(&user, refresh.family(), &family, 0)
                 .await
                 .unwrap();
             stack.operations.take();
-            let request =
-                with_refresh_token(&event("http-api/refresh-body-token.json"), &refresh.token);
+            let request = with_refresh_token(
+                &event("http-api/refresh-body-token.json"),
+                &refresh.token.encode(),
+            );
             assert_eq!(stack.invoke(refresh::handle, &request).await.status, 200);
         }
         "logout" => {

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use sessionless::tokens::SigningKeys;
-use sessionless::tokens::{MAX_TOKEN_BYTES, Subject, TokenKind, Tokens};
+use sessionless::tokens::{MAX_TOKEN_BYTES, OpaqueKind, OpaqueToken, Subject, TokenKind, Tokens};
 use sessionless::{Config, Error};
 use sessionless_tests::TEST_SECRET;
 use sessionless_tests::forge::{
@@ -126,79 +126,72 @@ fn payload(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("JSON")
 }
 
-#[tokio::test]
-async fn issued_refresh_tokens_verify_and_keep_their_family() {
+#[test]
+fn refresh_tokens_are_opaque_and_keep_their_family() {
     let tokens = tokens();
     let first = tokens
-        .issue_refresh(subject(3), None, u64::MAX)
-        .await
+        .issue_refresh("demo@example.com", None, u64::MAX)
         .expect("issue");
-    let claims = tokens
-        .verify(TokenKind::Refresh, &first.token)
-        .expect("verify");
-    assert_eq!(
-        (claims.email.as_str(), claims.token_version),
-        ("demo@example.com", 3)
+    let text = first.token.encode();
+    assert!(text.starts_with("srt1."), "{text}");
+    assert!(
+        jsonwebtoken::decode_header(&text).is_err(),
+        "no JWT: nothing that reads JWTs can take it for an access token"
     );
-    assert_eq!(
-        (claims.family(), claims.id.as_str()),
-        (first.family.as_str(), first.id.as_str())
-    );
-    let header = jsonwebtoken::decode_header(&first.token).expect("header");
-    assert_eq!(header.typ.as_deref(), Some("rt+jwt"));
-    let raw = payload(&first.token);
-    assert_eq!(
-        raw["exp"].as_u64().unwrap() - raw["iat"].as_u64().unwrap(),
-        REFRESH_TTL
-    );
+    let parsed = OpaqueToken::parse(OpaqueKind::Refresh, &text).expect("parses");
+    assert_eq!(parsed.email(), "demo@example.com");
+    assert_eq!(parsed.id(), first.family());
+    assert_eq!(first.expires_at - first.issued_at, REFRESH_TTL);
 
     let next = tokens
-        .issue_refresh(subject(3), Some(first.family.clone()), u64::MAX)
-        .await
+        .issue_refresh("demo@example.com", Some(first.family()), u64::MAX)
         .expect("issue");
-    assert_eq!(next.family, first.family);
-    assert_ne!(next.id, first.id);
+    assert_eq!(next.family(), first.family());
+    assert_ne!(next.token.hash(), first.token.hash());
     let other_login = tokens
-        .issue_refresh(subject(3), None, u64::MAX)
-        .await
+        .issue_refresh("demo@example.com", None, u64::MAX)
         .expect("issue");
-    assert_ne!(other_login.family, first.family);
+    assert_ne!(other_login.family(), first.family());
+    // The family's maximum age caps a token's life.
+    let capped = tokens
+        .issue_refresh("demo@example.com", None, first.issued_at + 10)
+        .expect("issue");
+    assert_eq!(capped.expires_at, first.issued_at + 10);
 }
 
 #[tokio::test]
-async fn one_kind_is_never_accepted_as_the_other() {
+async fn one_kind_is_never_accepted_as_another() {
     let tokens = tokens();
     let access = tokens
         .issue_access(subject(0), true, &[], None)
         .await
         .expect("issue");
     let refresh = tokens
-        .issue_refresh(subject(0), None, u64::MAX)
-        .await
-        .expect("issue");
-    assert!(matches!(
-        tokens.verify(TokenKind::Refresh, &access.token),
-        Err(Error::InvalidToken(_))
-    ));
-    assert!(matches!(
-        tokens.verify(TokenKind::Access, &refresh.token),
-        Err(Error::InvalidToken(_))
-    ));
-    // Relabelled: one kind's typ with the other kind's claims.
-    let mut claims = good_claims();
-    claims.as_object_mut().unwrap().remove("fresh");
-    claims["fam"] = json!("family");
-    assert_refused(&signed(good_header(), claims.clone()));
-    let refresh_header = json!({"alg": "HS256", "typ": "rt+jwt", "kid": TEST_KID});
-    assert!(
-        tokens
-            .verify(TokenKind::Refresh, &signed(refresh_header.clone(), claims))
-            .is_ok()
-    );
-    assert!(matches!(
-        tokens.verify(TokenKind::Refresh, &signed(refresh_header, good_claims())),
-        Err(Error::InvalidToken(_))
-    ));
+        .issue_refresh("demo@example.com", None, u64::MAX)
+        .expect("issue")
+        .token
+        .encode();
+    let device = tokens
+        .issue_device("demo@example.com")
+        .expect("issue")
+        .token
+        .encode();
+    assert!(OpaqueToken::parse(OpaqueKind::Refresh, &access.token).is_err());
+    assert!(OpaqueToken::parse(OpaqueKind::Device, &access.token).is_err());
+    assert!(OpaqueToken::parse(OpaqueKind::Refresh, &device).is_err());
+    assert!(OpaqueToken::parse(OpaqueKind::Device, &refresh).is_err());
+    for opaque in [&refresh, &device] {
+        for kind in TokenKind::ALL {
+            assert!(matches!(
+                tokens.verify(kind, opaque),
+                Err(Error::InvalidToken(_))
+            ));
+        }
+    }
+    // A JWT with the old refresh token's typ and an access token's claims
+    // is no access token.
+    let old_refresh_header = json!({"alg": "HS256", "typ": "rt+jwt", "kid": TEST_KID});
+    assert_refused(&signed(old_refresh_header, good_claims()));
 }
 
 #[test]

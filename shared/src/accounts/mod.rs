@@ -6,6 +6,7 @@ mod lockout;
 mod password;
 mod store;
 mod table;
+mod token_records;
 mod user;
 
 pub use device_lockout::MAX_DEVICE_LOCKOUTS;
@@ -18,10 +19,11 @@ pub use lockout::{
 pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
-pub(crate) use store::{EmailVerification, LoginThrottle, MailRefusal, MailSlot};
-pub use store::{MAX_REFRESH_FAMILIES, Rotation, UserStore};
-pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
-pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
-pub use user::{
-    DeviceLockout, PublicProfile, RefreshFamily, Replaced, User, normalize_email, normalize_name,
+pub(crate) use store::{
+    EmailVerification, HeldLock, LoginThrottle, MailRefusal, MailSlot, SignInRecord,
 };
+pub use store::{MAX_DEVICES, MAX_REFRESH_FAMILIES, Rotation, UserStore};
+pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
+pub use token_records::{Device, RefreshFamily, Replaced};
+pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
+pub use user::{DeviceLockout, PublicProfile, User, normalize_email, normalize_name};

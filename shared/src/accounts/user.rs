@@ -2,8 +2,9 @@
 //!
 //! Other tools may write these items too, so the attribute names are part of
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
-//! the token state `token_version` and `refresh_families`, the login
-//! throttling state `failed_logins`, `locked_until` and `device_lockouts`,
+//! the token state `token_version`, `refresh_families` and `devices`, the
+//! login throttling state `failed_logins`, `locked_until` and
+//! `device_lockouts`,
 //! and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
 //! and `mail_claim`. Every attribute but `email`, `name` and `created_at`
 //! may be missing (`password_hash` too: an account that signs in by other
@@ -13,13 +14,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{Device, RefreshFamily};
 use crate::error::Error;
 use crate::ids::random_id;
-use crate::tokens::{IssuedRefreshToken, Subject};
+use crate::tokens::Subject;
 
 /// Why a token (of any kind) no longer speaks for its account, for the
 /// logs: the account is gone, was replaced by a new signup with its email,
@@ -66,8 +67,12 @@ pub struct User {
     /// `remember`. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_families: Option<HashMap<String, RefreshFamily>>,
+    /// The devices a login handed a device token to, by device id: each
+    /// token's hash and expiry. Missing means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<HashMap<String, Device>>,
     /// The lockouts of trusted devices with recent failed logins, by
-    /// device token id. Missing means none.
+    /// device id. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_lockouts: Option<HashMap<String, DeviceLockout>>,
     /// Whether the owner of the address proved they read its mail. Signup
@@ -96,79 +101,12 @@ pub struct DeviceLockout {
     pub failures_expire_at: u64,
 }
 
-/// The current refresh token of one family. A refresh token of the family
-/// with another `jti` has already been rotated: presenting it is a replay,
-/// unless it is the current token's parent, within the reuse interval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefreshFamily {
-    /// The id of the family's current refresh token.
-    pub jti: String,
-    /// When the current token expires (Unix seconds); expired families are
-    /// pruned on the next login.
-    pub exp: u64,
-    /// The token the current one replaced, and when. Missing before the
-    /// first rotation, and on families from before it was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replaced: Option<Replaced>,
-    /// When the login that started the family happened (Unix seconds).
-    /// Missing on families from before it was recorded: they count from
-    /// their next rotation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<u64>,
-}
-
-/// The refresh token a rotation replaced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Replaced {
-    /// Its id.
-    pub jti: String,
-    /// When it was replaced, which is when the current token was issued
-    /// (Unix seconds).
-    pub at: u64,
-}
-
 fn active_by_default() -> bool {
     true
 }
 
 fn verified_by_default() -> bool {
     true
-}
-
-impl RefreshFamily {
-    /// What the user's item records for the first token of a family: its
-    /// login started the family.
-    pub fn started(refresh: &IssuedRefreshToken) -> Self {
-        Self {
-            jti: refresh.id.clone(),
-            exp: refresh.expires_at,
-            replaced: None,
-            started_at: Some(refresh.issued_at),
-        }
-    }
-
-    /// What the user's item records after this family rotates to `next`.
-    pub fn rotated_to(&self, next: &IssuedRefreshToken) -> Self {
-        Self {
-            jti: next.id.clone(),
-            exp: next.expires_at,
-            replaced: Some(Replaced {
-                jti: self.jti.clone(),
-                at: next.issued_at,
-            }),
-            started_at: Some(self.started_at.unwrap_or(next.issued_at)),
-        }
-    }
-
-    /// True when `jti` is the current token's parent, presented again
-    /// within `interval` of the rotation that replaced it: two tabs that
-    /// refreshed at once, not a thief.
-    pub fn is_recent_parent(&self, jti: &str, now: u64, interval: Duration) -> bool {
-        !interval.is_zero()
-            && self.replaced.as_ref().is_some_and(|replaced| {
-                replaced.jti == jti && now <= replaced.at.saturating_add(interval.as_secs())
-            })
-    }
 }
 
 impl fmt::Debug for User {
@@ -185,6 +123,7 @@ impl fmt::Debug for User {
                 "refresh_families",
                 &self.refresh_families.as_ref().map(HashMap::len),
             )
+            .field("devices", &self.devices.as_ref().map(HashMap::len))
             .field(
                 "device_lockouts",
                 &self.device_lockouts.as_ref().map(HashMap::len),
@@ -225,6 +164,7 @@ impl User {
             token_version: None,
             account_id: Some(random_id()?),
             refresh_families: None,
+            devices: None,
             device_lockouts: None,
             email_verified: false,
             mail_sent_at: None,
@@ -249,6 +189,11 @@ impl User {
     /// The family's current refresh token, if the family is live.
     pub fn refresh_family(&self, fam: &str) -> Option<&RefreshFamily> {
         self.refresh_families.as_ref()?.get(fam)
+    }
+
+    /// The device `id`, if a login handed it a device token.
+    pub fn device(&self, id: &str) -> Option<&Device> {
+        self.devices.as_ref()?.get(id)
     }
 
     /// What the user may see of their own account.

@@ -24,6 +24,7 @@ struct TokenGrant<'a> {
 /// `200` with the tokens, in the shape of an OAuth 2.0 token response
 /// (RFC 6749 section 5.1) plus the human-readable `msg`.
 pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
+    let refresh_token = grant.refresh.as_ref().map(|refresh| refresh.token.encode());
     json_response(
         StatusCode::OK,
         &TokenGrant {
@@ -31,7 +32,7 @@ pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
             access_token: &grant.access.token,
             token_type: "Bearer",
             expires_in: grant.access.expires_in,
-            refresh_token: grant.refresh.as_ref().map(|refresh| refresh.token.as_str()),
+            refresh_token: refresh_token.as_deref(),
             device_token: grant.device.as_ref().map(|device| device.token.as_str()),
         },
     )

@@ -111,28 +111,22 @@ pub struct Subject<'a> {
     pub email_verified: bool,
 }
 
-/// A freshly signed token and its lifetime in seconds.
-#[derive(Debug)]
+/// A token to hand out, and its lifetime in seconds. `Debug` never shows
+/// the token.
 pub struct IssuedToken {
-    /// The signed JWT.
+    /// The token as the client gets it.
     pub token: String,
     /// Its lifetime in seconds.
     pub expires_in: u64,
 }
 
-/// A freshly signed refresh token, with what the user's item must record.
-#[derive(Debug)]
-pub struct IssuedRefreshToken {
-    /// The signed JWT.
-    pub token: String,
-    /// Its id, which the family records as current.
-    pub id: String,
-    /// Its family.
-    pub family: String,
-    /// When it was issued (Unix seconds).
-    pub issued_at: u64,
-    /// When it expires (Unix seconds).
-    pub expires_at: u64,
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// What a reset token carries instead of the password hash it is bound to:

@@ -1,5 +1,6 @@
 //! Signing and verifying JWTs (RS256, ES256 or HS256) that carry the user's
-//! email in `sub`, through one path for every [`TokenKind`].
+//! email in `sub`, through one path for every [`TokenKind`]: access tokens,
+//! and the mailed links' tokens.
 //!
 //! Every token carries the user's token version (`ver`); bumping the
 //! version on the user's item retires every token issued before. Every
@@ -16,8 +17,8 @@ use crate::error::Error;
 use crate::ids::random_id;
 use crate::tokens::signer::Signer;
 use crate::tokens::{
-    AuthMethod, IssuedRefreshToken, IssuedToken, KeySource, KmsSigner, SigningKeys, Subject,
-    TokenClaims, TokenKind, TokenSettings, VerifyingKeys,
+    AuthMethod, IssuedToken, KeySource, KmsSigner, SigningKeys, Subject, TokenClaims, TokenKind,
+    TokenSettings, VerifyingKeys,
 };
 
 /// Longer tokens are refused before any decoding. Ours are about 400 bytes.
@@ -132,7 +133,10 @@ impl Tokens {
         let mut validation = Validation::default();
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
+        // Every audience a kind may carry; check_audience then holds each
+        // token to its own kind's.
+        let audiences = TokenKind::ALL.map(|kind| settings.audience_of(kind));
+        validation.set_audience(&audiences);
         validation.validate_exp = true;
         // jsonwebtoken leaves `nbf` unchecked and allows 60 s of skew unless told.
         validation.validate_nbf = true;
@@ -167,15 +171,16 @@ impl Tokens {
         &self.verifying_keys
     }
 
-    /// The one path every token is issued by: the claims every token has,
+    /// The one path every JWT is issued by: the claims every token has,
     /// for `subject` and the lifetime of `kind`; then `shape` adds what the
-    /// kind carries; then the signature.
-    async fn issue(
+    /// kind carries; then the signature; answered with the token's
+    /// lifetime.
+    async fn issue_token(
         &self,
         kind: TokenKind,
         subject: Subject<'_>,
         shape: impl FnOnce(&mut TokenClaims) -> Result<(), Error>,
-    ) -> Result<(String, TokenClaims), Error> {
+    ) -> Result<IssuedToken, Error> {
         let signer = self.signer.as_ref().ok_or_else(|| {
             Error::Config("this function only verifies tokens: it has no signing key".into())
         })?;
@@ -183,7 +188,7 @@ impl Tokens {
         let mut claims = TokenClaims {
             email: subject.email.to_owned(),
             issuer: self.settings.issuer.clone(),
-            audience: self.settings.audience.clone(),
+            audience: self.settings.audience_of(kind),
             issued_at: now,
             not_before: now,
             expires_at: now + self.settings.lifetime(kind).as_secs(),
@@ -199,17 +204,6 @@ impl Tokens {
         shape(&mut claims)?;
         kind.check_claims(&claims)?;
         let token = signer.sign(kind, &claims).await?;
-        Ok((token, claims))
-    }
-
-    /// [`Tokens::issue`], answered with the token's lifetime.
-    async fn issue_token(
-        &self,
-        kind: TokenKind,
-        subject: Subject<'_>,
-        shape: impl FnOnce(&mut TokenClaims) -> Result<(), Error>,
-    ) -> Result<IssuedToken, Error> {
-        let (token, _) = self.issue(kind, subject, shape).await?;
         Ok(IssuedToken {
             token,
             expires_in: self.settings.lifetime(kind).as_secs(),
@@ -240,85 +234,6 @@ impl Tokens {
             Ok(())
         })
         .await
-    }
-
-    /// A refresh token for `subject`, in `family`, or in a new family when
-    /// `family` is `None` (a sign-in). It expires after the configured
-    /// lifetime, or at `not_after` (the family's maximum age) if sooner.
-    ///
-    /// # Errors
-    ///
-    /// As [`Tokens::issue_access`].
-    pub async fn issue_refresh(
-        &self,
-        subject: Subject<'_>,
-        family: Option<String>,
-        not_after: u64,
-    ) -> Result<IssuedRefreshToken, Error> {
-        let family = match family {
-            Some(family) => family,
-            None => random_id()?,
-        };
-        self.issue_refresh_claims(subject, |claims| {
-            claims.expires_at = claims.expires_at.min(not_after);
-            claims.refresh_family = Some(family);
-            Ok(())
-        })
-        .await
-    }
-
-    /// The refresh token `id` that `family` records as current, signed
-    /// again with the times it was first issued with: for a client that
-    /// lost the answer that carried it (two tabs refreshing at once).
-    ///
-    /// # Errors
-    ///
-    /// As [`Tokens::issue_access`].
-    pub async fn reissue_refresh(
-        &self,
-        subject: Subject<'_>,
-        family: &str,
-        id: &str,
-        issued_at: u64,
-        expires_at: u64,
-    ) -> Result<IssuedRefreshToken, Error> {
-        self.issue_refresh_claims(subject, |claims| {
-            claims.issued_at = issued_at;
-            claims.not_before = issued_at;
-            claims.expires_at = expires_at;
-            claims.id = id.to_owned();
-            claims.refresh_family = Some(family.to_owned());
-            Ok(())
-        })
-        .await
-    }
-
-    async fn issue_refresh_claims(
-        &self,
-        subject: Subject<'_>,
-        shape: impl FnOnce(&mut TokenClaims) -> Result<(), Error>,
-    ) -> Result<IssuedRefreshToken, Error> {
-        let (token, claims) = self.issue(TokenKind::Refresh, subject, shape).await?;
-        Ok(IssuedRefreshToken {
-            token,
-            family: claims.family().to_owned(),
-            id: claims.id,
-            issued_at: claims.issued_at,
-            expires_at: claims.expires_at,
-        })
-    }
-
-    /// A device token for `subject`: handed out by every login, and
-    /// presented by the next login from the same device. Its `jti` names
-    /// the device. It is bound to the account (`aid`) but not to the token
-    /// version: it is no credential, so a logout everywhere leaves it.
-    ///
-    /// # Errors
-    ///
-    /// As [`Tokens::issue_access`].
-    pub async fn issue_device(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
-        self.issue_token(TokenKind::Device, subject, |_| Ok(()))
-            .await
     }
 
     /// A password-reset token for `subject`, bound to its current password
@@ -375,6 +290,9 @@ impl Tokens {
             .ok_or_else(|| Error::invalid_token("kid missing or not a listed key"))?;
         let data = jsonwebtoken::decode::<TokenClaims>(token, key, validation).map_err(invalid)?;
         check_header(&data.header, kind)?;
+        if data.claims.audience != self.settings.audience_of(kind) {
+            return Err(Error::invalid_token(format!("not a {kind:?} token (aud)")));
+        }
         self.check_lifetime(&data.claims, self.settings.lifetime(kind))?;
         kind.check_claims(&data.claims)?;
         Ok(data.claims)

@@ -1,30 +1,30 @@
-//! Tokens: access, refresh, device, reset and verification JWTs, what they
-//! grant, and the keys they are signed and verified with.
+//! Tokens: access, reset and verification JWTs, the opaque refresh and
+//! device tokens, what they grant, and the keys JWTs are signed and
+//! verified with.
 
 mod claims;
 mod discovery;
 mod grant;
+mod issue_opaque;
 mod jwt;
 mod key_generation;
 mod kind;
 mod kms;
+mod opaque;
 mod settings;
 mod signer;
 mod signing_keys;
 mod verifying_keys;
 
-pub use claims::{
-    AuthMethod, IssuedRefreshToken, IssuedToken, Subject, TokenClaims, password_fingerprint,
-};
+pub use claims::{AuthMethod, IssuedToken, Subject, TokenClaims, password_fingerprint};
 pub use discovery::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 pub use grant::Grant;
+pub use issue_opaque::{IssuedDeviceToken, IssuedRefreshToken};
 pub use jwt::{MAX_TOKEN_BYTES, Tokens};
 pub use key_generation::generate_private_pem;
-pub use kind::{
-    ACCESS_TOKEN_TYPE, DEVICE_TOKEN_TYPE, REFRESH_TOKEN_TYPE, RESET_TOKEN_TYPE, TokenKind,
-    VERIFY_TOKEN_TYPE,
-};
+pub use kind::{ACCESS_TOKEN_TYPE, RESET_TOKEN_TYPE, TokenKind, VERIFY_TOKEN_TYPE};
 pub use kms::KmsSigner;
+pub use opaque::{OpaqueKind, OpaqueToken};
 pub use settings::TokenSettings;
 pub use signing_keys::{
     ALGORITHMS, KeySource, SINGLE_KEY_ID, SigningKey, SigningKeys, parse_algorithm,

@@ -13,7 +13,8 @@ use crate::tokens::{TokenKind, VerifyingKeys};
 pub struct TokenSettings {
     /// `JWT_ISSUER`: written to and required in `iss`.
     pub issuer: String,
-    /// `JWT_AUDIENCE`: written to and required in `aud`.
+    /// `JWT_AUDIENCE`: the API's audience, written to and required in the
+    /// `aud` of access tokens alone ([`TokenSettings::audience_of`]).
     pub audience: String,
     /// `JWT_ALGORITHM`: when set, the current signing key must sign with it.
     pub algorithm: Option<Algorithm>,
@@ -36,12 +37,21 @@ pub struct TokenSettings {
 }
 
 impl TokenSettings {
-    /// How long tokens of `kind` live.
+    /// The `aud` of JWTs of `kind`: the API's audience for access tokens
+    /// alone. A mailed link's token is for the link's page alone
+    /// (`<audience>:link`), so a verifier of the API's tokens that never
+    /// reads `typ`, such as API Gateway's JWT authorizer, refuses it.
+    pub fn audience_of(&self, kind: TokenKind) -> String {
+        match kind {
+            TokenKind::Access => self.audience.clone(),
+            TokenKind::Reset | TokenKind::Verify => format!("{}:link", self.audience),
+        }
+    }
+
+    /// How long JWTs of `kind` live.
     pub fn lifetime(&self, kind: TokenKind) -> Duration {
         match kind {
             TokenKind::Access => self.access_token_ttl,
-            TokenKind::Refresh => self.refresh_token_ttl,
-            TokenKind::Device => self.device_token_ttl,
             TokenKind::Reset => self.reset_token_ttl,
             TokenKind::Verify => self.verify_token_ttl,
         }

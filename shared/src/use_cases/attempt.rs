@@ -2,18 +2,19 @@
 //! before its credential is checked, whatever the credential (a password,
 //! and the second factors that build on this), and a success clears it.
 //!
-//! An attempt is held by the email's lock, or, when it presents a device
-//! token this deployment issued to the same account, by that device's own
-//! lock ([`crate::accounts::reserve_device_attempt`]), so whoever locks the
-//! email does not lock out its owner's devices.
+//! An attempt is held by the email's lock, or, when it presents a live
+//! device token of the same account, by that device's own lock
+//! ([`crate::accounts::reserve_device_attempt`]), so whoever locks the
+//! email does not lock out its owner's devices. The sign-in's one write
+//! clears the lock that held it ([`crate::accounts::SignInRecord`]).
 
 use crate::accounts::{
-    DeviceReservation, LoginThrottle, User, reserve_attempt, reserve_device_attempt,
+    DeviceReservation, HeldLock, LoginThrottle, User, reserve_attempt, reserve_device_attempt,
 };
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::TokenKind;
+use crate::tokens::{OpaqueKind, OpaqueToken};
 
 /// What the caller read of the account before the attempt.
 #[derive(Debug, Clone, Copy)]
@@ -25,19 +26,34 @@ pub(crate) struct Loaded<'a> {
     pub(crate) throttle: Option<&'a LoginThrottle>,
 }
 
-/// A counted attempt, whose success must be reported
-/// ([`Auth::attempt_succeeded`]); a failure needs nothing more.
+/// A counted attempt, whose success the sign-in's write clears
+/// ([`Attempt::lock`]); a failure needs nothing more.
 #[derive(Debug)]
 pub(crate) struct Attempt {
-    email: String,
-    /// The trusted device whose lock holds the attempt, if any.
-    device: Option<String>,
+    /// A live device token of this account that the attempt presented:
+    /// its device id, and the token, which a success hands back.
+    trusted: Option<(String, String)>,
+    /// Whether that device's own lock holds the attempt; otherwise the
+    /// email's does.
+    held_by_device: bool,
 }
 
 impl Attempt {
-    /// True when a trusted device's lock holds the attempt.
-    pub(crate) fn held_by_trusted_device(&self) -> bool {
-        self.device.is_some()
+    /// The lock that holds the attempt.
+    pub(crate) fn lock(&self) -> HeldLock<'_> {
+        match &self.trusted {
+            Some((id, _)) if self.held_by_device => HeldLock::Device(id),
+            _ => HeldLock::Email,
+        }
+    }
+
+    /// The device the attempt presented a live device token of this
+    /// account for: its id and the token. A success keeps the token
+    /// rather than minting another.
+    pub(crate) fn trusted_device(&self) -> Option<(&str, &str)> {
+        self.trusted
+            .as_ref()
+            .map(|(id, token)| (id.as_str(), token.as_str()))
     }
 }
 
@@ -59,16 +75,17 @@ impl Auth {
     ) -> Result<Attempt, Error> {
         let now = unix_now()?;
         let lockout = self.config().lockout;
-        let trusted = device_token.and_then(|token| self.trusted_device(token, email, loaded.user));
-        if let (Some(device), Some(user)) = (trusted, loaded.user) {
+        let trusted = device_token.zip(loaded.user).and_then(|(token, user)| {
+            trusted_device(token, user, now).map(|id| (id, token.to_owned()))
+        });
+        if let (Some((device, _)), Some(user)) = (&trusted, loaded.user) {
             let lockouts = user.device_lockouts.as_ref();
             let reserved =
-                reserve_device_attempt(self.users(), email, &device, lockouts, now, lockout)
-                    .await?;
+                reserve_device_attempt(self.users(), email, device, lockouts, now, lockout).await?;
             if reserved == DeviceReservation::Counted {
                 return Ok(Attempt {
-                    email: email.to_owned(),
-                    device: Some(device),
+                    trusted,
+                    held_by_device: true,
                 });
             }
         }
@@ -86,41 +103,32 @@ impl Auth {
         )
         .await?;
         Ok(Attempt {
-            email: email.to_owned(),
-            device: None,
+            trusted,
+            held_by_device: false,
         })
     }
+}
 
-    /// Forgets the failures of the lock that held `attempt`, after its
-    /// credential matched.
-    pub(crate) async fn attempt_succeeded(&self, attempt: &Attempt) -> Result<(), Error> {
-        match &attempt.device {
-            Some(device) => {
-                self.users()
-                    .clear_device_lockout(&attempt.email, device)
-                    .await
-            }
-            None => self.users().clear_failed_logins(&attempt.email).await,
-        }
-    }
-
-    /// The device id of `token`, when it is a device token this deployment
-    /// issued to this very account (same email, same account id). Anything
-    /// else is an untrusted client, held by the email's lock like one that
-    /// sent no token: a bad device token costs its client nothing but that.
-    fn trusted_device(&self, token: &str, email: &str, user: Option<&User>) -> Option<String> {
-        let claims = match self.tokens().verify(TokenKind::Device, token) {
-            Ok(claims) => claims,
-            Err(error) => {
-                tracing::info!(%error, "device token ignored");
-                return None;
-            }
-        };
-        let user = user?;
-        if claims.email != email || claims.account_id.as_deref() != user.account_id.as_deref() {
-            tracing::info!(email, "device token of another account ignored");
+/// The device id of `token`, when it is a live device token of `user`:
+/// its email, and the hash and expiry `user`'s item keeps for it.
+/// Anything else is an untrusted client, held by the email's lock like one
+/// that sent no token: a bad device token costs its client nothing but
+/// that.
+fn trusted_device(token: &str, user: &User, now: u64) -> Option<String> {
+    let token = match OpaqueToken::parse(OpaqueKind::Device, token) {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::info!(%error, "device token ignored");
             return None;
         }
-        Some(claims.id)
+    };
+    let trusted = token.email() == user.email
+        && user
+            .device(token.id())
+            .is_some_and(|device| device.holds(&token, now));
+    if !trusted {
+        tracing::info!(email = %user.email, "device token not live for this account; ignored");
+        return None;
     }
+    Some(token.id().to_owned())
 }

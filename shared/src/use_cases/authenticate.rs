@@ -60,11 +60,11 @@ impl Auth {
             Some(user) if check.matches && user.active => user,
             _ => return Err(Error::BadCredentials),
         };
-        self.attempt_succeeded(&attempt).await?;
-        let trusted_device = attempt.held_by_trusted_device();
+        let trusted_device = attempt.trusted_device().is_some();
         let sign_in = SignIn {
             methods: vec![AuthMethod::Password],
             remember: login.remember,
+            attempt: &attempt,
             user,
         };
         let outcome = self.grant(&sign_in).await?;

@@ -1,22 +1,27 @@
 //! Where every way of signing in ends: one grant of tokens for a user who
-//! proved who they are, however they proved it.
+//! proved who they are, however they proved it, and one write that records
+//! it.
 
-use crate::accounts::User;
+use crate::accounts::{Device, RefreshFamily, SignInRecord, User};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::{AuthMethod, Grant};
+use crate::tokens::{AuthMethod, Grant, IssuedToken};
+use crate::use_cases::attempt::Attempt;
 
 /// A user who just proved who they are: the input of [`Auth::grant`],
 /// which every credential's use case ends in.
 #[derive(Debug)]
-pub(crate) struct SignIn {
+pub(crate) struct SignIn<'a> {
     /// The account, as loaded for the sign-in.
     pub(crate) user: User,
     /// How they proved it, for the access token's `amr` (RFC 8176).
     pub(crate) methods: Vec<AuthMethod>,
     /// Also hand out a refresh token, starting a new refresh family.
     pub(crate) remember: bool,
+    /// The attempt the credential was checked under: its lock is cleared,
+    /// and a live device token it presented is kept.
+    pub(crate) attempt: &'a Attempt,
 }
 
 /// How a login ended, when its credential matched.
@@ -40,39 +45,76 @@ pub enum SecondStep {
 
 impl Auth {
     /// The one place a sign-in becomes tokens: the gate on email
-    /// verification, the new refresh family with `remember`, and the
-    /// tokens, with the access token fresh and naming how the user proved
-    /// it.
-    pub(crate) async fn grant(&self, sign_in: &SignIn) -> Result<LoginOutcome, Error> {
+    /// verification, then the tokens, with the access token fresh and
+    /// naming how the user proved it, and one UpdateItem beside its
+    /// signature that clears the attempt's lock, records a new device's
+    /// token and starts the refresh family of `remember`.
+    pub(crate) async fn grant(&self, sign_in: &SignIn<'_>) -> Result<LoginOutcome, Error> {
         let SignIn {
             user,
             methods,
             remember,
+            attempt,
         } = sign_in;
+        let now = unix_now()?;
+        let lock = Some(attempt.lock());
         // Said only to a caller that proved the credential: it tells nobody
         // without it anything.
         if self.config().accounts.require_email_verification && !user.email_verified {
+            let record = SignInRecord {
+                lock,
+                ..SignInRecord::default()
+            };
+            self.users().record_sign_in(user, &record, now).await?;
             return Ok(LoginOutcome::SecondStepRequired(SecondStep::VerifyEmail));
         }
+        let (device, new_device) = match attempt.trusted_device() {
+            Some((id, token)) => {
+                let expires_at = user.device(id).map_or(now, |device| device.expires_at);
+                let kept = IssuedToken {
+                    token: token.to_owned(),
+                    expires_in: expires_at.saturating_sub(now),
+                };
+                (kept, None)
+            }
+            None => {
+                let issued = self.tokens().issue_device(&user.email)?;
+                let handed = IssuedToken {
+                    token: issued.token.encode(),
+                    expires_in: issued.expires_at.saturating_sub(now),
+                };
+                (handed, Some(issued))
+            }
+        };
         let refresh = if *remember {
-            let now = unix_now()?;
             let max_age = self.config().refresh_family_max_age.as_secs();
-            let not_after = now.saturating_add(max_age);
-            let refresh = self
-                .tokens()
-                .issue_refresh(user.subject(), None, not_after)
-                .await?;
-            self.users().add_refresh_family(user, &refresh, now).await?;
-            Some(refresh)
+            Some(
+                self.tokens()
+                    .issue_refresh(&user.email, None, now.saturating_add(max_age))?,
+            )
         } else {
             None
         };
-        let family = refresh.as_ref().map(|refresh| refresh.family.as_str());
-        // Side by side: with a KMS key each is a round trip of its own.
-        let (access, device) = tokio::try_join!(
+        let record = SignInRecord {
+            lock,
+            device: new_device.as_ref().map(|issued| {
+                let device = Device {
+                    token_hash: issued.token.hash(),
+                    expires_at: issued.expires_at,
+                };
+                (issued.token.id(), device)
+            }),
+            family: refresh
+                .as_ref()
+                .map(|refresh| (refresh.family(), RefreshFamily::started(refresh))),
+        };
+        let family = refresh.as_ref().map(|refresh| refresh.family());
+        // Side by side: the signature may be a KMS round trip. The access
+        // token is handed out only if the write lands.
+        let (access, ()) = tokio::try_join!(
             self.tokens()
                 .issue_access(user.subject(), true, methods, family),
-            self.tokens().issue_device(user.subject()),
+            self.users().record_sign_in(user, &record, now),
         )?;
         Ok(LoginOutcome::Granted(Grant {
             access,

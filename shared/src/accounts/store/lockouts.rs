@@ -233,27 +233,6 @@ impl UserStore {
             }),
         })
     }
-
-    /// Forgets device `device`'s failed attempts after a successful one.
-    /// Needs `dynamodb:UpdateItem`.
-    pub(crate) async fn clear_device_lockout(
-        &self,
-        email: &str,
-        device: &str,
-    ) -> Result<(), Error> {
-        let update = Update::new("REMOVE device_lockouts.#device")
-            .condition("attribute_exists(device_lockouts.#device)")
-            .name("#device", device);
-        // Already gone is as good as removed.
-        self.update(email, update).await.map(|_| ())
-    }
-
-    /// Forgets failed attempts after a successful one. Needs
-    /// `dynamodb:UpdateItem`.
-    pub(crate) async fn clear_failed_logins(&self, email: &str) -> Result<(), Error> {
-        let update = Update::new(&format!("REMOVE {THROTTLE_ATTRIBUTES}"));
-        self.update(email, update).await.map(|_| ())
-    }
 }
 
 /// The write that counts one attempt: on `target`, either going on with

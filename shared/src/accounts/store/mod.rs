@@ -8,10 +8,13 @@ mod lockouts;
 mod mail_slots;
 mod passwords;
 mod refresh_families;
+mod sign_ins;
 mod update;
 
 pub(crate) use accounts::EmailVerification;
 pub use core::UserStore;
 pub(crate) use lockouts::{DeviceSwap, LoginThrottle, Reservation};
 pub(crate) use mail_slots::{MailRefusal, MailSlot};
-pub use refresh_families::{MAX_REFRESH_FAMILIES, Rotation};
+pub use refresh_families::Rotation;
+pub(crate) use sign_ins::{HeldLock, SignInRecord};
+pub use sign_ins::{MAX_DEVICES, MAX_REFRESH_FAMILIES};
