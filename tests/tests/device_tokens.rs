@@ -10,9 +10,10 @@ use sessionless::accounts::{
 };
 use sessionless::tokens::{OpaqueKind, OpaqueToken};
 use sessionless::unix_now;
-use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, event, with_body, with_token};
 
 const WRONG: &str = "not-the-password";
+const NEW_PASSWORD: &str = "a-new-password-5678";
 
 /// Logs the demo user in with the right password; returns the device
 /// token the login handed out.
@@ -196,22 +197,60 @@ async fn the_devices_an_account_keeps_are_bounded() {
     for _ in 0..=MAX_DEVICES {
         devices.push(device_token(&stack).await);
     }
-    let user = stack.user(DEMO_EMAIL).await.expect("the demo user");
-    assert_eq!(user.devices.map_or(0, |map| map.len()), MAX_DEVICES);
+    let kept = stack
+        .user(DEMO_EMAIL)
+        .await
+        .expect("the demo user")
+        .devices
+        .unwrap_or_default();
+    assert_eq!(kept.len(), MAX_DEVICES);
+    // One of the devices whose tokens expire first (all of them, within
+    // this second) was dropped to make room for the last.
+    let (dropped, trusted): (Vec<&String>, Vec<&String>) = devices
+        .iter()
+        .partition(|device| !kept.contains_key(&device_id(&stack, device)));
+    assert_eq!(dropped.len(), 1);
     // Every trusted device may count failures of its own: one entry each,
     // within the bound.
-    for device in &devices[1..] {
+    for device in &trusted {
         fail(&stack, Some(device), 1).await;
     }
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
-    // The first device was dropped to make room for the last: its token
-    // no longer counts, and the email's lock holds it, as it would hold a
-    // client without a token.
-    fail(&stack, Some(&devices[0]), 2).await;
+    // The dropped device's token no longer counts: the email's lock holds
+    // it, as it would hold a client without a token.
+    fail(&stack, Some(dropped[0]), 2).await;
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
     login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
     // The others still get in, each on its own lock.
-    let reply = login(&stack, DEMO_PASSWORD, Some(&devices[MAX_DEVICES])).await;
+    let reply = login(&stack, DEMO_PASSWORD, Some(trusted[0])).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS - 1);
+}
+
+/// Review 2, M4: device tokens were handed out to whoever knew the old
+/// password, so a password change retires them all, and with them the
+/// guesses each device's own lock would allow.
+#[tokio::test]
+async fn a_password_change_retires_every_device_token() {
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
+    let thiefs = device_token(&stack).await;
+    // The owner changes the password, with a fresh login.
+    let (access, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let body = json!({"old_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD});
+    let request = with_body(
+        &with_token(&event("http-api/password-change.json"), &access),
+        &body.to_string(),
+    );
+    let reply = stack.invoke(password::handle, &request).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let user = stack.user(DEMO_EMAIL).await.unwrap();
+    assert_eq!(
+        user.devices, None,
+        "no device token of the old password is left"
+    );
+    // The old device token no longer has a lock of its own: the thief's
+    // guesses count on the email's, and lock it.
+    fail(&stack, Some(&thiefs), 2).await;
+    let reply = login(&stack, NEW_PASSWORD, Some(&thiefs)).await;
+    reply.assert_locked(30);
 }
