@@ -71,18 +71,13 @@ pub enum Error {
     #[error("fresh token required")]
     FreshTokenRequired,
 
-    /// The password matched, but the account's email address was never
-    /// verified (`REQUIRE_EMAIL_VERIFICATION`). Only ever said after the
-    /// password matched, so it tells nothing to whoever lacks it.
-    #[error("email not verified")]
-    EmailNotVerified,
-
     /// A reset or verification link's token was used, expired, mangled,
     /// of another kind or for another account. The reason is for the logs.
     #[error("invalid link: {0}")]
     InvalidLink(Cow<'static, str>),
 
-    /// The current password given to change it was wrong.
+    /// The password given to prove the account (its current password, to
+    /// change it; the signup password, to verify the address) was wrong.
     #[error("wrong current password")]
     WrongPassword,
 
@@ -143,7 +138,7 @@ impl Error {
             | Error::FreshTokenRequired
             | Error::WrongPassword => StatusCode::UNAUTHORIZED,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::SignupDisabled | Error::EmailNotVerified => StatusCode::FORBIDDEN,
+            Error::SignupDisabled => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
             Error::NoSuchAccount | Error::NotFound => StatusCode::NOT_FOUND,
             Error::AwsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -70,5 +70,5 @@ pub use logging::init as init_logging;
 pub use registrar::Registrar;
 pub use use_cases::{
     Login, LoginOutcome, NewAccount, Operator, PasswordChange, PasswordReset, Registration,
-    SecondStep, SignupOutcome,
+    SecondStep, SignupOutcome, Verification,
 };

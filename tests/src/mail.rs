@@ -123,6 +123,11 @@ impl Stack {
     /// `POST /signup` with `email` and `password`.
     pub async fn signup(&self, email: &str, password: &str) -> Reply {
         let body = json!({ "email": email, "password": password, "name": "New User" });
+        self.signup_request(&body).await
+    }
+
+    /// `POST /signup` with `body`.
+    pub async fn signup_request(&self, body: &Value) -> Reply {
         let request = with_body(&event("http-api/signup-ok.json"), &body.to_string());
         self.invoke(signup::handle, &request).await
     }
@@ -134,9 +139,9 @@ impl Stack {
         self.invoke(reset_password::handle, &request).await
     }
 
-    /// `POST /verify` with `token`.
-    pub async fn verify(&self, token: &str) -> Reply {
-        let body = json!({ "token": token }).to_string();
+    /// `POST /verify` with `token` and the signup `password`.
+    pub async fn verify(&self, token: &str, password: &str) -> Reply {
+        let body = json!({ "token": token, "password": password }).to_string();
         let request = with_body(&event("http-api/verify.json"), &body);
         self.invoke(verify_email::handle, &request).await
     }

@@ -468,11 +468,11 @@ fn token_lifecycle(watch: &Watch, stack: &Stack, demo_token: &str) {
     );
     let login = json!({"email": "e2e@example.com", "password": "e2e-password-1"}).to_string();
     let reply = watch.http("POST", "/login", &json_headers, Some(&login));
-    assert_eq!(reply.status, 403, "not verified yet: {reply:?}");
+    assert_eq!(reply.status, 401, "not verified yet: {reply:?}");
     watch.relay_mail(stack);
     let mails = stack.mails_to("e2e@example.com");
     let verification = mails.last().expect("a verification mail").token();
-    let body = json!({"token": verification}).to_string();
+    let body = json!({"token": verification, "password": "e2e-password-1"}).to_string();
     let reply = watch.http("POST", "/verify", &json_headers, Some(&body));
     assert_eq!(reply.status, 200, "{reply:?}");
 

@@ -198,13 +198,13 @@ async fn a_verification_whose_answer_was_lost_still_succeeds() {
     let [mail] = stack.mails_to(email).try_into().expect("one mail");
     let server = FaultServer::losing_answer(moto(), "SET email_verified = :verified");
     let lossy = stack.with_dynamodb_endpoint(&server.endpoint()).await;
-    let reply = lossy.verify(&mail.token()).await;
+    let reply = lossy.verify(&mail.token(), "a-new-password-5678").await;
     assert_eq!(
         reply.status, 200,
         "the retry finds its own write: {reply:?}"
     );
     assert!(stack.user(email).await.unwrap().email_verified);
-    let again = stack.verify(&mail.token()).await;
+    let again = stack.verify(&mail.token(), "a-new-password-5678").await;
     assert_eq!(
         again.status, 400,
         "a second use is still refused: {again:?}"

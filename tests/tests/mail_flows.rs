@@ -139,26 +139,32 @@ async fn signup_mail_verify_then_log_in() {
 
     let right = json!({"email": NEW_EMAIL, "password": NEW_PASSWORD});
     let unverified = stack.login_request(&right).await;
-    assert_eq!(
-        (unverified.status, unverified.body.as_str()),
-        (403, r#"{"msg":"Email not verified"}"#)
-    );
-    unverified.assert_well_formed();
     let wrong = json!({"email": NEW_EMAIL, "password": "not-the-password-1"});
-    assert_eq!(stack.login_request(&wrong).await.status, 401);
+    let wrong = stack.login_request(&wrong).await;
+    assert_eq!(unverified.status, 401, "{unverified:?}");
+    assert_same_answer(
+        &unverified,
+        &wrong,
+        "the right and a wrong password, unverified",
+    );
 
     assert!(stack.run_mailer().await.is_empty());
     let mail = only_mail(&stack, NEW_EMAIL);
     assert_eq!(mail.subject, "Confirm your email address");
     assert!(mail.body.contains("https://app.example/verify#token="));
     let token = mail.token();
-    let verified = stack.verify(&token).await;
+    let not_theirs = stack.verify(&token, "not-the-password-1").await;
+    assert_eq!(
+        (not_theirs.status, not_theirs.body.as_str()),
+        (401, r#"{"msg":"Wrong password"}"#)
+    );
+    let verified = stack.verify(&token, NEW_PASSWORD).await;
     assert_eq!(
         (verified.status, verified.body.as_str()),
         (200, r#"{"msg":"Email verified"}"#)
     );
     assert!(stack.user(NEW_EMAIL).await.unwrap().email_verified);
-    let again = stack.verify(&token).await;
+    let again = stack.verify(&token, NEW_PASSWORD).await;
     assert_eq!((again.status, again.body.as_str()), (400, INVALID_LINK));
 
     let (access, _) = stack.login(NEW_EMAIL, NEW_PASSWORD, false).await;
@@ -344,4 +350,77 @@ async fn the_sample_events_get_their_documented_answers() {
         1,
         "the reset link of the sample"
     );
+}
+
+/// Review 2, M1: signing an address up with a password, then logging in
+/// with it, must not tell whether the address already had an account.
+#[tokio::test]
+async fn signup_then_login_tells_nothing_about_whether_the_email_had_an_account() {
+    let stack = Stack::with_mail(&[]).await;
+    let password = "an-attackers-password-1";
+    let new = stack.signup(NEW_EMAIL, password).await;
+    let taken = stack.signup(DEMO_EMAIL, password).await;
+    assert_same_answer(&new, &taken, "the signups");
+
+    stack.operations.take();
+    let new = stack
+        .login_request(&json!({"email": NEW_EMAIL, "password": password}))
+        .await;
+    let new_writes = stack.operations.take();
+    let taken = stack
+        .login_request(&json!({"email": DEMO_EMAIL, "password": password}))
+        .await;
+    let taken_writes = stack.operations.take();
+    assert_eq!(new.status, 401, "{new:?}");
+    assert_same_answer(&new, &taken, "the logins after them");
+    assert_eq!(new_writes, taken_writes, "the same calls, so the same time");
+}
+
+/// Review 2, M2: an attacker signs the victim's address up with a password
+/// of their own and a lure for a name; the victim gets the genuine mail and
+/// opens its link. The attacker gets no token, and the victim can still
+/// claim the address.
+#[tokio::test]
+async fn a_victims_click_on_the_verification_link_gives_the_attacker_nothing() {
+    let stack = Stack::with_mail(&[("MAIL_MIN_INTERVAL", "1")]).await;
+    let victim = "victim@example.com";
+    let attackers = "an-attackers-password-1";
+    let lure = "Call +1 555 0100 to claim your prize";
+    let signup = json!({"email": victim, "password": attackers, "name": lure});
+    assert_eq!(stack.signup_request(&signup).await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    let mail = only_mail(&stack, victim);
+    assert!(
+        !mail.body.contains(lure),
+        "the lure is not mailed: {}",
+        mail.body
+    );
+    assert!(
+        mail.body.contains("If you did not sign up"),
+        "{}",
+        mail.body
+    );
+
+    // The victim opens the link, with whatever password they try.
+    let click = stack.verify(&mail.token(), "the-victims-own-guess-1").await;
+    assert_eq!(click.status, 401, "{click:?}");
+    assert!(!stack.user(victim).await.unwrap().email_verified);
+    let login = json!({"email": victim, "password": attackers});
+    let reply = stack.login_request(&login).await;
+    assert_eq!(reply.status, 401, "no tokens for the attacker: {reply:?}");
+    assert!(!reply.body.contains("token"), "{reply:?}");
+
+    // The victim claims the address with a reset, which the attacker's
+    // password does not survive.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    stack.forgot(victim).await;
+    stack.run_mailer().await;
+    let reset = stack.mails_to(victim).pop().expect("a reset mail");
+    assert!(!reset.body.contains(lure), "{}", reset.body);
+    assert_eq!(
+        stack.reset_password(&reset.token(), RESET_TO).await.status,
+        200
+    );
+    assert_eq!(stack.login_request(&login).await.status, 401);
+    stack.login(victim, RESET_TO, false).await;
 }

@@ -206,7 +206,12 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
         ("mangled", format!("{verification}x")),
     ];
     for (what, token) in &for_verify {
-        let reply = send(&stack, "verify", &json!({"token": token}).to_string()).await;
+        let reply = send(
+            &stack,
+            "verify",
+            &json!({"token": token, "password": DEMO_PASSWORD}).to_string(),
+        )
+        .await;
         assert_eq!(
             (reply.status, reply.body.as_str()),
             (400, INVALID_LINK),
@@ -234,12 +239,12 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
     let login = json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "device_token": reset});
     let reply = stack.login_request(&login).await;
     assert_eq!(
-        reply.status, 403,
-        "unverified, but the password counted: {reply:?}"
+        reply.status, 401,
+        "unverified, and the password counted: {reply:?}"
     );
 
     // And the genuine ones still work, once.
-    let body = json!({"token": verification});
+    let body = json!({"token": verification, "password": DEMO_PASSWORD});
     assert_eq!(send(&stack, "verify", &body.to_string()).await.status, 200);
     let body = json!({"token": reset, "new_password": "a-brand-new-password-9012"});
     assert_eq!(

@@ -407,7 +407,13 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .await
                 .unwrap();
             stack.operations.take();
-            assert_eq!(stack.verify(&verification.token).await.status, 200);
+            assert_eq!(
+                stack
+                    .verify(&verification.token, "a-new-password-5678")
+                    .await
+                    .status,
+                200
+            );
         }
         "mailer" => {
             let request = json!({"kind": "password_reset", "email": DEMO_EMAIL}).to_string();

@@ -39,14 +39,18 @@ pub fn grant_response(msg: &str, grant: &Grant) -> Response<Body> {
 }
 
 /// A sign-in's answer: [`grant_response`] for the tokens, or the error a
-/// step still to take answers with (`403 Email not verified`).
+/// step still to take answers with.
 ///
 /// # Errors
 ///
-/// [`Error::EmailNotVerified`] for [`SecondStep::VerifyEmail`].
+/// [`Error::BadCredentials`] for [`SecondStep::VerifyEmail`]: the very
+/// answer of a wrong password. Saying "not verified" after the right
+/// password would tell whoever signed up an address whether it already
+/// had an account (their password would not have matched it: review 2,
+/// M1).
 pub fn login_response(msg: &str, outcome: &LoginOutcome) -> Result<Response<Body>, Error> {
     match outcome {
         LoginOutcome::Granted(grant) => Ok(grant_response(msg, grant)),
-        LoginOutcome::SecondStepRequired(SecondStep::VerifyEmail) => Err(Error::EmailNotVerified),
+        LoginOutcome::SecondStepRequired(SecondStep::VerifyEmail) => Err(Error::BadCredentials),
     }
 }

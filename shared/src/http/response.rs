@@ -64,7 +64,6 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::InvalidToken(_) => "Invalid or expired token",
         Error::FreshTokenRequired => "Fresh token required",
         Error::WrongPassword => "Wrong password",
-        Error::EmailNotVerified => "Email not verified",
         Error::InvalidLink(_) => "Invalid or expired link",
         Error::SignupDisabled => "Signup is disabled",
         Error::UserExists => "User already exists",

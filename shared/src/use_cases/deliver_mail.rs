@@ -50,7 +50,8 @@ impl Mailer {
 
     /// The mail `kind` asks for, with a freshly signed link for `user`.
     async fn compose(&self, kind: MailKind, user: &User) -> Result<Mail, Error> {
-        let name = &user.name;
+        // Whoever signed an unverified address up typed its name.
+        let name = user.email_verified.then_some(user.name.as_str());
         let reset_ttl = self.config.tokens.reset_token_ttl;
         Ok(match kind {
             MailKind::PasswordReset => {

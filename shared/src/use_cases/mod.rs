@@ -26,3 +26,4 @@ pub use register::{NewAccount, Registration};
 pub use reset_password::PasswordReset;
 pub use sign_in::{LoginOutcome, SecondStep};
 pub use sign_up::SignupOutcome;
+pub use verify_email::Verification;

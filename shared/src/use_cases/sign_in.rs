@@ -39,13 +39,15 @@ pub enum LoginOutcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecondStep {
     /// Verify the address first, with the mailed link
-    /// (`REQUIRE_EMAIL_VERIFICATION`).
+    /// (`REQUIRE_EMAIL_VERIFICATION`). Nothing was written beyond the
+    /// attempt's reservation, so the attempt stays counted, as a wrong
+    /// password's is; `http::login_response` answers it as one.
     VerifyEmail,
 }
 
 impl Auth {
     /// The one place a sign-in becomes tokens: the gate on email
-    /// verification, then the tokens, with the access token fresh and
+    /// verification (which writes nothing), then the tokens, with the access token fresh and
     /// naming how the user proved it, and one UpdateItem beside its
     /// signature that clears the attempt's lock, records a new device's
     /// token and starts the refresh family of `remember`.
@@ -58,14 +60,9 @@ impl Auth {
         } = sign_in;
         let now = unix_now()?;
         let lock = Some(attempt.lock());
-        // Said only to a caller that proved the credential: it tells nobody
-        // without it anything.
+        // No write: the reservation counted the attempt, as it does for a
+        // wrong password, and this answer must cost what that one does.
         if self.config().accounts.require_email_verification && !user.email_verified {
-            let record = SignInRecord {
-                lock,
-                ..SignInRecord::default()
-            };
-            self.users().record_sign_in(user, &record, now).await?;
             return Ok(LoginOutcome::SecondStepRequired(SecondStep::VerifyEmail));
         }
         let (device, new_device) = match attempt.trusted_device() {

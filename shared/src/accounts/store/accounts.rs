@@ -9,12 +9,12 @@ use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::item::{
     Item, account_condition, attribute_bool, holds_write, is_account, key, number, user_from,
 };
+use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
 use crate::accounts::store::update::Update;
 use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, User};
 use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
 use crate::ids::random_id;
-use crate::tokens::Subject;
 
 /// What marking an address verified did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,33 +91,55 @@ impl UserStore {
         })
     }
 
-    /// Marks the address of `subject` verified, in one conditional write
-    /// and no read: only if the item is still that account (same account
-    /// id), active, and unverified. [`EmailVerification::Refused`] when it is not, with
-    /// the reason for the logs: the link was used already, or its account
-    /// was deactivated, deleted or replaced. Needs `dynamodb:UpdateItem`.
+    /// Marks `user`'s address verified and clears the email's lock, in one
+    /// conditional write: only if the item is still that account (same
+    /// account id), active, unverified, and holds the password hash that
+    /// was checked. [`EmailVerification::Refused`] when it is not, with the
+    /// reason for the logs: the link was used already, or its account was
+    /// deactivated, deleted or replaced, or its password reset. Needs
+    /// `dynamodb:UpdateItem`.
     ///
     /// The write leaves an id of its own (`email_verified_by`), so that the
     /// SDK's retry of it, whose first attempt landed but whose answer was
     /// lost, counts as done, where a second use of the link is refused.
     pub(crate) async fn mark_email_verified(
         &self,
-        subject: Subject<'_>,
+        user: &User,
     ) -> Result<EmailVerification, Error> {
         let write_id = random_id()?;
-        let condition = "email_verified = :unverified \
-                         AND (attribute_not_exists(active) OR active = :verified)";
-        let update = Update::new("SET email_verified = :verified, email_verified_by = :write")
-            .value(":verified", AttributeValue::Bool(true))
-            .value(":unverified", AttributeValue::Bool(false))
-            .value(":write", AttributeValue::S(write_id.clone()));
-        let update = match subject.account_id {
-            Some(id) => update
-                .condition(&format!("{condition} AND account_id = :account_id"))
-                .value(":account_id", AttributeValue::S(id.to_owned())),
-            None => update.condition(&format!("{condition} AND attribute_not_exists(account_id)")),
+        let mut condition = String::from(
+            "email_verified = :unverified \
+             AND (attribute_not_exists(active) OR active = :verified)",
+        );
+        let update = Update::new(&format!(
+            "SET email_verified = :verified, email_verified_by = :write \
+             REMOVE {THROTTLE_ATTRIBUTES}"
+        ))
+        .value(":verified", AttributeValue::Bool(true))
+        .value(":unverified", AttributeValue::Bool(false))
+        .value(":write", AttributeValue::S(write_id.clone()));
+        let update = match &user.account_id {
+            Some(id) => {
+                condition.push_str(" AND account_id = :account_id");
+                update.value(":account_id", AttributeValue::S(id.clone()))
+            }
+            None => {
+                condition.push_str(" AND attribute_not_exists(account_id)");
+                update
+            }
         };
-        Ok(match self.send_update(subject.email, update).await? {
+        let update = match &user.password_hash {
+            Some(hash) => {
+                condition.push_str(" AND password_hash = :checked");
+                update.value(":checked", AttributeValue::S(hash.clone()))
+            }
+            None => {
+                condition.push_str(" AND attribute_not_exists(password_hash)");
+                update
+            }
+        };
+        let update = update.condition(&condition);
+        Ok(match self.send_update(&user.email, update).await? {
             Written::Applied(_) => EmailVerification::Verified,
             Written::Refused(item) if holds_write(&item, "email_verified_by", &write_id) => {
                 EmailVerification::Verified
@@ -125,9 +147,10 @@ impl UserStore {
             Written::Refused(item) if !is_account(&item) => {
                 EmailVerification::Refused(ACCOUNT_GONE)
             }
-            Written::Refused(item) => {
-                EmailVerification::Refused(refusal_of_verification(&item, subject.account_id))
-            }
+            Written::Refused(item) => EmailVerification::Refused(refusal_of_verification(
+                &item,
+                user.account_id.as_deref(),
+            )),
         })
     }
 }
@@ -152,6 +175,6 @@ fn refusal_of_verification(item: &Item, account_id: Option<&str>) -> &'static st
     } else if attribute_bool(item, "active") == Some(false) {
         ACCOUNT_INACTIVE
     } else {
-        "the address is already verified"
+        "the address is already verified, or its password was reset since"
     }
 }
