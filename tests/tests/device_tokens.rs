@@ -192,7 +192,10 @@ async fn a_device_token_opens_nothing_else() {
 
 #[tokio::test]
 async fn the_devices_an_account_keeps_are_bounded() {
-    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
+    // A threshold whose device ceiling (twice it) is above one failure on
+    // each of the devices an account keeps.
+    let lock_after = (MAX_DEVICE_LOCKOUTS as u64) / 2 + 1;
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", &lock_after.to_string())]).await;
     let mut devices = Vec::new();
     for _ in 0..=MAX_DEVICES {
         devices.push(device_token(&stack).await);
@@ -218,7 +221,7 @@ async fn the_devices_an_account_keeps_are_bounded() {
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
     // The dropped device's token no longer counts: the email's lock holds
     // it, as it would hold a client without a token.
-    fail(&stack, Some(dropped[0]), 2).await;
+    fail(&stack, Some(dropped[0]), lock_after).await;
     assert_eq!(device_lockouts(&stack).await, MAX_DEVICE_LOCKOUTS);
     login(&stack, DEMO_PASSWORD, None).await.assert_locked(30);
     // The others still get in, each on its own lock.
@@ -253,4 +256,75 @@ async fn a_password_change_retires_every_device_token() {
     fail(&stack, Some(&thiefs), 2).await;
     let reply = login(&stack, NEW_PASSWORD, Some(&thiefs)).await;
     reply.assert_locked(30);
+}
+
+/// The failures all of an account's devices have counted on their own
+/// locks, within their windows.
+async fn device_failures(stack: &Stack) -> u64 {
+    let user = stack.user(DEMO_EMAIL).await.expect("the demo user");
+    let now = unix_now().unwrap();
+    user.device_lockouts
+        .unwrap_or_default()
+        .values()
+        .filter(|entry| entry.failures_expire_at > now)
+        .map(|entry| entry.failed_logins)
+        .sum()
+}
+
+/// Review 2, M4: each device had a lock of its own, so whoever held many
+/// of an account's device tokens guessed that many times as fast. All the
+/// devices together now stop at a ceiling, past which the email's lock
+/// holds them.
+#[tokio::test]
+async fn the_devices_of_an_account_share_a_ceiling_of_failures() {
+    let stack = Stack::new().await;
+    let ceiling = 2 * FREE_FAILURES;
+    let mut devices = Vec::new();
+    for _ in 0..4 {
+        devices.push(device_token(&stack).await);
+    }
+    // Each device stays below its own lock: without the ceiling, 16 guesses
+    // would leave the email unlocked and every device open.
+    let per_device = FREE_FAILURES - 1;
+    let mut answers = Vec::new();
+    for device in &devices {
+        for _ in 0..per_device {
+            answers.push(login(&stack, WRONG, Some(device)).await.status);
+        }
+    }
+    assert_eq!(device_failures(&stack).await, ceiling);
+    assert!(
+        answers.contains(&429),
+        "past the ceiling the email's lock held them: {answers:?}"
+    );
+    login(&stack, DEMO_PASSWORD, Some(&devices[0]))
+        .await
+        .assert_locked(30);
+}
+
+/// The ceiling holds for a burst from many devices at once: their
+/// reservations go one at a time.
+#[tokio::test]
+async fn a_burst_from_many_devices_counts_no_more_than_the_ceiling_on_them() {
+    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "2")]).await;
+    let mut devices = Vec::new();
+    for _ in 0..12 {
+        devices.push(device_token(&stack).await);
+    }
+    let answers = futures_util::future::join_all(
+        devices
+            .iter()
+            .map(|device| login(&stack, WRONG, Some(device))),
+    )
+    .await;
+    assert!(
+        answers
+            .iter()
+            .all(|reply| [401, 429].contains(&reply.status)),
+        "{answers:?}"
+    );
+    assert!(
+        device_failures(&stack).await <= 4,
+        "twice the threshold at most"
+    );
 }

@@ -43,6 +43,17 @@ pub struct LockoutPolicy {
     pub failure_window: Duration,
 }
 
+impl LockoutPolicy {
+    /// The most failures all of an account's trusted devices may have in
+    /// their windows before every device is held by the email's lock:
+    /// twice the email's threshold. Enough for an owner's typos on a few
+    /// devices in a day; a tenth of what 20 devices' own locks would allow
+    /// (review 2, M4).
+    pub fn device_failure_ceiling(&self) -> u64 {
+        self.lock_after.saturating_mul(2)
+    }
+}
+
 /// The policy's reading of the state the store loaded.
 impl LoginThrottle {
     /// Refuses an attempt while the email is locked, before any write or

@@ -20,7 +20,7 @@ pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
 pub(crate) use store::{
-    EmailVerification, HeldLock, LoginThrottle, MailRefusal, MailSlot, SignInRecord,
+    DeviceLockouts, EmailVerification, HeldLock, LoginThrottle, MailRefusal, MailSlot, SignInRecord,
 };
 pub use store::{MAX_DEVICES, MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};

@@ -3,9 +3,8 @@
 //! Other tools may write these items too, so the attribute names are part of
 //! the contract: `email`, `password_hash`, `name`, `created_at`, `active`,
 //! the token state `token_version`, `refresh_families` and `devices`, the
-//! login throttling state `failed_logins`, `locked_until` and
-//! `device_lockouts`,
-//! and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
+//! login throttling state `failed_logins`, `locked_until`,
+//! `device_lockouts` and `device_lockouts_version`, and the mail state `email_verified`, `email_verified_by`, `mail_sent_at`
 //! and `mail_claim`. Every attribute but `email`, `name` and `created_at`
 //! may be missing (`password_hash` too: an account that signs in by other
 //! means has none), and unknown attributes are ignored, so items written
@@ -75,6 +74,12 @@ pub struct User {
     /// device id. Missing means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_lockouts: Option<HashMap<String, DeviceLockout>>,
+    /// How many times `device_lockouts` was counted on: the version their
+    /// compare-and-set checks, so that devices of one account reserve one
+    /// at a time against the account-wide ceiling. Missing on items from
+    /// before it existed, and on those with no device failure yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_lockouts_version: Option<u64>,
     /// Whether the owner of the address proved they read its mail. Signup
     /// writes `false`; a verification link or a password reset (its link
     /// came by mail) sets it. A missing attribute means verified: accounts
@@ -128,6 +133,7 @@ impl fmt::Debug for User {
                 "device_lockouts",
                 &self.device_lockouts.as_ref().map(HashMap::len),
             )
+            .field("device_lockouts_version", &self.device_lockouts_version)
             .field("email_verified", &self.email_verified)
             .field("mail_sent_at", &self.mail_sent_at)
             .finish()
@@ -166,6 +172,7 @@ impl User {
             refresh_families: None,
             devices: None,
             device_lockouts: None,
+            device_lockouts_version: None,
             email_verified: false,
             mail_sent_at: None,
         })

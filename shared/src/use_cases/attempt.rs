@@ -9,7 +9,8 @@
 //! clears the lock that held it ([`crate::accounts::SignInRecord`]).
 
 use crate::accounts::{
-    DeviceReservation, HeldLock, LoginThrottle, User, reserve_attempt, reserve_device_attempt,
+    DeviceLockouts, DeviceReservation, HeldLock, LoginThrottle, User, reserve_attempt,
+    reserve_device_attempt,
 };
 use crate::auth::Auth;
 use crate::clock::unix_now;
@@ -61,7 +62,8 @@ impl Auth {
     /// Reserves one attempt at a credential of `email` before it is
     /// checked: counted on the device's lock for a valid device token of
     /// this account (unless the account has no room for another device's
-    /// entry), or else on the email's.
+    /// entry, or its devices reached their ceiling of failures), or else on
+    /// the email's.
     ///
     /// # Errors
     ///
@@ -79,7 +81,7 @@ impl Auth {
             trusted_device(token, user, now).map(|id| (id, token.to_owned()))
         });
         if let (Some((device, _)), Some(user)) = (&trusted, loaded.user) {
-            let lockouts = user.device_lockouts.as_ref();
+            let lockouts = DeviceLockouts::of(user);
             let reserved =
                 reserve_device_attempt(self.users(), email, device, lockouts, now, lockout).await?;
             if reserved == DeviceReservation::Counted {

@@ -51,13 +51,33 @@ pub(crate) enum Reservation {
     },
 }
 
+/// The trusted devices' lockouts on an account's item, as read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DeviceLockouts {
+    /// The entries, by device id; `None` when the item has none.
+    pub(crate) entries: Option<HashMap<String, DeviceLockout>>,
+    /// How many times the entries were written (`device_lockouts_version`);
+    /// `None` on items from before it existed, or with no failure yet.
+    pub(crate) version: Option<u64>,
+}
+
+impl DeviceLockouts {
+    /// The lockouts `user`'s item was loaded with.
+    pub(crate) fn of(user: &User) -> Self {
+        Self {
+            entries: user.device_lockouts.clone(),
+            version: user.device_lockouts_version,
+        }
+    }
+}
+
 /// What a compare-and-set of a device's lockout entry did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DeviceSwap {
     /// Written.
     Swapped,
-    /// Another attempt changed the entry first: the item's map as it is now.
-    Changed(Option<HashMap<String, DeviceLockout>>),
+    /// Another attempt changed the lockouts first: as they are now.
+    Changed(DeviceLockouts),
     /// The account is gone.
     Gone,
 }
@@ -183,53 +203,79 @@ impl UserStore {
     }
 
     /// Writes `next` as device `device`'s lockout entry on `email`'s
-    /// account, if the entry is still as `lockouts` (the item's map as the
-    /// caller last saw it) has it, and removes the `stale` entries. Needs
-    /// `dynamodb:UpdateItem`.
+    /// account, if the item's device lockouts are still as `loaded` (the
+    /// map and its version as the caller last saw them) has them, and
+    /// removes the `stale` entries. Every such write bumps the version, so
+    /// reservations from different devices of one account go one at a
+    /// time, and the account-wide count they are checked against is exact.
+    /// Needs `dynamodb:UpdateItem`.
     pub(crate) async fn swap_device_lockout(
         &self,
         email: &str,
         device: &str,
-        lockouts: Option<&HashMap<String, DeviceLockout>>,
+        loaded: &DeviceLockouts,
         next: &DeviceLockout,
         stale: &[String],
     ) -> Result<DeviceSwap, Error> {
+        let lockouts = loaded.entries.as_ref();
         let expected = lockouts.and_then(|map| map.get(device));
+        let version = match loaded.version {
+            Some(_) => "device_lockouts_version = :version",
+            // Items from before the version existed, or with no failure yet.
+            None => "attribute_not_exists(device_lockouts_version)",
+        };
+        let bump = "device_lockouts_version = :next_version";
         // The map must exist before an entry can be set in it.
         let update = match (lockouts, expected) {
-            (None, _) => Update::new("SET device_lockouts = :lockouts")
-                .condition("attribute_not_exists(device_lockouts)")
+            (None, _) => Update::new(&format!("SET device_lockouts = :lockouts, {bump}"))
+                .condition(&format!(
+                    "attribute_not_exists(device_lockouts) AND {version}"
+                ))
                 .value(
                     ":lockouts",
                     AttributeValue::M(HashMap::from([(device.to_owned(), to_value(next)?)])),
                 ),
-            (Some(_), None) => Update::new("SET device_lockouts.#device = :next")
-                .condition(
+            (Some(_), None) => Update::new(&format!("SET device_lockouts.#device = :next, {bump}"))
+                .condition(&format!(
                     "attribute_exists(device_lockouts) \
-                     AND attribute_not_exists(device_lockouts.#device)",
-                )
+                     AND attribute_not_exists(device_lockouts.#device) AND {version}"
+                ))
                 .name("#device", device)
                 .removing_keys("device_lockouts", stale.iter().map(String::as_str))
                 .value(":next", to_value(next)?),
-            (Some(_), Some(expected)) => Update::new("SET device_lockouts.#device = :next")
-                .condition(
-                    "device_lockouts.#device.failed_logins = :count \
-                     AND device_lockouts.#device.failures_expire_at = :window_end",
-                )
-                .name("#device", device)
-                .value(":next", to_value(next)?)
-                .value(":count", number(expected.failed_logins))
-                .value(":window_end", number(expected.failures_expire_at)),
+            (Some(_), Some(expected)) => {
+                Update::new(&format!("SET device_lockouts.#device = :next, {bump}"))
+                    .condition(&format!(
+                        "device_lockouts.#device.failed_logins = :count \
+                         AND device_lockouts.#device.failures_expire_at = :window_end \
+                         AND {version}"
+                    ))
+                    .name("#device", device)
+                    .value(":next", to_value(next)?)
+                    .value(":count", number(expected.failed_logins))
+                    .value(":window_end", number(expected.failures_expire_at))
+            }
         };
+        let update = match loaded.version {
+            Some(version) => update.value(":version", number(version)),
+            None => update,
+        }
+        .value(
+            ":next_version",
+            number(loaded.version.unwrap_or(0).saturating_add(1)),
+        );
         Ok(match self.send_update(email, update).await? {
             Written::Applied(_) => DeviceSwap::Swapped,
             Written::Refused(old) if !is_account(&old) => DeviceSwap::Gone,
-            Written::Refused(old) => DeviceSwap::Changed(match old.get("device_lockouts") {
-                Some(map) => Some(
-                    serde_dynamo::from_attribute_value(map.clone())
-                        .map_err(|error| malformed(email, error))?,
-                ),
-                None => None,
+            Written::Refused(old) => DeviceSwap::Changed(DeviceLockouts {
+                entries: match old.get("device_lockouts") {
+                    Some(map) => Some(
+                        serde_dynamo::from_attribute_value(map.clone())
+                            .map_err(|error| malformed(email, error))?,
+                    ),
+                    None => None,
+                },
+                version: attribute_number(&old, "device_lockouts_version"),
             }),
         })
     }

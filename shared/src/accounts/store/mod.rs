@@ -13,7 +13,7 @@ mod update;
 
 pub(crate) use accounts::EmailVerification;
 pub use core::UserStore;
-pub(crate) use lockouts::{DeviceSwap, LoginThrottle, Reservation};
+pub(crate) use lockouts::{DeviceLockouts, DeviceSwap, LoginThrottle, Reservation};
 pub(crate) use mail_slots::{MailRefusal, MailSlot};
 pub use refresh_families::Rotation;
 pub(crate) use sign_ins::{HeldLock, SignInRecord};
