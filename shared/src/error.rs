@@ -78,7 +78,7 @@ pub enum Error {
 
     /// The password given to prove the account (its current password, to
     /// change it; the signup password, to verify the address) was wrong.
-    #[error("wrong current password")]
+    #[error("wrong password")]
     WrongPassword,
 
     /// Self-service signup is switched off (`SIGNUP_ENABLED=false`).

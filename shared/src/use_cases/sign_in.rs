@@ -47,8 +47,8 @@ pub enum SecondStep {
 
 impl Auth {
     /// The one place a sign-in becomes tokens: the gate on email
-    /// verification (which writes nothing), then the tokens, with the access token fresh and
-    /// naming how the user proved it, and one UpdateItem beside its
+    /// verification (which writes nothing), then the tokens, with the
+    /// access token fresh and naming how the user proved it, and one UpdateItem beside its
     /// signature that clears the attempt's lock, records a new device's
     /// token and starts the refresh family of `remember`.
     pub(crate) async fn grant(&self, sign_in: &SignIn<'_>) -> Result<LoginOutcome, Error> {

@@ -107,38 +107,27 @@ impl UserStore {
         user: &User,
     ) -> Result<EmailVerification, Error> {
         let write_id = random_id()?;
-        let mut condition = String::from(
-            "email_verified = :unverified \
-             AND (attribute_not_exists(active) OR active = :verified)",
-        );
         let update = Update::new(&format!(
             "SET email_verified = :verified, email_verified_by = :write \
              REMOVE {THROTTLE_ATTRIBUTES}"
         ))
+        .condition(
+            "email_verified = :unverified \
+             AND (attribute_not_exists(active) OR active = :verified)",
+        )
+        .unchanged(
+            "account_id",
+            ":account_id",
+            user.account_id.clone().map(AttributeValue::S),
+        )
+        .unchanged(
+            "password_hash",
+            ":checked",
+            user.password_hash.clone().map(AttributeValue::S),
+        )
         .value(":verified", AttributeValue::Bool(true))
         .value(":unverified", AttributeValue::Bool(false))
         .value(":write", AttributeValue::S(write_id.clone()));
-        let update = match &user.account_id {
-            Some(id) => {
-                condition.push_str(" AND account_id = :account_id");
-                update.value(":account_id", AttributeValue::S(id.clone()))
-            }
-            None => {
-                condition.push_str(" AND attribute_not_exists(account_id)");
-                update
-            }
-        };
-        let update = match &user.password_hash {
-            Some(hash) => {
-                condition.push_str(" AND password_hash = :checked");
-                update.value(":checked", AttributeValue::S(hash.clone()))
-            }
-            None => {
-                condition.push_str(" AND attribute_not_exists(password_hash)");
-                update
-            }
-        };
-        let update = update.condition(&condition);
         Ok(match self.send_update(&user.email, update).await? {
             Written::Applied(_) => EmailVerification::Verified,
             Written::Refused(item) if holds_write(&item, "email_verified_by", &write_id) => {

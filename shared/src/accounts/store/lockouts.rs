@@ -219,47 +219,42 @@ impl UserStore {
     ) -> Result<DeviceSwap, Error> {
         let lockouts = loaded.entries.as_ref();
         let expected = lockouts.and_then(|map| map.get(device));
-        let version = match loaded.version {
-            Some(_) => "device_lockouts_version = :version",
-            // Items from before the version existed, or with no failure yet.
-            None => "attribute_not_exists(device_lockouts_version)",
-        };
         let bump = "device_lockouts_version = :next_version";
         // The map must exist before an entry can be set in it.
         let update = match (lockouts, expected) {
             (None, _) => Update::new(&format!("SET device_lockouts = :lockouts, {bump}"))
-                .condition(&format!(
-                    "attribute_not_exists(device_lockouts) AND {version}"
-                ))
+                .condition("attribute_not_exists(device_lockouts)")
                 .value(
                     ":lockouts",
                     AttributeValue::M(HashMap::from([(device.to_owned(), to_value(next)?)])),
                 ),
             (Some(_), None) => Update::new(&format!("SET device_lockouts.#device = :next, {bump}"))
-                .condition(&format!(
+                .condition(
                     "attribute_exists(device_lockouts) \
-                     AND attribute_not_exists(device_lockouts.#device) AND {version}"
-                ))
+                     AND attribute_not_exists(device_lockouts.#device)",
+                )
                 .name("#device", device)
                 .removing_keys("device_lockouts", stale.iter().map(String::as_str))
                 .value(":next", to_value(next)?),
             (Some(_), Some(expected)) => {
                 Update::new(&format!("SET device_lockouts.#device = :next, {bump}"))
-                    .condition(&format!(
+                    .condition(
                         "device_lockouts.#device.failed_logins = :count \
-                         AND device_lockouts.#device.failures_expire_at = :window_end \
-                         AND {version}"
-                    ))
+                         AND device_lockouts.#device.failures_expire_at = :window_end",
+                    )
                     .name("#device", device)
                     .value(":next", to_value(next)?)
                     .value(":count", number(expected.failed_logins))
                     .value(":window_end", number(expected.failures_expire_at))
             }
-        };
-        let update = match loaded.version {
-            Some(version) => update.value(":version", number(version)),
-            None => update,
         }
+        // Items from before the version existed, or with no failure yet,
+        // have none.
+        .unchanged(
+            "device_lockouts_version",
+            ":version",
+            loaded.version.map(number),
+        )
         .value(
             ":next_version",
             number(loaded.version.unwrap_or(0).saturating_add(1)),

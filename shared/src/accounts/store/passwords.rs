@@ -61,12 +61,11 @@ impl UserStore {
         new_hash: &str,
     ) -> Result<bool, Error> {
         // An account without a password has none to replace.
-        let update = match &user.password_hash {
-            Some(current) => update
-                .condition("password_hash = :current")
-                .value(":current", AttributeValue::S(current.clone())),
-            None => update.condition("attribute_not_exists(password_hash)"),
-        };
+        let update = update.unchanged(
+            "password_hash",
+            ":current",
+            user.password_hash.clone().map(AttributeValue::S),
+        );
         let email = &user.email;
         Ok(match self.send_update(email, update).await? {
             Written::Applied(_) => true,

@@ -58,6 +58,29 @@ impl Update {
         self
     }
 
+    /// Adds to the condition that `attribute` is still as the item was
+    /// loaded: equal to `loaded` (through `placeholder`), or missing when it
+    /// was missing.
+    pub(super) fn unchanged(
+        mut self,
+        attribute: &str,
+        placeholder: &str,
+        loaded: Option<AttributeValue>,
+    ) -> Self {
+        let clause = match loaded {
+            Some(value) => {
+                self.values.insert(placeholder.to_owned(), value);
+                format!("{attribute} = {placeholder}")
+            }
+            None => format!("attribute_not_exists({attribute})"),
+        };
+        self.condition = Some(match self.condition.take() {
+            Some(condition) => format!("{condition} AND {clause}"),
+            None => clause,
+        });
+        self
+    }
+
     pub(super) fn name(mut self, placeholder: &str, name: &str) -> Self {
         self.names.insert(placeholder.to_owned(), name.to_owned());
         self
