@@ -136,11 +136,14 @@ def client(service, endpoint):
 
 def resolve(value, arns):
     """A template resource (`!GetAtt X.Arn`, `!If [...]`, `!Sub ...`) as the
-    ARN it names in a deployment made by this script."""
+    ARN it names in a deployment made by this script. In a list, an ARN of
+    a resource this deployment does not have (a `!Sub` naming a name
+    `arns` lacks) is left out."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return [resolve(item, arns) for item in value]
+        resolved = (resolve(item, arns) for item in value)
+        return [item for item in resolved if item is not None]
     (function, argument), = value.items()
     if function == "Fn::GetAtt":
         name = argument[0] if isinstance(argument, list) else argument.split(".")[0]
@@ -150,6 +153,9 @@ def resolve(value, arns):
     if function == "Fn::Sub":
         text, names = (argument, {}) if isinstance(argument, str) else argument
         names = {key: resolve(item, arns) for key, item in names.items()}
+        wanted = re.findall(r"\$\{([^}]+)\}", text)
+        if any(names.get(name, arns.get(name)) is None for name in wanted):
+            return None
         return re.sub(
             r"\$\{([^}]+)\}", lambda match: names.get(match.group(1), arns.get(match.group(1))), text
         )
@@ -204,6 +210,9 @@ def deployment_arns(env, endpoint):
         arns["SigningKeyArn"] = key
     if env.get("MAIL_FROM"):
         arns["MailFrom"] = env["MAIL_FROM"]
+    # Optional: without it, the mailer's role names no configuration set.
+    if env.get("MAIL_CONFIGURATION_SET"):
+        arns["MailConfigurationSet"] = env["MAIL_CONFIGURATION_SET"]
     return arns
 
 

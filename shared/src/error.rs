@@ -60,6 +60,14 @@ pub enum Error {
     #[error("AWS unavailable: {0}")]
     AwsUnavailable(String),
 
+    /// The stack sent `MAIL_MAX_PER_MINUTE` mails this clock minute: the
+    /// mail waits, and its queue message is retried.
+    #[error("the stack's mails per minute are spent; next minute in {retry_after} s")]
+    MailCeiling {
+        /// Seconds until the next minute.
+        retry_after: u64,
+    },
+
     /// An AWS service answered with an error that a retry will not fix
     /// (missing table or key, denied access), or DynamoDB holds an item
     /// that is not what we wrote (malformed).
@@ -141,7 +149,7 @@ impl Error {
             Error::SignupDisabled => StatusCode::FORBIDDEN,
             Error::UserExists => StatusCode::CONFLICT,
             Error::NoSuchAccount | Error::NotFound => StatusCode::NOT_FOUND,
-            Error::AwsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::AwsUnavailable(_) | Error::MailCeiling { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::AwsFailure(_) | Error::Internal(_) | Error::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -164,6 +172,7 @@ mod tests {
     fn outages_bugs_and_configuration_are_server_faults() {
         for error in [
             Error::AwsUnavailable("timeout".into()),
+            Error::MailCeiling { retry_after: 7 },
             Error::AwsFailure("no table".into()),
             Error::Internal("bug".into()),
             Error::Config("unset".into()),

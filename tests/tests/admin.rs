@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use sessionless::accounts::{PLACEHOLDER_EXPIRY_ATTRIBUTE, Password};
+use sessionless::accounts::{EXPIRY_ATTRIBUTE, Password};
 use sessionless::tokens::TokenKind;
 use sessionless::{Operator, aws};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_AWS_SETTINGS};
@@ -225,10 +225,7 @@ async fn create_table_switches_on_the_placeholder_ttl() {
         .await
         .unwrap();
     let description = ttl.time_to_live_description().expect("a TTL description");
-    assert_eq!(
-        description.attribute_name(),
-        Some(PLACEHOLDER_EXPIRY_ATTRIBUTE)
-    );
+    assert_eq!(description.attribute_name(), Some(EXPIRY_ATTRIBUTE));
     let again = succeeded(&command.output().expect("run sessionless-admin"));
     assert!(again.contains("already exists"), "{again}");
 }

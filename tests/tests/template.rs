@@ -109,8 +109,9 @@ fn permissions(name: &str, resource: &Value) -> Permissions {
     allowed
 }
 
-/// An SES statement on the `MailFrom` identity (the address, and its
-/// domain for a domain identity), and only for mail from `MailFrom`.
+/// An SES statement on the stack's configuration set and the `MailFrom`
+/// identity (the address, and its domain for a domain identity), and only
+/// for mail from `MailFrom`.
 #[track_caller]
 fn assert_is_the_mail_from_identity(name: &str, statement: &Value) {
     let identities = statement["Resource"].as_sequence().expect("a list");
@@ -118,16 +119,21 @@ fn assert_is_the_mail_from_identity(name: &str, statement: &Value) {
         .iter()
         .map(|identity| serde_yaml_ng::to_string(identity).unwrap())
         .collect();
-    assert_eq!(texts.len(), 2, "{name}: {texts:?}");
+    assert_eq!(texts.len(), 3, "{name}: {texts:?}");
     assert!(
-        texts[0].contains(":identity/${MailFrom}"),
+        texts[0].contains(":configuration-set/${MailConfigurationSet}"),
         "{name}: {}",
         texts[0]
     );
     assert!(
-        texts[1].contains(":identity/${Domain}") && texts[1].contains("MailFrom"),
+        texts[1].contains(":identity/${MailFrom}"),
         "{name}: {}",
         texts[1]
+    );
+    assert!(
+        texts[2].contains(":identity/${Domain}") && texts[2].contains("MailFrom"),
+        "{name}: {}",
+        texts[2]
     );
     assert_eq!(
         reference(&statement["Condition"]["StringEquals"]["ses:FromAddress"]),
@@ -646,6 +652,28 @@ fn mail_is_queued_by_the_request_functions_and_sent_by_the_mailer_alone() {
             assert!(ses.is_empty(), "{name}: only the mailer sends mail");
         }
     }
+    // Review 2, M3: bounces and complaints suppress their address, and the
+    // stack's mails per minute are the operator's to set.
+    let configuration_set = &resources["MailConfigurationSet"];
+    assert_eq!(configuration_set["Type"], "AWS::SES::ConfigurationSet");
+    let reasons = &configuration_set["Properties"]["SuppressionOptions"]["SuppressedReasons"];
+    let reasons: BTreeSet<&str> = reasons
+        .as_sequence()
+        .expect("suppressed reasons")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(reasons, BTreeSet::from(["BOUNCE", "COMPLAINT"]));
+    let mailer = &resources["MailerFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        reference(&mailer["MAIL_CONFIGURATION_SET"]),
+        Some("MailConfigurationSet")
+    );
+    assert_eq!(
+        reference(&mailer["MAIL_MAX_PER_MINUTE"]),
+        Some("MailMaxPerMinute")
+    );
+    assert_eq!(template["Parameters"]["MailMaxPerMinute"]["Default"], 60);
     let redrive = &resources["MailQueue"]["Properties"]["RedrivePolicy"];
     assert_eq!(
         attribute(&redrive["deadLetterTargetArn"]),

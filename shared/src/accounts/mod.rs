@@ -2,6 +2,7 @@
 //! login lockouts (the email's and each trusted device's) kept on the item.
 
 mod device_lockout;
+mod email;
 mod lockout;
 mod password;
 mod store;
@@ -11,6 +12,7 @@ mod user;
 
 pub use device_lockout::MAX_DEVICE_LOCKOUTS;
 pub(crate) use device_lockout::{DeviceReservation, reserve_device_attempt};
+pub use email::{normalize_email, shared_mailbox};
 pub(crate) use lockout::reserve_attempt;
 pub use lockout::{
     DEFAULT_FAILURE_WINDOW, DEFAULT_LOCK_AFTER, FIRST_LOCK_SECS, LockoutPolicy, MAX_LOCK_SECS,
@@ -20,10 +22,11 @@ pub use password::{
     Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
 pub(crate) use store::{
-    DeviceLockouts, EmailVerification, HeldLock, LoginThrottle, MailRefusal, MailSlot, SignInRecord,
+    DeviceLockouts, EmailVerification, HeldLock, LoginThrottle, MailClaim, MailPurpose,
+    MailRefusal, MailSlot, MailboxClaim, SignInRecord,
 };
 pub use store::{MAX_DEVICES, MAX_REFRESH_FAMILIES, Rotation, UserStore};
-pub use table::{PLACEHOLDER_EXPIRY_ATTRIBUTE, create_table};
+pub use table::{EXPIRY_ATTRIBUTE, create_table};
 pub use token_records::{Device, RefreshFamily, Replaced};
 pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
-pub use user::{DeviceLockout, PublicProfile, User, normalize_email, normalize_name};
+pub use user::{DeviceLockout, PublicProfile, User, normalize_name};

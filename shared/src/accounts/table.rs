@@ -10,22 +10,24 @@ use aws_sdk_dynamodb::types::{
 use crate::aws::{aws_error, succeeded};
 use crate::error::Error;
 
-/// The attribute DynamoDB's TTL deletes lockout placeholders by.
-pub const PLACEHOLDER_EXPIRY_ATTRIBUTE: &str = "throttle_expires_at";
+/// The table's one TTL attribute: DynamoDB deletes lockout placeholders,
+/// and accounts signed up but never verified, by it.
+pub const EXPIRY_ATTRIBUTE: &str = "throttle_expires_at";
 
 /// Creates the users table with the key schema of `template.yaml`: hash key
 /// `email` (S), on-demand billing, and TTL on
-/// [`PLACEHOLDER_EXPIRY_ATTRIBUTE`], so lockout placeholders expire. For
+/// [`EXPIRY_ATTRIBUTE`], so lockout placeholders and unverified signups
+/// expire. For
 /// the local stack, tests and tools; in AWS the template creates the table.
 /// Returns false if it already existed (its TTL is switched on all the same).
 pub async fn create_table(client: &Client, table: &str) -> Result<bool, Error> {
     let created = create(client, table).await?;
-    enable_placeholder_expiry(client, table).await?;
+    enable_expiry(client, table).await?;
     Ok(created)
 }
 
-/// Switches TTL on the placeholder attribute on, unless it is on already.
-async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), Error> {
+/// Switches TTL on the expiry attribute on, unless it is on already.
+async fn enable_expiry(client: &Client, table: &str) -> Result<(), Error> {
     let described = client
         .describe_time_to_live()
         .table_name(table)
@@ -34,7 +36,7 @@ async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), E
         .map_err(|error| aws_error("DescribeTimeToLive", error))?;
     let current = described.time_to_live_description();
     let on = current.is_some_and(|ttl| {
-        ttl.attribute_name() == Some(PLACEHOLDER_EXPIRY_ATTRIBUTE)
+        ttl.attribute_name() == Some(EXPIRY_ATTRIBUTE)
             && matches!(
                 ttl.time_to_live_status(),
                 Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
@@ -45,7 +47,7 @@ async fn enable_placeholder_expiry(client: &Client, table: &str) -> Result<(), E
     }
     let specification = TimeToLiveSpecification::builder()
         .enabled(true)
-        .attribute_name(PLACEHOLDER_EXPIRY_ATTRIBUTE)
+        .attribute_name(EXPIRY_ATTRIBUTE)
         .build()
         .map_err(|error| Error::Internal(format!("users table TTL: {error}")))?;
     client

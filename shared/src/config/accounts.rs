@@ -1,5 +1,7 @@
 //! What a function or tool that manages accounts needs, and no key.
 
+use std::time::Duration;
+
 use crate::accounts::PasswordPolicy;
 use crate::aws::AwsSettings;
 use crate::env::Env;
@@ -19,6 +21,10 @@ pub struct AccountsConfig {
     /// email and mails a verification link, and a login refuses an
     /// unverified address. On by default.
     pub require_email_verification: bool,
+    /// `UNVERIFIED_ACCOUNT_TTL`: how long an account signed up under email
+    /// verification lives unless its address is verified; DynamoDB's TTL
+    /// then deletes it, and the address is free for a signup again.
+    pub unverified_account_ttl: Duration,
     /// `ARGON2_*`: the cost of new password hashes.
     pub password_policy: PasswordPolicy,
     /// `DYNAMODB_*`: timeouts and retries of every AWS call.
@@ -41,11 +47,21 @@ impl AccountsConfig {
             users_table: env.required("USERS_TABLE")?,
             signup_enabled: env.flag_or("SIGNUP_ENABLED", true)?,
             require_email_verification: env.flag_or("REQUIRE_EMAIL_VERIFICATION", true)?,
+            unverified_account_ttl: env.secs_or(
+                "UNVERIFIED_ACCOUNT_TTL",
+                DEFAULT_UNVERIFIED_ACCOUNT_TTL_SECS,
+                3_600..=31_536_000,
+            )?,
             password_policy: password_policy(env)?,
             aws: AwsSettings::from_env(env)?,
         })
     }
 }
+
+/// A week: long enough for the longest verification link
+/// (`VERIFY_TOKEN_TTL` at most), short enough that an address signed up by
+/// someone else is not held for long.
+const DEFAULT_UNVERIFIED_ACCOUNT_TTL_SECS: u64 = 7 * 86_400;
 
 /// OWASP's minimum is the floor: a deployment may raise the cost, never
 /// lower it.
@@ -79,5 +95,24 @@ mod tests {
             .expect("no key needed");
         assert_eq!(accounts.users_table, "u");
         assert!(accounts.signup_enabled);
+        assert_eq!(
+            accounts.unverified_account_ttl,
+            Duration::from_secs(604_800)
+        );
+    }
+
+    #[test]
+    fn an_unverified_account_lives_an_hour_to_a_year() {
+        for (value, ok) in [
+            ("3599", false),
+            ("3600", true),
+            ("31536000", true),
+            ("31536001", false),
+        ] {
+            let vars: HashMap<&str, &str> =
+                HashMap::from([("USERS_TABLE", "u"), ("UNVERIFIED_ACCOUNT_TTL", value)]);
+            let read = AccountsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string()));
+            assert_eq!(read.is_ok(), ok, "{value}");
+        }
     }
 }

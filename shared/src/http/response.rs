@@ -69,7 +69,9 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::UserExists => "User already exists",
         Error::NoSuchAccount => "No such account",
         Error::NotFound => "Not found",
-        Error::AwsUnavailable(_) => "Service temporarily unavailable, try again",
+        Error::AwsUnavailable(_) | Error::MailCeiling { .. } => {
+            "Service temporarily unavailable, try again"
+        }
         Error::AwsFailure(_) | Error::Internal(_) | Error::Config(_) => "Internal server error",
     };
     let status = error.status();
@@ -97,7 +99,7 @@ pub(crate) fn error_response(error: &Error) -> Response<Body> {
         Error::AwsUnavailable(_) => {
             headers.insert(RETRY_AFTER, RETRY_AFTER_SECONDS);
         }
-        Error::TooManyAttempts { retry_after } => {
+        Error::TooManyAttempts { retry_after } | Error::MailCeiling { retry_after } => {
             headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         _ => {}

@@ -15,6 +15,11 @@ use crate::mail::content::Mail;
 use crate::tokens::Tokens;
 
 const DEFAULT_MAIL_MIN_INTERVAL_SECS: u64 = 60;
+/// A few tries for a mail that did not arrive, not a flood.
+const DEFAULT_VERIFICATION_MAIL_LIMIT: u64 = 5;
+/// One a second on average: SES's sending rate in the sandbox, and far
+/// above what signups and resets of a healthy user base ask.
+const DEFAULT_MAIL_MAX_PER_MINUTE: u64 = 60;
 
 /// How the mailer sends: read from the environment once per cold start.
 #[derive(Debug, Clone)]
@@ -26,8 +31,20 @@ pub struct MailConfig {
     pub reset_url: LinkTemplate,
     /// `VERIFY_URL`: the page that finishes an email verification.
     pub verify_url: LinkTemplate,
-    /// `MAIL_MIN_INTERVAL`: at most one mail per address this often.
+    /// `MAIL_MIN_INTERVAL`: at most one mail per address this often, and
+    /// per mailbox: addresses differing only in a `+tag` share one.
     pub min_interval: Duration,
+    /// `VERIFICATION_MAIL_LIMIT`: the most verification mails one account
+    /// ever gets, the signup's own included.
+    pub verification_mail_limit: u64,
+    /// `MAIL_MAX_PER_MINUTE`: the most mails the whole stack sends in one
+    /// clock minute; past it, mail waits for the next one.
+    pub max_per_minute: u64,
+    /// `MAIL_CONFIGURATION_SET`: the SES configuration set every mail is
+    /// sent with (the template's suppresses addresses that bounced or
+    /// complained). Unset: none, and the account's own suppression list
+    /// applies.
+    pub configuration_set: Option<String>,
 }
 
 impl MailConfig {
@@ -52,6 +69,17 @@ impl MailConfig {
                 DEFAULT_MAIL_MIN_INTERVAL_SECS,
                 1..=86_400,
             )?,
+            verification_mail_limit: env.number_or(
+                "VERIFICATION_MAIL_LIMIT",
+                DEFAULT_VERIFICATION_MAIL_LIMIT,
+                1..=100,
+            )?,
+            max_per_minute: env.number_or(
+                "MAIL_MAX_PER_MINUTE",
+                DEFAULT_MAIL_MAX_PER_MINUTE,
+                1..=1_000_000,
+            )?,
+            configuration_set: env.get("MAIL_CONFIGURATION_SET"),
         })
     }
 }
@@ -125,6 +153,7 @@ impl Mailer {
         self.ses
             .send_email()
             .from_email_address(&self.mail.from)
+            .set_configuration_set_name(self.mail.configuration_set.clone())
             .destination(Destination::builder().to_addresses(to).build())
             .content(EmailContent::builder().simple(message).build())
             .send()
@@ -146,7 +175,10 @@ pub enum Delivery {
     Inactive,
     /// A verification was asked for an address already verified.
     AlreadyVerified,
-    /// This address got a mail less than `MAIL_MIN_INTERVAL` ago.
+    /// The account got its `VERIFICATION_MAIL_LIMIT` verification mails.
+    VerificationMailsSpent,
+    /// This address, or the mailbox it shares with other `+tag`
+    /// addresses, got a mail less than `MAIL_MIN_INTERVAL` ago.
     RateLimited,
 }
 
@@ -156,6 +188,7 @@ impl From<MailRefusal> for Delivery {
             MailRefusal::NoAccount => Delivery::NoAccount,
             MailRefusal::Inactive => Delivery::Inactive,
             MailRefusal::AlreadyVerified => Delivery::AlreadyVerified,
+            MailRefusal::VerificationMailsSpent => Delivery::VerificationMailsSpent,
             MailRefusal::RateLimited => Delivery::RateLimited,
         }
     }
@@ -181,6 +214,9 @@ mod tests {
     fn mail_settings_have_a_default_interval_and_required_addresses() {
         let mail = config(&VALID).unwrap();
         assert_eq!(mail.min_interval, Duration::from_secs(60));
+        assert_eq!(mail.verification_mail_limit, 5);
+        assert_eq!(mail.max_per_minute, 60);
+        assert_eq!(mail.configuration_set, None);
         for missing in ["MAIL_FROM", "RESET_URL", "VERIFY_URL"] {
             let vars: Vec<_> = VALID
                 .into_iter()
@@ -197,13 +233,17 @@ mod tests {
                 .to_string()
                 .contains("MAIL_FROM")
         );
-        let mut zero = VALID.to_vec();
-        zero.push(("MAIL_MIN_INTERVAL", "0"));
-        assert!(
-            config(&zero)
-                .unwrap_err()
-                .to_string()
-                .contains("MAIL_MIN_INTERVAL")
-        );
+        for limit in [
+            "MAIL_MIN_INTERVAL",
+            "VERIFICATION_MAIL_LIMIT",
+            "MAIL_MAX_PER_MINUTE",
+        ] {
+            let mut zero = VALID.to_vec();
+            zero.push((limit, "0"));
+            assert!(
+                config(&zero).unwrap_err().to_string().contains(limit),
+                "{limit}"
+            );
+        }
     }
 }

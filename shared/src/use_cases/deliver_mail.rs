@@ -1,51 +1,104 @@
 //! The mailer's one job: turning a queued request into a mail, or into
 //! nothing.
 
-use crate::accounts::{MailSlot, User, normalize_email};
+use crate::accounts::{
+    MailClaim, MailPurpose, MailSlot, MailboxClaim, User, normalize_email, shared_mailbox,
+};
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::mail::content::{self, Mail};
 use crate::mail::{Delivery, MailKind, MailRequest, Mailer};
 
 impl Mailer {
-    /// Handles one queued request: claims the address's one mail per
-    /// `MAIL_MIN_INTERVAL` on the user's item, which decides whether to send
-    /// and reads the user in the same write, then signs the link's token
-    /// and sends the mail through SES.
+    /// Handles one queued request: claims the address's mail slot on the
+    /// user's item, which decides whether to send and reads the user in the
+    /// same write; for a `+tag` address, the slot of the mailbox it shares
+    /// with the untagged address too; then counts the mail against the
+    /// stack's mails per minute, signs the link's token and sends the mail
+    /// through SES.
     ///
     /// Nothing is sent to an email without an account or to an inactive
-    /// account, a verification only to an unverified address, and nothing
-    /// past the rate limit: see [`Delivery`]. An error (the table, KMS or
-    /// SES failing) gives the claim back, so a retry of the request can
-    /// still send.
+    /// account, a verification only to an unverified address and only
+    /// `VERIFICATION_MAIL_LIMIT` times, and nothing past the rate limits:
+    /// see [`Delivery`]. The claims come before the stack's count, so that
+    /// requests that send nothing never spend it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MailCeiling`] when the stack's mails this minute are spent;
+    /// AWS failures (the table, KMS or SES). Either way the claims are
+    /// given back, so a retry of the request can still send.
     pub async fn deliver(&self, request: &MailRequest) -> Result<Delivery, Error> {
         // The request functions normalise, but the queue takes any producer.
         let email = normalize_email(&request.email)?;
         let now = unix_now()?;
         let interval = self.mail.min_interval;
+        let purpose = match request.kind {
+            MailKind::Verification => MailPurpose::Verification {
+                lifetime_limit: self.mail.verification_mail_limit,
+            },
+            MailKind::PasswordReset | MailKind::SignupNotice => MailPurpose::Account,
+        };
         // One write decides and reads: no GetItem before it.
-        let unverified_only = request.kind == MailKind::Verification;
         let claim = match self
             .users
-            .claim_mail_slot(&email, unverified_only, now, interval)
+            .claim_mail_slot(&email, purpose, now, interval)
             .await?
         {
             MailSlot::Claimed(claim) => claim,
             MailSlot::Refused(refusal) => return Ok(refusal.into()),
         };
-        let user = &claim.user;
-        let sent = match self.compose(request.kind, user).await {
-            Ok(mail) => self.send(&user.email, &mail).await,
+        let mailbox = match shared_mailbox(&email) {
+            Some(mailbox) => match self.users.claim_mailbox_slot(&mailbox, now, interval).await {
+                Ok(Some(mailbox_claim)) => Some(mailbox_claim),
+                Ok(None) => {
+                    self.give_back(&claim, None).await;
+                    return Ok(Delivery::RateLimited);
+                }
+                Err(error) => {
+                    self.give_back(&claim, None).await;
+                    return Err(error);
+                }
+            },
+            None => None,
+        };
+        let sent = match self
+            .users
+            .count_stack_mail(now, self.mail.max_per_minute)
+            .await
+        {
+            Ok(true) => self.compose_and_send(request.kind, &claim.user).await,
+            Ok(false) => Err(Error::MailCeiling {
+                retry_after: 60 - now % 60,
+            }),
             Err(error) => Err(error),
         };
         if let Err(error) = sent {
-            if let Err(release) = self.users.release_mail_slot(&claim).await {
-                tracing::warn!(email = %user.email, error = %release, "giving back the mail claim failed");
-            }
+            self.give_back(&claim, mailbox.as_ref()).await;
             return Err(error);
         }
-        tracing::info!(email = %user.email, kind = ?request.kind, "mail sent");
+        tracing::info!(email = %claim.user.email, kind = ?request.kind, "mail sent");
         Ok(Delivery::Sent)
+    }
+
+    /// Signs the link `kind` asks for and sends its mail to `user`.
+    async fn compose_and_send(&self, kind: MailKind, user: &User) -> Result<(), Error> {
+        let mail = self.compose(kind, user).await?;
+        self.send(&user.email, &mail).await
+    }
+
+    /// Gives back the claims of a mail that was not sent. A failure to is
+    /// logged, not returned: the request's own error says what went wrong,
+    /// and the claim then ends with its interval.
+    async fn give_back(&self, claim: &MailClaim, mailbox: Option<&MailboxClaim>) {
+        if let Err(error) = self.users.release_mail_slot(claim).await {
+            tracing::warn!(email = %claim.user.email, %error, "giving back the mail claim failed");
+        }
+        if let Some(mailbox) = mailbox
+            && let Err(error) = self.users.release_mailbox_slot(mailbox).await
+        {
+            tracing::warn!(email = %claim.user.email, %error, "giving back the mailbox claim failed");
+        }
     }
 
     /// The mail `kind` asks for, with a freshly signed link for `user`.

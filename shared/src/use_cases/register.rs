@@ -43,6 +43,18 @@ impl NewAccount<'_> {
     /// [`Error::BadRequest`] for a malformed email, name or password;
     /// [`Error::UserExists`] for the losers of a race and for a taken email.
     pub async fn register(self, users: &UserStore, policy: PasswordPolicy) -> Result<User, Error> {
+        self.register_expiring(users, policy, None).await
+    }
+
+    /// [`NewAccount::register`], for an account that DynamoDB's TTL deletes
+    /// at `expires_at` (Unix seconds) unless its address is verified first:
+    /// a self-service signup under email verification.
+    pub(crate) async fn register_expiring(
+        self,
+        users: &UserStore,
+        policy: PasswordPolicy,
+        expires_at: Option<u64>,
+    ) -> Result<User, Error> {
         let Registration {
             email,
             password: Password(password),
@@ -55,6 +67,7 @@ impl NewAccount<'_> {
         let mut user = User::new(email, name, hash)?;
         user.active = self.active;
         user.email_verified = self.email_verified;
+        user.expires_at = expires_at;
         users.create(&user).await?;
         Ok(user)
     }

@@ -1,6 +1,7 @@
 //! Self-service signup, with or without email verification.
 
 use crate::accounts::{User, normalize_email};
+use crate::clock::unix_now;
 use crate::error::Error;
 use crate::mail::{MailKind, MailRequest};
 use crate::registrar::Registrar;
@@ -30,7 +31,9 @@ impl Registrar {
     ///
     /// The policy is the library's, not the caller's: every signup is
     /// active at once, and its address is unverified until the mailed link
-    /// is followed.
+    /// is followed. Under verification, an account whose address is not
+    /// verified within `UNVERIFIED_ACCOUNT_TTL` expires, and a signup of
+    /// its email then creates a new one.
     ///
     /// # Errors
     ///
@@ -55,7 +58,12 @@ impl Registrar {
             email: &email,
             ..registration
         };
-        let kind = match account(registration).register(self.users(), policy).await {
+        // An address nobody verifies is free again after a while.
+        let expires_at = unix_now()? + self.config().unverified_account_ttl.as_secs();
+        let kind = match account(registration)
+            .register_expiring(self.users(), policy, Some(expires_at))
+            .await
+        {
             Ok(_) => MailKind::Verification,
             Err(Error::UserExists) => MailKind::SignupNotice,
             Err(error) => return Err(error),

@@ -7,12 +7,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::item::{
-    Item, account_condition, attribute_bool, holds_write, is_account, key, number, user_from,
+    Item, account_condition, attribute_bool, has_expired, holds_write, is_account, key, number,
+    unexpired_condition, user_from,
 };
 use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
 use crate::accounts::store::update::Update;
-use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, User};
+use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, EXPIRY_ATTRIBUTE, User};
 use crate::aws::{aws_error, succeeded};
+use crate::clock::unix_now;
 use crate::error::Error;
 use crate::ids::random_id;
 
@@ -38,8 +40,9 @@ impl UserStore {
     }
 
     /// Writes a new user; never overwrites an existing one
-    /// ([`Error::UserExists`]), only a login-throttling placeholder. Needs
-    /// `dynamodb:PutItem`.
+    /// ([`Error::UserExists`]), only a login-throttling placeholder or an
+    /// unverified signup past its expiry ([`User::expires_at`]), which is
+    /// gone whether or not TTL has deleted it yet. Needs `dynamodb:PutItem`.
     pub async fn create(&self, user: &User) -> Result<(), Error> {
         let item = serde_dynamo::to_item(user)
             .map_err(|error| Error::Internal(format!("building the user item failed: {error}")))?;
@@ -47,7 +50,12 @@ impl UserStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression(account_condition(false))
+            .condition_expression(format!(
+                "{} OR NOT {}",
+                account_condition(false),
+                unexpired_condition()
+            ))
+            .expression_attribute_values(":now", number(unix_now()?))
             .send()
             .await
             .map_err(|error| match error.as_service_error() {
@@ -91,10 +99,10 @@ impl UserStore {
         })
     }
 
-    /// Marks `user`'s address verified and clears the email's lock, in one
-    /// conditional write: only if the item is still that account (same
-    /// account id), active, unverified, and holds the password hash that
-    /// was checked. [`EmailVerification::Refused`] when it is not, with the
+    /// Marks `user`'s address verified, clears the email's lock and ends
+    /// the account's expiry, in one conditional write: only if the item is
+    /// still that account (same account id), active, unverified, not
+    /// expired, and holds the password hash that was checked. [`EmailVerification::Refused`] when it is not, with the
     /// reason for the logs: the link was used already, or its account was
     /// deactivated, deleted or replaced, or its password reset. Needs
     /// `dynamodb:UpdateItem`.
@@ -107,14 +115,16 @@ impl UserStore {
         user: &User,
     ) -> Result<EmailVerification, Error> {
         let write_id = random_id()?;
+        let now = unix_now()?;
         let update = Update::new(&format!(
             "SET email_verified = :verified, email_verified_by = :write \
-             REMOVE {THROTTLE_ATTRIBUTES}"
+             REMOVE {THROTTLE_ATTRIBUTES}, {EXPIRY_ATTRIBUTE}"
         ))
-        .condition(
+        .condition(&format!(
             "email_verified = :unverified \
-             AND (attribute_not_exists(active) OR active = :verified)",
-        )
+             AND (attribute_not_exists(active) OR active = :verified) AND {}",
+            unexpired_condition()
+        ))
         .unchanged(
             "account_id",
             ":account_id",
@@ -127,13 +137,14 @@ impl UserStore {
         )
         .value(":verified", AttributeValue::Bool(true))
         .value(":unverified", AttributeValue::Bool(false))
-        .value(":write", AttributeValue::S(write_id.clone()));
+        .value(":write", AttributeValue::S(write_id.clone()))
+        .value(":now", number(now));
         Ok(match self.send_update(&user.email, update).await? {
             Written::Applied(_) => EmailVerification::Verified,
             Written::Refused(item) if holds_write(&item, "email_verified_by", &write_id) => {
                 EmailVerification::Verified
             }
-            Written::Refused(item) if !is_account(&item) => {
+            Written::Refused(item) if !is_account(&item) || has_expired(&item, now) => {
                 EmailVerification::Refused(ACCOUNT_GONE)
             }
             Written::Refused(item) => EmailVerification::Refused(refusal_of_verification(

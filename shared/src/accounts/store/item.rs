@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use crate::accounts::User;
+use crate::accounts::{EXPIRY_ATTRIBUTE, User};
 use crate::error::Error;
 
 /// An item as DynamoDB returns it.
@@ -33,6 +33,18 @@ pub(super) fn account_condition(is_account: bool) -> String {
     } else {
         format!("attribute_not_exists({ACCOUNT_ATTRIBUTE})")
     }
+}
+
+/// A DynamoDB condition: the item has not reached its expiry
+/// ([`EXPIRY_ATTRIBUTE`]) at `:now`, whether or not TTL has deleted it yet.
+/// Only unverified signups and placeholders have one.
+pub(super) fn unexpired_condition() -> String {
+    format!("(attribute_not_exists({EXPIRY_ATTRIBUTE}) OR {EXPIRY_ATTRIBUTE} > :now)")
+}
+
+/// True when `item` has reached its expiry at `now`.
+pub(super) fn has_expired(item: &Item, now: u64) -> bool {
+    attribute_number(item, EXPIRY_ATTRIBUTE).is_some_and(|expires_at| expires_at <= now)
 }
 
 #[derive(Serialize)]

@@ -14,7 +14,7 @@ use crate::accounts::store::item::{
     attribute_number, is_account, malformed, number, to_value, user_from,
 };
 use crate::accounts::store::update::{Target, Update};
-use crate::accounts::{DeviceLockout, PLACEHOLDER_EXPIRY_ATTRIBUTE, User};
+use crate::accounts::{DeviceLockout, EXPIRY_ATTRIBUTE, User};
 use crate::error::Error;
 
 /// The login-throttling state of an email as read before an attempt: on
@@ -282,7 +282,7 @@ impl UserStore {
 /// window now ends at `window_end`, and a placeholder expires then.
 fn counting_attempt(target: Target, restart: bool, now: u64, window_end: u64) -> Update {
     let placeholder_expiry = match target {
-        Target::Placeholder => format!(", {PLACEHOLDER_EXPIRY_ATTRIBUTE} = :window_end"),
+        Target::Placeholder => format!(", {EXPIRY_ATTRIBUTE} = :window_end"),
         Target::Account | Target::Anywhere => String::new(),
     };
     let update = if restart {

@@ -1,23 +1,53 @@
-//! The mail state on the user's item: the address's one mail per
-//! interval, claimed by the mailer before it sends.
+//! The limits on mail, kept in the users table and claimed by the mailer
+//! before it sends: the address's one mail per interval and its
+//! verification mails in all, the mailbox's one mail per interval that
+//! `+tag` addresses share, and the stack's mails per minute.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::accounts::User;
 use crate::accounts::store::core::{UserStore, Written};
-use crate::accounts::store::item::{attribute_bool, holds_write, is_account, number, user_from};
-use crate::accounts::store::update::Update;
+use crate::accounts::store::item::{
+    attribute_bool, attribute_number, has_expired, holds_write, is_account, number,
+    unexpired_condition, user_from,
+};
+use crate::accounts::store::update::{Target, Update};
+use crate::accounts::{EXPIRY_ATTRIBUTE, User};
 use crate::error::Error;
 use crate::ids::random_id;
 
-/// An address's one mail per interval, taken by
-/// [`UserStore::claim_mail_slot`] for its user.
+/// What a mail is for, as far as its limits go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MailPurpose {
+    /// A reset link or a signup notice: to any active account.
+    Account,
+    /// A verification link: only to an unverified address, and at most
+    /// `lifetime_limit` of them to one account.
+    Verification {
+        /// The most verification mails one account ever gets.
+        lifetime_limit: u64,
+    },
+}
+
+/// An address's mail slot, taken by [`UserStore::claim_mail_slot`] for its
+/// user.
 #[derive(Debug)]
 pub(crate) struct MailClaim {
     /// The user, as the claim's write left the item.
     pub user: User,
+    /// The id the claim wrote as `mail_claim`.
+    id: String,
+    /// What the mail is for: a verification's claim counted one.
+    purpose: MailPurpose,
+}
+
+/// The slot of the mailbox that an address with a `+tag` shares with the
+/// untagged address, taken by [`UserStore::claim_mailbox_slot`].
+#[derive(Debug)]
+pub(crate) struct MailboxClaim {
+    /// The untagged address, the item's key.
+    mailbox: String,
     /// The id the claim wrote as `mail_claim`.
     id: String,
 }
@@ -35,70 +65,101 @@ pub(crate) enum MailSlot {
 /// Why no mail may go to an address now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MailRefusal {
-    /// No account has this email.
+    /// No account has this email (or only an unverified one past its
+    /// expiry).
     NoAccount,
     /// The account is deactivated.
     Inactive,
     /// A verification was asked for an address already verified.
     AlreadyVerified,
-    /// The address got a mail within the interval.
+    /// The account got all the verification mails it ever gets.
+    VerificationMailsSpent,
+    /// The address, or the mailbox it shares, got a mail within the
+    /// interval.
     RateLimited,
+}
+
+/// The key of the stack's count of mails in the clock minute `minute`
+/// (Unix seconds / 60). It has no `@`, so no email is ever normalised to
+/// it, and no `created_at`, so it is never an account.
+fn stack_count_key(minute: u64) -> String {
+    format!("sessionless:mails-sent:{minute}")
 }
 
 impl UserStore {
     /// Claims the address's one mail per `interval`, and reads the user
     /// with the same write: records `now` as the last mail, if the item is
-    /// an active account that got no mail in the last `interval` (and,
-    /// with `unverified_only`, whose address is unverified). Of any number
-    /// of concurrent claims, one wins. A refusal says why
-    /// ([`MailRefusal`]): nothing is ever sent to an email without an
-    /// account. Needs `dynamodb:UpdateItem`.
+    /// an active, unexpired account that got no mail in the last
+    /// `interval`, and, for a verification, whose address is unverified and
+    /// got fewer than its lifetime limit of verification mails (counted in
+    /// `verification_mails`). Of any number of concurrent claims, one wins.
+    /// A refusal says why ([`MailRefusal`]): nothing is ever sent to an
+    /// email without an account. Needs `dynamodb:UpdateItem`.
     ///
     /// Each claim writes an id of its own beside the time, so that the
     /// SDK's retry of this very write, whose first attempt landed but whose
     /// answer was lost, knows the claim it finds for its own and sends,
-    /// where a concurrent claim's would stop it.
+    /// where a concurrent claim's would stop it (and counts no second
+    /// verification mail).
     pub(crate) async fn claim_mail_slot(
         &self,
         email: &str,
-        unverified_only: bool,
+        purpose: MailPurpose,
         now: u64,
         interval: Duration,
     ) -> Result<MailSlot, Error> {
         let id = random_id()?;
-        let cutoff = now.saturating_sub(interval.as_secs());
-        let mut condition = "(attribute_not_exists(active) OR active = :true) \
-                             AND (attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff)"
-            .to_owned();
-        if unverified_only {
-            condition.push_str(" AND email_verified = :false");
+        let mut condition = format!(
+            "(attribute_not_exists(active) OR active = :true) AND {} AND ({})",
+            unexpired_condition(),
+            SLOT_FREE
+        );
+        let mut expression = "SET mail_sent_at = :now, mail_claim = :claim".to_owned();
+        if let MailPurpose::Verification { .. } = purpose {
+            condition.push_str(
+                " AND email_verified = :false \
+                 AND (attribute_not_exists(verification_mails) OR verification_mails < :limit)",
+            );
+            expression.push_str(" ADD verification_mails :one");
         }
-        let update = Update::new("SET mail_sent_at = :now, mail_claim = :claim")
+        let update = Update::new(&expression)
             .condition(&condition)
             .returning_item()
             .value(":now", number(now))
             .value(":claim", AttributeValue::S(id.clone()))
-            .value(":cutoff", number(cutoff))
+            .value(":cutoff", number(now.saturating_sub(interval.as_secs())))
             .value(":true", AttributeValue::Bool(true));
-        let update = match unverified_only {
-            true => update.value(":false", AttributeValue::Bool(false)),
-            false => update,
+        let update = match purpose {
+            MailPurpose::Verification { lifetime_limit } => update
+                .value(":false", AttributeValue::Bool(false))
+                .value(":limit", number(lifetime_limit))
+                .value(":one", number(1)),
+            MailPurpose::Account => update,
         };
         let item = match self.send_update(email, update).await? {
             Written::Applied(item) => item,
             // The SDK's retry of this write, whose first attempt landed.
             Written::Refused(item) if holds_write(&item, "mail_claim", &id) => item,
-            Written::Refused(item) if !is_account(&item) => {
+            Written::Refused(item) if !is_account(&item) || has_expired(&item, now) => {
                 return Ok(MailSlot::Refused(MailRefusal::NoAccount));
             }
             Written::Refused(item) => {
+                let verification = matches!(purpose, MailPurpose::Verification { .. });
+                let spent = match purpose {
+                    MailPurpose::Verification { lifetime_limit } => {
+                        attribute_number(&item, "verification_mails")
+                            .is_some_and(|sent| sent >= lifetime_limit)
+                    }
+                    MailPurpose::Account => false,
+                };
                 return Ok(MailSlot::Refused(
                     if attribute_bool(&item, "active") == Some(false) {
                         MailRefusal::Inactive
-                    } else if unverified_only
-                        && attribute_bool(&item, "email_verified") != Some(false)
+                    } else if verification && attribute_bool(&item, "email_verified") != Some(false)
                     {
                         MailRefusal::AlreadyVerified
+                    } else if spent {
+                        MailRefusal::VerificationMailsSpent
                     } else {
                         MailRefusal::RateLimited
                     },
@@ -108,15 +169,147 @@ impl UserStore {
         Ok(MailSlot::Claimed(Box::new(MailClaim {
             user: user_from(email, item)?,
             id,
+            purpose,
         })))
     }
 
     /// Gives back `claim`, whose mail could not be sent, so the retry may
-    /// send it; a later claim is left alone. Needs `dynamodb:UpdateItem`.
+    /// send it; a later claim is left alone. A verification's count goes
+    /// back down. Needs `dynamodb:UpdateItem`.
     pub(crate) async fn release_mail_slot(&self, claim: &MailClaim) -> Result<(), Error> {
-        let update = Update::new("REMOVE mail_sent_at, mail_claim")
+        let update = match claim.purpose {
+            MailPurpose::Account => Update::new("REMOVE mail_sent_at, mail_claim"),
+            MailPurpose::Verification { .. } => {
+                Update::new("REMOVE mail_sent_at, mail_claim ADD verification_mails :minus_one")
+                    .value(":minus_one", AttributeValue::N("-1".to_owned()))
+            }
+        };
+        let update = update
             .condition("mail_claim = :claim")
             .value(":claim", AttributeValue::S(claim.id.clone()));
         self.update(&claim.user.email, update).await.map(|_| ())
+    }
+
+    /// Claims the one mail per `interval` of `mailbox`, the untagged
+    /// address that an address with a `+tag` is delivered to: the same
+    /// `mail_sent_at` that mails to `mailbox` itself claim, on its item,
+    /// whatever that item is. `None` when the mailbox got a mail within
+    /// `interval`. Needs `dynamodb:UpdateItem`.
+    ///
+    /// Where `mailbox` has no account, the item holding its slot is a
+    /// placeholder that expires (as a lockout's placeholder does, whose
+    /// expiry it keeps), so that slots of mailboxes without accounts do not
+    /// pile up. Two writes at most: first as on a placeholder, which most
+    /// mailboxes of tagged addresses are, then as on an account.
+    pub(crate) async fn claim_mailbox_slot(
+        &self,
+        mailbox: &str,
+        now: u64,
+        interval: Duration,
+    ) -> Result<Option<MailboxClaim>, Error> {
+        let id = random_id()?;
+        let claim = |target: Target| {
+            let expression = match target {
+                Target::Placeholder => format!(
+                    "SET mail_sent_at = :now, mail_claim = :claim, \
+                     {EXPIRY_ATTRIBUTE} = if_not_exists({EXPIRY_ATTRIBUTE}, :expires)"
+                ),
+                Target::Account | Target::Anywhere => {
+                    "SET mail_sent_at = :now, mail_claim = :claim".to_owned()
+                }
+            };
+            let update = Update::new(&expression)
+                .on(target)
+                .condition(SLOT_FREE)
+                .value(":now", number(now))
+                .value(":claim", AttributeValue::S(id.clone()))
+                .value(":cutoff", number(now.saturating_sub(interval.as_secs())));
+            match target {
+                Target::Placeholder => {
+                    update.value(":expires", number(now.saturating_add(interval.as_secs())))
+                }
+                Target::Account | Target::Anywhere => update,
+            }
+        };
+        let taken = |item: &_| !holds_write(item, "mail_claim", &id);
+        match self
+            .send_update(mailbox, claim(Target::Placeholder))
+            .await?
+        {
+            Written::Applied(_) => return Ok(Some(MailboxClaim::new(mailbox, id))),
+            Written::Refused(item) if !is_account(&item) && taken(&item) => return Ok(None),
+            Written::Refused(item) if !is_account(&item) => {
+                return Ok(Some(MailboxClaim::new(mailbox, id)));
+            }
+            Written::Refused(_) => {}
+        }
+        Ok(
+            match self.send_update(mailbox, claim(Target::Account)).await? {
+                Written::Applied(_) => Some(MailboxClaim::new(mailbox, id)),
+                Written::Refused(item) if taken(&item) => None,
+                Written::Refused(_) => Some(MailboxClaim::new(mailbox, id)),
+            },
+        )
+    }
+
+    /// Gives back a mailbox's `claim`, whose mail was not sent; a later
+    /// claim is left alone. Needs `dynamodb:UpdateItem`.
+    pub(crate) async fn release_mailbox_slot(&self, claim: &MailboxClaim) -> Result<(), Error> {
+        let update = Update::new("REMOVE mail_sent_at, mail_claim")
+            .anywhere()
+            .condition("mail_claim = :claim")
+            .value(":claim", AttributeValue::S(claim.id.clone()));
+        self.update(&claim.mailbox, update).await.map(|_| ())
+    }
+
+    /// Counts one mail against the stack's `max_per_minute` in the clock
+    /// minute of `now`, on an item of its own that expires a minute after
+    /// the minute ends. False when this minute's mails are all counted.
+    /// Needs `dynamodb:UpdateItem`.
+    ///
+    /// A count is not given back when its mail fails later, and the SDK's
+    /// retry of a write whose first attempt landed counts twice: both err
+    /// on the side of fewer mails.
+    pub(crate) async fn count_stack_mail(
+        &self,
+        now: u64,
+        max_per_minute: u64,
+    ) -> Result<bool, Error> {
+        let minute = now / 60;
+        let update = Update::new(&format!(
+            "ADD mails_sent :one SET {EXPIRY_ATTRIBUTE} = :expires"
+        ))
+        .on(Target::Placeholder)
+        .condition("attribute_not_exists(mails_sent) OR mails_sent < :max")
+        .value(":one", number(1))
+        .value(":max", number(max_per_minute))
+        .value(":expires", number((minute + 2) * 60));
+        let written = self.send_update(&stack_count_key(minute), update).await?;
+        Ok(matches!(written, Written::Applied(_)))
+    }
+}
+
+impl MailboxClaim {
+    fn new(mailbox: &str, id: String) -> Self {
+        Self {
+            mailbox: mailbox.to_owned(),
+            id,
+        }
+    }
+}
+
+/// No mail went out through this item's slot since `:cutoff`. Without
+/// parentheses: DynamoDB refuses redundant ones, and `send_update` puts a
+/// condition of its own in them.
+const SLOT_FREE: &str = "attribute_not_exists(mail_sent_at) OR mail_sent_at <= :cutoff";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_count_key_is_no_email() {
+        let key = stack_count_key(29_000_000);
+        assert!(crate::accounts::normalize_email(&key).is_err(), "{key}");
     }
 }

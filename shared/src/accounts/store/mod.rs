@@ -14,7 +14,7 @@ mod update;
 pub(crate) use accounts::EmailVerification;
 pub use core::UserStore;
 pub(crate) use lockouts::{DeviceLockouts, DeviceSwap, LoginThrottle, Reservation};
-pub(crate) use mail_slots::{MailRefusal, MailSlot};
+pub(crate) use mail_slots::{MailClaim, MailPurpose, MailRefusal, MailSlot, MailboxClaim};
 pub use refresh_families::Rotation;
 pub(crate) use sign_ins::{HeldLock, SignInRecord};
 pub use sign_ins::{MAX_DEVICES, MAX_REFRESH_FAMILIES};

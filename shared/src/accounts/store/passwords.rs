@@ -3,11 +3,11 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::accounts::User;
 use crate::accounts::store::accounts::retiring_tokens;
 use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
 use crate::accounts::store::update::Update;
+use crate::accounts::{EXPIRY_ATTRIBUTE, User};
 use crate::error::Error;
 use crate::ids::random_id;
 
@@ -79,8 +79,9 @@ impl UserStore {
 
 /// A new password: the hash, every token retired (device tokens too: they
 /// were handed out to whoever knew the old password), the lockouts of the
-/// email and of every device cleared, and a new account id for an item
-/// that has none.
+/// email and of every device cleared, no expiry (an account whose password
+/// is set by its owner is in use), and a new account id for an item that
+/// has none.
 fn new_password(new_hash: &str) -> Result<Update, Error> {
     new_password_and(new_hash, "")
 }
@@ -91,7 +92,7 @@ fn new_password_and(new_hash: &str, more_set: &str) -> Result<Update, Error> {
         &format!(
             ", password_hash = :new, account_id = if_not_exists(account_id, :account_id){more_set}"
         ),
-        &format!(", {THROTTLE_ATTRIBUTES}, devices, device_lockouts"),
+        &format!(", {THROTTLE_ATTRIBUTES}, devices, device_lockouts, {EXPIRY_ATTRIBUTE}"),
     )
     .value(":new", AttributeValue::S(new_hash.to_owned()))
     .value(":account_id", AttributeValue::S(random_id()?)))

@@ -11,7 +11,7 @@ use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::item::{is_account, to_value, user_from};
 use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
 use crate::accounts::store::update::Update;
-use crate::accounts::{Device, RefreshFamily, User};
+use crate::accounts::{Device, EXPIRY_ATTRIBUTE, RefreshFamily, User};
 use crate::error::Error;
 
 /// The most refresh families a user keeps: one per device or browser that
@@ -133,6 +133,11 @@ impl SignInRecord<'_> {
     /// nothing to write.
     fn update(&self, user: &User, now: u64) -> Result<Option<Update>, Error> {
         let mut parts = Parts::default();
+        // An account that signs in is in use: an unverified signup's expiry
+        // ends (only without verification, which switched off later).
+        if user.expires_at.is_some() {
+            parts.remove.push(EXPIRY_ATTRIBUTE.to_owned());
+        }
         match self.lock {
             Some(HeldLock::Email) => parts.remove.push(THROTTLE_ATTRIBUTES.to_owned()),
             Some(HeldLock::Device(device)) => {
