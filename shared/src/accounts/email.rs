@@ -1,28 +1,59 @@
 //! Email addresses as keys: the one normal form the table holds, and the
 //! mailbox that addresses differing only in a `+tag` share.
 
+use icu_normalizer::ComposingNormalizerBorrowed;
+
+use crate::accounts::text::is_hidden_format;
 use crate::error::Error;
 
 /// The longest address SMTP can deliver to (RFC 5321 path limit), counted
 /// in characters as sent, so that openapi.yaml can state the rule exactly.
 const MAX_EMAIL_CHARS: usize = 254;
 
-/// Trims and lower-cases an email address and checks its rough shape. Keys
-/// in the table are stored in this form, so lookups need no case folding.
-/// The length counts the address as sent, as openapi.yaml's `Email` schema
-/// states it.
+/// The ASCII characters RFC 5322 allows in an address only inside a
+/// quoted string or a comment, besides the `@`: refused, so that one
+/// mailbox has one key (`victim@x.com(x)`, `"victim"@x.com` and
+/// `a,b@x.com` are no second account).
+const SPECIALS: [char; 10] = ['(', ')', '<', '>', '[', ']', ':', ';', ',', '"'];
+
+/// The one key form of an email address, the table's key: trimmed; then
+/// one `@` between a local part and a domain; no white space, control
+/// character, hidden format character (zero-width spaces, bidirectional
+/// controls), backslash or RFC 5322 special anywhere ([`SPECIALS`]);
+/// Unicode in NFC; the local part lower-cased; the domain in ASCII, as
+/// UTS 46 maps it (lower case, internationalised labels in punycode), as
+/// SES and DNS need it. At most 254 characters as sent, and as stored.
+///
+/// # Errors
+///
+/// [`Error::BadRequest`] for anything else, a domain UTS 46 refuses
+/// included.
 pub fn normalize_email(raw: &str) -> Result<String, Error> {
-    let email = raw.trim().to_lowercase();
-    let well_formed = raw.chars().count() <= MAX_EMAIL_CHARS
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
-    if well_formed {
-        Ok(email)
-    } else {
-        Err(Error::bad_request("`email` must be an email address"))
+    let refused = || Error::bad_request("`email` must be an email address");
+    let trimmed = raw.trim();
+    let forbidden = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || c == '\\'
+            || SPECIALS.contains(&c)
+            || is_hidden_format(c)
+    };
+    if raw.chars().count() > MAX_EMAIL_CHARS || trimmed.chars().any(forbidden) {
+        return Err(refused());
     }
+    let composed = ComposingNormalizerBorrowed::new_nfc().normalize(trimmed);
+    let Some((local, domain)) = composed.split_once('@') else {
+        return Err(refused());
+    };
+    if local.is_empty() || domain.is_empty() || domain.contains('@') {
+        return Err(refused());
+    }
+    let domain = idna::domain_to_ascii(domain).map_err(|_| refused())?;
+    let email = format!("{}@{domain}", local.to_lowercase());
+    if domain.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(refused());
+    }
+    Ok(email)
 }
 
 /// The address a normalised `email` with a subaddress (`local+tag@domain`,
@@ -69,6 +100,41 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(normalize_email(&long).is_err());
+    }
+
+    /// Review 2, L6: one mailbox, one key. Comments, quoted strings and
+    /// lists are refused, as are invisible characters; composed and
+    /// decomposed accents are one address; an internationalised domain is
+    /// stored as the punycode mail is sent to.
+    #[test]
+    fn one_mailbox_has_one_key() {
+        for raw in [
+            "victim@x.com(x)",
+            "(x)victim@x.com",
+            "\"victim\"@x.com",
+            "a,b@x.com",
+            "victim@x.com\u{200b}",
+            "vic\u{202e}tim@x.com",
+            "a\\b@x.com",
+            "<victim@x.com>",
+            "victim@[127.0.0.1]",
+            "victim@x.com;",
+        ] {
+            assert!(normalize_email(raw).is_err(), "{raw:?}");
+        }
+        assert_eq!(
+            normalize_email("Jose\u{301}@Example.com").unwrap(),
+            normalize_email("José@example.com").unwrap()
+        );
+        assert_eq!(
+            normalize_email("ada@Bücher.DE").unwrap(),
+            "ada@xn--bcher-kva.de"
+        );
+        assert_eq!(
+            normalize_email("ada@xn--bcher-kva.de").unwrap(),
+            "ada@xn--bcher-kva.de"
+        );
+        assert!(normalize_email("ada@xn--zz.de").is_err(), "bad punycode");
     }
 
     /// The rule as openapi.yaml states it: the length counts characters as

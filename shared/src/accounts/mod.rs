@@ -7,6 +7,7 @@ mod lockout;
 mod password;
 mod store;
 mod table;
+mod text;
 mod token_records;
 mod user;
 

@@ -18,6 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::text::is_hidden_format;
 use crate::accounts::{Device, RefreshFamily};
 use crate::error::Error;
 use crate::ids::random_id;
@@ -231,14 +232,17 @@ impl User {
 const MAX_NAME_CHARS: usize = 200;
 
 /// Checks a display name and trims it: at most 200 characters as sent,
-/// no control character anywhere, and not blank. Every rule is on the
-/// string as sent, as openapi.yaml's `Name` schema states it.
+/// no control character and no hidden format character (bidirectional
+/// overrides, zero-width spaces; ZWNJ and ZWJ are allowed) anywhere, and
+/// not blank. Every rule is on the string as sent, as openapi.yaml's
+/// `Name` schema states it.
 pub fn normalize_name(raw: &str) -> Result<String, Error> {
     let name = raw.trim();
-    if name.is_empty() || raw.chars().count() > MAX_NAME_CHARS || raw.chars().any(char::is_control)
-    {
+    let refused = |c: char| c.is_control() || is_hidden_format(c);
+    if name.is_empty() || raw.chars().count() > MAX_NAME_CHARS || raw.chars().any(refused) {
         return Err(Error::bad_request(format!(
-            "`name` must be 1 to {MAX_NAME_CHARS} characters of text"
+            "`name` must be 1 to {MAX_NAME_CHARS} characters of text, with no control, \
+             bidirectional or zero-width characters"
         )));
     }
     Ok(name.to_owned())
@@ -262,6 +266,19 @@ mod tests {
         assert_eq!(normalize_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
         for raw in ["", "   ", "\tAda", "Ada\n", "A\u{7f}da", "\u{85}Ada"] {
             assert!(normalize_name(raw).is_err(), "{raw:?}");
+        }
+    }
+
+    /// Review 2, L5: a name that displays as "Ada" but is stored reversed
+    /// or padded with invisible characters is refused; the joiners that
+    /// scripts and emoji need are not.
+    #[test]
+    fn names_hold_no_bidi_override_or_zero_width_space() {
+        for raw in ["\u{202e}adA", "Ada\u{2066}", "A\u{200b}da", "\u{feff}Ada"] {
+            assert!(normalize_name(raw).is_err(), "{raw:?}");
+        }
+        for raw in ["می\u{200c}خواهم", "👩\u{200d}💻 Ada"] {
+            assert_eq!(normalize_name(raw).unwrap(), raw);
         }
     }
 
