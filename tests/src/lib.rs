@@ -6,6 +6,7 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`. Each [`Stack`] creates a fresh table, so
 //! tests run in parallel without seeing each other's users.
 
+pub mod expressions;
 pub mod fault_server;
 pub mod forge;
 pub mod mail;
@@ -140,13 +141,20 @@ pub fn with_body(event: &str, body: &str) -> String {
     event.to_string()
 }
 
-/// The DynamoDB wire requests a client made, by operation name.
+/// The DynamoDB wire requests a client made: each by operation name, and
+/// the top-level attributes they named ([`expressions::attributes_named`]).
 #[derive(Debug, Default, Clone)]
-pub struct OperationLog(Arc<Mutex<Vec<String>>>);
+pub struct OperationLog(Arc<Mutex<Vec<String>>>, Arc<Mutex<BTreeSet<String>>>);
 
 impl OperationLog {
+    /// The operations made since the last take, in order.
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.0.lock().expect("log lock"))
+    }
+
+    /// The attributes the requests named since the last take.
+    pub fn take_attributes(&self) -> BTreeSet<String> {
+        std::mem::take(&mut self.1.lock().expect("log lock"))
     }
 }
 
@@ -168,6 +176,13 @@ impl Intercept for OperationLog {
             .unwrap_or_default();
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
         self.0.lock().expect("log lock").push(operation);
+        let body = context.request().body().bytes().unwrap_or_default();
+        if let Ok(body) = serde_json::from_slice::<Value>(body) {
+            self.1
+                .lock()
+                .expect("log lock")
+                .extend(expressions::attributes_named(&body));
+        }
         Ok(())
     }
 }

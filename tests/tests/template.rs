@@ -872,3 +872,146 @@ fn cargo_metadata_and_template_deploy_each_function_alike() {
         .insert("arm64".to_owned(), toml::Value::Boolean(false));
     assert_eq!(deploy_disagreements(&template, &changed).len(), 1, "arm64");
 }
+
+/// Review 2, L1: the key policy lets the account administer the signing
+/// key but not sign with it, and grants `kms:Sign` to the roles under the
+/// stack's signer path, which exactly the functions that sign are given.
+#[test]
+fn only_the_signers_roles_may_sign_with_the_stacks_key() {
+    let template = template();
+    let policy = &template["Resources"]["TokenSigningKey"]["Properties"]["KeyPolicy"];
+    let statements = policy["Statement"].as_sequence().expect("statements");
+    let actions = |statement: &Value| -> Vec<String> {
+        match &statement["Action"] {
+            Value::String(action) => vec![action.clone()],
+            Value::Sequence(list) => list
+                .iter()
+                .map(|action| action.as_str().unwrap().to_owned())
+                .collect(),
+            other => panic!("unexpected Action {other:?}"),
+        }
+    };
+    let signer_path = "/${AWS::StackName}/signers/";
+    let mut signing_statements = 0;
+    for statement in statements {
+        assert_eq!(statement["Effect"], "Allow");
+        let actions = actions(statement);
+        // No wildcard reaches kms:Sign: "kms:*" and "kms:S*" would.
+        assert!(
+            actions.iter().all(|action| action == "kms:Sign"
+                || !"kms:Sign".starts_with(action.trim_end_matches('*'))),
+            "{actions:?}"
+        );
+        if actions.iter().any(|action| action == "kms:Sign") {
+            signing_statements += 1;
+            assert_eq!(actions, ["kms:Sign"], "signing is a statement of its own");
+            let principal =
+                serde_yaml_ng::to_string(&statement["Condition"]["ArnLike"]["aws:PrincipalArn"])
+                    .unwrap();
+            assert!(
+                principal.contains(&format!(":role{signer_path}*")),
+                "{principal}"
+            );
+        }
+    }
+    assert_eq!(signing_statements, 1);
+    for (name, resource) in functions(&template) {
+        let path = serde_yaml_ng::to_string(&resource["Properties"]["RolePath"]).unwrap();
+        let signs = matches!(key_role(&binary(&resource)), KeyRole::Signs);
+        assert_eq!(path.contains(signer_path), signs, "{name}: {path}");
+    }
+}
+
+/// The `dynamodb:Attributes` a function's policy lets its UpdateItem
+/// name, or `None` where the action is not narrowed.
+fn update_attributes(resource: &Value) -> Option<BTreeSet<String>> {
+    let statements = resource["Properties"]["Policies"][0]["Statement"].as_sequence()?;
+    let statement = statements.iter().find(|statement| {
+        serde_yaml_ng::to_string(&statement["Action"])
+            .unwrap()
+            .contains("dynamodb:UpdateItem")
+    })?;
+    let list =
+        statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"].as_sequence()?;
+    Some(
+        list.iter()
+            .map(|name| name.as_str().unwrap().to_owned())
+            .collect(),
+    )
+}
+
+/// The attributes the mailer's requests name, over every path: a reset,
+/// a verification, a `+tag` address's mailbox, the stack's count, and a
+/// claim given back after a failed send.
+async fn mailer_attributes() -> BTreeSet<String> {
+    let stack = Stack::with_mail(&[]).await;
+    stack
+        .signup("new+tag@example.com", "a-new-password-5678")
+        .await;
+    stack.take_queued().await;
+    stack.operations.take_attributes();
+    for (kind, email) in [
+        ("password_reset", DEMO_EMAIL),
+        ("verification", "new+tag@example.com"),
+    ] {
+        let request = json!({"kind": kind, "email": email}).to_string();
+        assert!(stack.mailer_on(&request).await.is_empty(), "{kind}");
+    }
+    let mut named = stack.operations.take_attributes();
+    let failing = Stack::with_mail(&[("MAIL_FROM", "sender@unverified.test")]).await;
+    failing.operations.take_attributes();
+    let request = json!({"kind": "password_reset", "email": DEMO_EMAIL}).to_string();
+    assert_eq!(failing.mailer_on(&request).await.len(), 1, "the send fails");
+    named.extend(failing.operations.take_attributes());
+    named
+}
+
+/// The attributes verify-email's requests name: the load, and the write.
+async fn verify_email_attributes() -> BTreeSet<String> {
+    let stack = Stack::with_mail(&[]).await;
+    stack
+        .signup("new.user@example.com", "a-new-password-5678")
+        .await;
+    let user = stack.user("new.user@example.com").await.unwrap();
+    let verification = stack
+        .auth
+        .tokens()
+        .issue_verification(user.subject())
+        .await
+        .unwrap();
+    stack.operations.take_attributes();
+    let reply = stack
+        .verify(&verification.token, "a-new-password-5678")
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    stack.operations.take_attributes()
+}
+
+/// Review 2, L3: the narrow writers' UpdateItem may name exactly the
+/// attributes their requests name, and never a password hash or a
+/// token's state.
+#[tokio::test]
+async fn the_narrow_writers_may_write_only_the_attributes_they_name() {
+    for (name, resource) in functions(&template()) {
+        let function = binary(&resource);
+        let observed = match function.as_str() {
+            "mailer" => mailer_attributes().await,
+            "verify-email" => verify_email_attributes().await,
+            _ => continue,
+        };
+        let allowed = update_attributes(&resource)
+            .unwrap_or_else(|| panic!("{name}: UpdateItem without dynamodb:Attributes"));
+        assert_eq!(
+            allowed, observed,
+            "{name}: the policy's list against the requests seen"
+        );
+        for secret in [
+            "password_hash",
+            "refresh_families",
+            "devices",
+            "device_lockouts",
+        ] {
+            assert!(!allowed.contains(secret), "{name} may write {secret}");
+        }
+    }
+}

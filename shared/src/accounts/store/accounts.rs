@@ -102,7 +102,9 @@ impl UserStore {
     /// Marks `user`'s address verified, clears the email's lock and ends
     /// the account's expiry, in one conditional write: only if the item is
     /// still that account (same account id), active, unverified, not
-    /// expired, and holds the password hash that was checked. [`EmailVerification::Refused`] when it is not, with the
+    /// expired, and at the token version it was loaded at, which every
+    /// password change or reset bumps: the password that was checked is
+    /// still the account's. [`EmailVerification::Refused`] when it is not, with the
     /// reason for the logs: the link was used already, or its account was
     /// deactivated, deleted or replaced, or its password reset. Needs
     /// `dynamodb:UpdateItem`.
@@ -130,10 +132,14 @@ impl UserStore {
             ":account_id",
             user.account_id.clone().map(AttributeValue::S),
         )
+        // Every password write bumps the version: one that came between
+        // the check and this write refuses it. The hash itself is not
+        // named, so verify-email's role may name the attributes it writes
+        // and not `password_hash` (template.yaml, dynamodb:Attributes).
         .unchanged(
-            "password_hash",
-            ":checked",
-            user.password_hash.clone().map(AttributeValue::S),
+            "token_version",
+            ":checked_version",
+            user.token_version.map(number),
         )
         .value(":verified", AttributeValue::Bool(true))
         .value(":unverified", AttributeValue::Bool(false))
