@@ -468,6 +468,21 @@ impl Stack {
             .expect("delete");
     }
 
+    /// The item under `key` in this stack's table, as DynamoDB holds it
+    /// (placeholders too), through the setup client: one strongly
+    /// consistent GetItem.
+    pub async fn raw_item(&self, key: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.client
+            .get_item()
+            .table_name(&self.auth.config().accounts.users_table)
+            .key("email", AttributeValue::S(key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem")
+            .item
+    }
+
     /// An UpdateItem on `email`'s item in this stack's table, through the
     /// setup client, for the caller to finish: tests that set up state
     /// directly, as another tool writing the item would.

@@ -38,17 +38,7 @@ async fn expire_lock(stack: &Stack, email: &str) {
 }
 
 async fn failed_logins(stack: &Stack, email: &str) -> u64 {
-    let item = stack
-        .client()
-        .get_item()
-        .table_name(&stack.auth.config().accounts.users_table)
-        .key("email", AttributeValue::S(email.to_owned()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem")
-        .item
-        .unwrap_or_default();
+    let item = stack.raw_item(email).await.unwrap_or_default();
     item.get("failed_logins")
         .and_then(|count| count.as_n().ok())
         .map_or(0, |n| n.parse().unwrap())

@@ -4,8 +4,6 @@
 //! per account, unverified signups that expire, and the stack's mails per
 //! minute.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use sessionless::accounts::EXPIRY_ATTRIBUTE;
@@ -37,20 +35,6 @@ fn mails_to_mailbox(stack: &Stack, mailbox: &str) -> usize {
             })
         })
         .count()
-}
-
-/// The item under `key` as DynamoDB holds it.
-async fn raw_item(stack: &Stack, key: &str) -> Option<HashMap<String, AttributeValue>> {
-    stack
-        .client()
-        .get_item()
-        .table_name(stack.env_value("USERS_TABLE"))
-        .key("email", AttributeValue::S(key.to_owned()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem")
-        .item
 }
 
 /// Lets the address's interval pass, as the clock would.
@@ -89,7 +73,7 @@ async fn signups_of_tagged_addresses_fill_one_mailbox_no_faster_than_one_address
     assert_eq!(stack.resend("victim+3@example.com").await.status, 202);
     assert!(stack.run_mailer().await.is_empty());
     assert_eq!(mails_to_mailbox(&stack, VICTIM), 2);
-    let account = raw_item(&stack, VICTIM).await.unwrap();
+    let account = stack.raw_item(VICTIM).await.unwrap();
     assert!(
         !account.contains_key(EXPIRY_ATTRIBUTE),
         "a tagged address's mail never makes the mailbox's account expire"
@@ -104,7 +88,8 @@ async fn signups_of_tagged_addresses_fill_one_mailbox_no_faster_than_one_address
     }
     assert!(stack.run_mailer().await.is_empty());
     assert_eq!(mails_to_mailbox(&stack, "nobody@example.com"), 1);
-    let slot = raw_item(&stack, "nobody@example.com")
+    let slot = stack
+        .raw_item("nobody@example.com")
         .await
         .expect("the mailbox's slot");
     assert!(slot.contains_key("mail_sent_at"), "{slot:?}");
@@ -266,7 +251,8 @@ async fn the_stack_sends_no_more_than_its_mails_per_minute_and_the_rest_wait() {
     assert!(stack.mailer_on(&body.to_string()).await.is_empty());
     let (mut counted, mut expiring) = (0, 0);
     for minute in [minute, minute + 1] {
-        let item = raw_item(&stack, &format!("sessionless:mails-sent:{minute}"))
+        let item = stack
+            .raw_item(&format!("sessionless:mails-sent:{minute}"))
             .await
             .unwrap();
         expiring += usize::from(item.contains_key(EXPIRY_ATTRIBUTE));

@@ -115,27 +115,30 @@ impl UserStore {
             SLOT_FREE
         );
         let mut expression = "SET mail_sent_at = :now, mail_claim = :claim".to_owned();
-        if let MailPurpose::Verification { .. } = purpose {
+        let lifetime_limit = match purpose {
+            MailPurpose::Verification { lifetime_limit } => Some(lifetime_limit),
+            MailPurpose::Account => None,
+        };
+        if lifetime_limit.is_some() {
             condition.push_str(
                 " AND email_verified = :false \
                  AND (attribute_not_exists(verification_mails) OR verification_mails < :limit)",
             );
             expression.push_str(" ADD verification_mails :one");
         }
-        let update = Update::new(&expression)
+        let mut update = Update::new(&expression)
             .condition(&condition)
             .returning_item()
             .value(":now", number(now))
             .value(":claim", AttributeValue::S(id.clone()))
             .value(":cutoff", number(now.saturating_sub(interval.as_secs())))
             .value(":true", AttributeValue::Bool(true));
-        let update = match purpose {
-            MailPurpose::Verification { lifetime_limit } => update
+        if let Some(limit) = lifetime_limit {
+            update = update
                 .value(":false", AttributeValue::Bool(false))
-                .value(":limit", number(lifetime_limit))
-                .value(":one", number(1)),
-            MailPurpose::Account => update,
-        };
+                .value(":limit", number(limit))
+                .value(":one", number(1));
+        }
         let item = match self.send_update(email, update).await? {
             Written::Applied(item) => item,
             // The SDK's retry of this write, whose first attempt landed.
@@ -144,21 +147,14 @@ impl UserStore {
                 return Ok(MailSlot::Refused(MailRefusal::NoAccount));
             }
             Written::Refused(item) => {
-                let verification = matches!(purpose, MailPurpose::Verification { .. });
-                let spent = match purpose {
-                    MailPurpose::Verification { lifetime_limit } => {
-                        attribute_number(&item, "verification_mails")
-                            .is_some_and(|sent| sent >= lifetime_limit)
-                    }
-                    MailPurpose::Account => false,
-                };
+                let verified = attribute_bool(&item, "email_verified") != Some(false);
+                let sent = attribute_number(&item, "verification_mails").unwrap_or(0);
                 return Ok(MailSlot::Refused(
                     if attribute_bool(&item, "active") == Some(false) {
                         MailRefusal::Inactive
-                    } else if verification && attribute_bool(&item, "email_verified") != Some(false)
-                    {
+                    } else if lifetime_limit.is_some() && verified {
                         MailRefusal::AlreadyVerified
-                    } else if spent {
+                    } else if lifetime_limit.is_some_and(|limit| sent >= limit) {
                         MailRefusal::VerificationMailsSpent
                     } else {
                         MailRefusal::RateLimited
@@ -178,15 +174,12 @@ impl UserStore {
     /// back down. Needs `dynamodb:UpdateItem`.
     pub(crate) async fn release_mail_slot(&self, claim: &MailClaim) -> Result<(), Error> {
         let update = match claim.purpose {
-            MailPurpose::Account => Update::new("REMOVE mail_sent_at, mail_claim"),
+            MailPurpose::Account => giving_back("", &claim.id),
             MailPurpose::Verification { .. } => {
-                Update::new("REMOVE mail_sent_at, mail_claim ADD verification_mails :minus_one")
+                giving_back(" ADD verification_mails :minus_one", &claim.id)
                     .value(":minus_one", AttributeValue::N("-1".to_owned()))
             }
         };
-        let update = update
-            .condition("mail_claim = :claim")
-            .value(":claim", AttributeValue::S(claim.id.clone()));
         self.update(&claim.user.email, update).await.map(|_| ())
     }
 
@@ -208,57 +201,51 @@ impl UserStore {
         interval: Duration,
     ) -> Result<Option<MailboxClaim>, Error> {
         let id = random_id()?;
-        let claim = |target: Target| {
-            let expression = match target {
-                Target::Placeholder => format!(
-                    "SET mail_sent_at = :now, mail_claim = :claim, \
-                     {EXPIRY_ATTRIBUTE} = if_not_exists({EXPIRY_ATTRIBUTE}, :expires)"
-                ),
-                Target::Account | Target::Anywhere => {
-                    "SET mail_sent_at = :now, mail_claim = :claim".to_owned()
-                }
+        // On a placeholder the slot brings an expiry, if it has none yet;
+        // an account never gets one.
+        let claim = |on_placeholder: bool| {
+            let (target, expiry) = if on_placeholder {
+                let expiry =
+                    format!(", {EXPIRY_ATTRIBUTE} = if_not_exists({EXPIRY_ATTRIBUTE}, :expires)");
+                (Target::Placeholder, expiry)
+            } else {
+                (Target::Account, String::new())
             };
-            let update = Update::new(&expression)
-                .on(target)
-                .condition(SLOT_FREE)
-                .value(":now", number(now))
-                .value(":claim", AttributeValue::S(id.clone()))
-                .value(":cutoff", number(now.saturating_sub(interval.as_secs())));
-            match target {
-                Target::Placeholder => {
-                    update.value(":expires", number(now.saturating_add(interval.as_secs())))
-                }
-                Target::Account | Target::Anywhere => update,
+            let update = Update::new(&format!(
+                "SET mail_sent_at = :now, mail_claim = :claim{expiry}"
+            ))
+            .on(target)
+            .condition(SLOT_FREE)
+            .value(":now", number(now))
+            .value(":claim", AttributeValue::S(id.clone()))
+            .value(":cutoff", number(now.saturating_sub(interval.as_secs())));
+            if on_placeholder {
+                update.value(":expires", number(now.saturating_add(interval.as_secs())))
+            } else {
+                update
             }
         };
-        let taken = |item: &_| !holds_write(item, "mail_claim", &id);
-        match self
-            .send_update(mailbox, claim(Target::Placeholder))
-            .await?
-        {
-            Written::Applied(_) => return Ok(Some(MailboxClaim::new(mailbox, id))),
-            Written::Refused(item) if !is_account(&item) && taken(&item) => return Ok(None),
-            Written::Refused(item) if !is_account(&item) => {
-                return Ok(Some(MailboxClaim::new(mailbox, id)));
-            }
-            Written::Refused(_) => {}
-        }
-        Ok(
-            match self.send_update(mailbox, claim(Target::Account)).await? {
-                Written::Applied(_) => Some(MailboxClaim::new(mailbox, id)),
-                Written::Refused(item) if taken(&item) => None,
-                Written::Refused(_) => Some(MailboxClaim::new(mailbox, id)),
+        // A refusal that finds this claim's id is the SDK's retry of a
+        // write that landed.
+        let ours = |item: &_| holds_write(item, "mail_claim", &id);
+        let claimed = match self.send_update(mailbox, claim(true)).await? {
+            Written::Applied(_) => true,
+            Written::Refused(item) if !is_account(&item) => ours(&item),
+            Written::Refused(_) => match self.send_update(mailbox, claim(false)).await? {
+                Written::Applied(_) => true,
+                Written::Refused(item) => ours(&item),
             },
-        )
+        };
+        Ok(claimed.then(|| MailboxClaim {
+            mailbox: mailbox.to_owned(),
+            id,
+        }))
     }
 
     /// Gives back a mailbox's `claim`, whose mail was not sent; a later
     /// claim is left alone. Needs `dynamodb:UpdateItem`.
     pub(crate) async fn release_mailbox_slot(&self, claim: &MailboxClaim) -> Result<(), Error> {
-        let update = Update::new("REMOVE mail_sent_at, mail_claim")
-            .anywhere()
-            .condition("mail_claim = :claim")
-            .value(":claim", AttributeValue::S(claim.id.clone()));
+        let update = giving_back("", &claim.id).anywhere();
         self.update(&claim.mailbox, update).await.map(|_| ())
     }
 
@@ -289,13 +276,12 @@ impl UserStore {
     }
 }
 
-impl MailboxClaim {
-    fn new(mailbox: &str, id: String) -> Self {
-        Self {
-            mailbox: mailbox.to_owned(),
-            id,
-        }
-    }
+/// The write that gives back the claim `id` of a slot, with `more` added
+/// to its expression; a later claim's slot is left alone.
+fn giving_back(more: &str, id: &str) -> Update {
+    Update::new(&format!("REMOVE mail_sent_at, mail_claim{more}"))
+        .condition("mail_claim = :claim")
+        .value(":claim", AttributeValue::S(id.to_owned()))
 }
 
 /// No mail went out through this item's slot since `:cutoff`. Without
