@@ -19,7 +19,7 @@ const SPECIALS: [char; 10] = ['(', ')', '<', '>', '[', ']', ':', ';', ',', '"'];
 /// The one key form of an email address, the table's key: trimmed; then
 /// one `@` between a local part and a domain; no white space, control
 /// character, hidden format character (zero-width spaces, bidirectional
-/// controls), backslash or RFC 5322 special anywhere ([`SPECIALS`]);
+/// controls), backslash or RFC 5322 special (`()<>[]:;,"`) anywhere;
 /// Unicode in NFC; the local part lower-cased; the domain in ASCII, as
 /// UTS 46 maps it (lower case, internationalised labels in punycode), as
 /// SES and DNS need it. At most 254 characters as sent, and as stored.
