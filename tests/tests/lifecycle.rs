@@ -371,7 +371,7 @@ async fn signup_validates_and_never_overwrites() {
         (
             json!({"email": "a@example.com", "password": "long-enough", "name": "  "}),
             400,
-            "`name` must be 1 to 200 characters of text",
+            "`name` must be 1 to 200 characters of text, with no control, bidirectional or zero-width characters",
         ),
         (
             json!({"email": "a@example.com", "password": "long-enough"}),
