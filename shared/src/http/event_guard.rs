@@ -8,6 +8,10 @@
 //! here first, stripped to something lambda_http converts safely, and
 //! answered with a 400.
 //!
+//! A body over the size limit is refused here too, by its raw length:
+//! lambda_http would decode a base64 body of any size (up to the 6 MB
+//! invocation payload) before the handler's own check could refuse it.
+//!
 //! lambda_http also lets a REST API event's single-value `headers` replace
 //! its `multiValueHeaders`, which would hide a second `Authorization`
 //! header from the handler. That is caught here too, and refused like any
@@ -20,10 +24,13 @@ use lambda_http::http::{HeaderMap, Uri};
 use lambda_http::request::LambdaRequest;
 
 use crate::error::Error;
+use crate::http::request::MAX_BODY_BYTES;
 
 /// Why an event was refused before reaching the handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
+    /// The body is longer than any accepted body, before any decoding.
+    BodyTooLarge,
     /// The body is marked base64 but is not.
     InvalidBase64Body,
     /// Host, X-Forwarded-Proto, path or query string do not form a URL.
@@ -36,6 +43,9 @@ impl Rejection {
     /// The error the client gets for this event.
     pub fn error(self) -> Error {
         match self {
+            Rejection::BodyTooLarge => Error::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            },
             Rejection::InvalidBase64Body => {
                 Error::bad_request("Request body is marked base64 but is not valid base64")
             }
@@ -102,6 +112,15 @@ fn check(
     path: &str,
     raw_query: Option<&str>,
 ) -> Option<Rejection> {
+    // Base64 takes 4 characters for every 3 bytes, padding included.
+    let raw_limit = if is_base64 {
+        MAX_BODY_BYTES.div_ceil(3) * 4
+    } else {
+        MAX_BODY_BYTES
+    };
+    if body.is_some_and(|body| body.len() > raw_limit) {
+        return Some(Rejection::BodyTooLarge);
+    }
     if is_base64 && body.is_some_and(|body| STANDARD.decode(body).is_err()) {
         return Some(Rejection::InvalidBase64Body);
     }

@@ -10,7 +10,7 @@ use crate::error::Error;
 
 /// No valid request comes close: a login body is about 100 bytes and the
 /// largest accepted token is 8 KiB.
-const MAX_BODY_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Refuses methods the route does not serve. API Gateway routes by method
 /// already; this covers direct invocations and the local stack.

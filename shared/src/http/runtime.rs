@@ -148,12 +148,14 @@ where
             Ok::<_, Infallible>(result_response(Err(rejection.error())))
         }))
     };
+    let mut reject_size = rejecting(Rejection::BodyTooLarge);
     let mut reject_base64 = rejecting(Rejection::InvalidBase64Body);
     let mut reject_url = rejecting(Rejection::UnbuildableUrl);
     let mut reject_authorization = rejecting(Rejection::RepeatedAuthorization);
     service_fn(
         move |mut event: LambdaEvent<LambdaRequest>| match guard(&mut event.payload) {
             None => app.call(event),
+            Some(Rejection::BodyTooLarge) => reject_size.call(event),
             Some(Rejection::InvalidBase64Body) => reject_base64.call(event),
             Some(Rejection::UnbuildableUrl) => reject_url.call(event),
             Some(Rejection::RepeatedAuthorization) => reject_authorization.call(event),
