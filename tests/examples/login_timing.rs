@@ -1,7 +1,8 @@
 //! Benchmark: does an answer's time tell whether an email has an account?
 //!
 //! - Login: an unknown email against a known one with a wrong password, and
-//!   one whose stored hash is below the policy (after `ARGON2_*` rose).
+//!   one whose stored hash is below the policy (after `ARGON2_*` rose), or
+//!   above it (after it fell, with `ARGON2_STRONGEST_IN_USE` set).
 //! - Mail requests: `POST /password/forgot`, `POST /verify/resend` and
 //!   `POST /signup` (with email verification), for a known email against an
 //!   unknown one.
@@ -39,25 +40,32 @@ async fn main() {
 async fn logins() {
     // Locks would end the known users' attempts early; keep them off. The
     // policy is one pass above OWASP's minimum, as after a deployment
-    // raised ARGON2_ITERATIONS.
-    let stack = Stack::with_env(&[("LOGIN_LOCK_AFTER", "100"), ("ARGON2_ITERATIONS", "3")]).await;
-    // Accounts hashed before the rise: OWASP's minimum, two passes.
+    // raised ARGON2_ITERATIONS, and one below what it was before that, as
+    // after a deployment lowered it: ARGON2_STRONGEST_IN_USE names that.
+    let stack = Stack::with_env(&[
+        ("LOGIN_LOCK_AFTER", "100"),
+        ("ARGON2_ITERATIONS", "3"),
+        ("ARGON2_STRONGEST_IN_USE", "m=19456,t=4"),
+    ])
+    .await;
+    // Accounts hashed before the rise: OWASP's minimum, two passes; and
+    // before the fall: four.
     let before_the_rise = stack.restarted_with(&[("ARGON2_ITERATIONS", "2")]).await;
+    let before_the_fall = stack.restarted_with(&[("ARGON2_ITERATIONS", "4")]).await;
     for index in 0..KNOWN_USERS {
-        stack
-            .add_user(
-                &format!("user{index}@example.com"),
-                "the-right-password",
-                true,
-            )
-            .await;
-        before_the_rise
-            .add_user(
-                &format!("old{index}@example.com"),
-                "the-right-password",
-                true,
-            )
-            .await;
+        for (hashed_by, prefix) in [
+            (&stack, "user"),
+            (&before_the_rise, "old"),
+            (&before_the_fall, "dear"),
+        ] {
+            hashed_by
+                .add_user(
+                    &format!("{prefix}{index}@example.com"),
+                    "the-right-password",
+                    true,
+                )
+                .await;
+        }
     }
     let base = event("http-api/login-ok.json");
     let login = |email: String| {
@@ -66,6 +74,9 @@ async fn logins() {
         let stack = &stack;
         Box::pin(async move { stack.invoke(login::handle, &request).await })
             as LocalBoxFuture<'_, Reply>
+    };
+    let known = move |prefix: &'static str, round: usize| {
+        login(format!("{prefix}{}@example.com", round % KNOWN_USERS))
     };
     let attempts: Vec<Attempt<'_>> = vec![
         (
@@ -76,12 +87,17 @@ async fn logins() {
         (
             "known email, wrong password",
             401,
-            Box::new(move |round| login(format!("user{}@example.com", round % KNOWN_USERS))),
+            Box::new(move |round| known("user", round)),
         ),
         (
             "known email, wrong password, hash below the policy",
             401,
-            Box::new(move |round| login(format!("old{}@example.com", round % KNOWN_USERS))),
+            Box::new(move |round| known("old", round)),
+        ),
+        (
+            "known email, wrong password, hash above the policy",
+            401,
+            Box::new(move |round| known("dear", round)),
         ),
     ];
     compare("login attempt", &attempts).await;

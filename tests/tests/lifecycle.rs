@@ -460,6 +460,48 @@ async fn outdated_hashes_are_upgraded_at_login() {
     assert_eq!(stack.user(DEMO_EMAIL).await.unwrap().password_hash, demo);
 }
 
+/// Review 2, L7: a hash dearer than the policy (written before the policy
+/// was lowered) made a wrong password against it slower than an unknown
+/// email, for as long as it stayed. It is re-hashed to the policy at the
+/// next login, as a cheaper one is; until then, ARGON2_STRONGEST_IN_USE
+/// prices every refusal at its cost (the padding itself is unit-tested in
+/// accounts/password.rs, and shown by scripts/bench-login-timing).
+#[tokio::test]
+async fn hashes_above_a_lowered_policy_are_rehashed_to_it_at_login() {
+    let stack = Stack::with_env(&[("ARGON2_STRONGEST_IN_USE", "m=32768,t=2,p=1")]).await;
+    let before_the_policy_fell = PasswordPolicy {
+        memory_kib: 32_768,
+        ..PasswordPolicy::OWASP_MINIMUM
+    };
+    assert_eq!(
+        stack.auth.config().accounts.password_policy,
+        PasswordPolicy {
+            strongest_in_use: Some(before_the_policy_fell.cost()),
+            ..PasswordPolicy::OWASP_MINIMUM
+        }
+    );
+    let dear_hash = before_the_policy_fell
+        .hash("a-dear-password".into())
+        .await
+        .unwrap();
+    let user = User::new("dear@example.com".into(), "Dear".into(), dear_hash).unwrap();
+    stack.users.create(&user).await.unwrap();
+
+    stack
+        .login("dear@example.com", "a-dear-password", false)
+        .await;
+    let rehashed = stack
+        .user("dear@example.com")
+        .await
+        .unwrap()
+        .password_hash
+        .expect("a password hash");
+    assert!(
+        rehashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{rehashed}"
+    );
+}
+
 /// Signup never signs or verifies a token, so it starts with no signing key
 /// at all: the template gives it none, and no permission to the secret. It
 /// has the table, and the mail queue email verification (on by default)

@@ -20,7 +20,7 @@ pub use lockout::{
     lock_secs,
 };
 pub use password::{
-    Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
+    HashCost, Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
 pub(crate) use store::{
     DeviceLockouts, EmailVerification, HeldLock, LoginThrottle, MailClaim, MailPurpose,

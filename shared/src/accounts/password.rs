@@ -66,6 +66,37 @@ pub struct PasswordPolicy {
     pub iterations: u32,
     /// Lanes.
     pub parallelism: u32,
+    /// The cost of the strongest hash stored, when it is above this
+    /// policy's (the policy was lowered since it was written): every
+    /// refusal then costs its work, so that a wrong password against it
+    /// takes no longer than an unknown email (review 2, L7). `None` when no
+    /// stored hash costs more than the policy.
+    pub strongest_in_use: Option<HashCost>,
+}
+
+/// The price of an argon2 hash, as far as time goes: its memory and
+/// passes. Its work, which is what it takes to compute, is about their
+/// product, whatever the lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+}
+
+impl HashCost {
+    /// Memory × passes.
+    pub fn work(self) -> u64 {
+        u64::from(self.memory_kib) * u64::from(self.iterations)
+    }
+
+    fn of(params: &Params) -> Self {
+        Self {
+            memory_kib: params.m_cost(),
+            iterations: params.t_cost(),
+        }
+    }
 }
 
 /// What checking a password found.
@@ -73,8 +104,9 @@ pub struct PasswordPolicy {
 pub struct PasswordCheck {
     /// The password is the stored one.
     pub matches: bool,
-    /// The stored hash is weaker than the policy: re-hash it while the
-    /// password is at hand.
+    /// The stored hash is not at the policy's cost (cheaper, or dearer
+    /// after the policy was lowered): re-hash it while the password is at
+    /// hand, so that every hash comes to cost the same.
     pub outdated: bool,
 }
 
@@ -142,6 +174,7 @@ impl PasswordPolicy {
         memory_kib: 19_456,
         iterations: 2,
         parallelism: 1,
+        strongest_in_use: None,
     };
 
     /// argon2id v1.3 at this policy's cost.
@@ -190,6 +223,8 @@ impl PasswordPolicy {
     /// Checks `password` against `stored_hash`. With no stored hash (unknown
     /// user) or an unreadable one, the same work is done and the answer is
     /// no match: the time taken does not tell whether the account exists.
+    /// Every refusal costs the same: the policy's price, or the strongest
+    /// stored hash's when that is dearer ([`PasswordPolicy::strongest_in_use`]).
     pub async fn check(
         self,
         password: String,
@@ -206,6 +241,7 @@ impl PasswordPolicy {
                     }
                     let mut output = [0u8; OUTPUT_BYTES];
                     let _ = hash_into(&argon2, password.as_bytes(), DUMMY_SALT, &mut output);
+                    self.pad_refusal(password.as_bytes(), self.cost().work());
                     return Ok(PasswordCheck {
                         matches: false,
                         outdated: false,
@@ -219,33 +255,59 @@ impl PasswordPolicy {
                     false
                 }
             };
-            let outdated = self.is_stronger_than(&hash);
-            if outdated && !matches {
+            let stored = Params::try_from(&hash).ok().map(|params| HashCost::of(&params));
+            if !matches {
                 // A cheaper stored hash verifies faster than an unknown
-                // email's policy-priced dummy: make up the difference, so a
-                // refusal costs the policy's price either way.
-                for params in self.padding(&hash) {
-                    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-                    let mut output = [0u8; OUTPUT_BYTES];
-                    let _ = hash_into(&argon2, password.as_bytes(), DUMMY_SALT, &mut output);
-                }
+                // email's dummy: make up the difference, so a refusal costs
+                // the same either way.
+                self.pad_refusal(password.as_bytes(), stored.map_or(0, HashCost::work));
             }
-            Ok(PasswordCheck { matches, outdated })
+            if let Some(stored) = stored.filter(|stored| stored.work() > self.refusal_work()) {
+                tracing::warn!(
+                    memory_kib = stored.memory_kib,
+                    iterations = stored.iterations,
+                    "a stored password hash costs more than every refusal: a wrong password \
+                     against it takes longer than an unknown email until it is re-hashed; \
+                     set ARGON2_STRONGEST_IN_USE to its cost"
+                );
+            }
+            Ok(PasswordCheck {
+                matches,
+                outdated: self.differs_from(&hash),
+            })
         })
         .await
     }
 
-    /// The argon2 runs that make up what verifying `hash` costs less than
-    /// verifying at this policy: argon2's work is about memory × passes, so
-    /// whole passes over the policy's memory, then one pass over the rest
-    /// (never more memory than the policy's). None when `hash` costs as much.
-    fn padding(self, hash: &PasswordHash) -> Vec<Params> {
-        let Ok(stored) = Params::try_from(hash) else {
-            return Vec::new();
-        };
-        let work = |memory: u32, passes: u32| u64::from(memory) * u64::from(passes);
-        let missing = work(self.memory_kib, self.iterations)
-            .saturating_sub(work(stored.m_cost(), stored.t_cost()));
+    /// The cost of the hashes this policy makes.
+    pub fn cost(self) -> HashCost {
+        HashCost {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+        }
+    }
+
+    /// The work every refusal costs.
+    fn refusal_work(self) -> u64 {
+        let strongest = self.strongest_in_use.map_or(0, HashCost::work);
+        self.cost().work().max(strongest)
+    }
+
+    /// Spends what a refusal that did `done` work still owes.
+    fn pad_refusal(self, password: &[u8], done: u64) {
+        for params in self.padding(done) {
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+            let mut output = [0u8; OUTPUT_BYTES];
+            let _ = hash_into(&argon2, password, DUMMY_SALT, &mut output);
+        }
+    }
+
+    /// The argon2 runs that make up what `done` work falls short of a
+    /// refusal's price: argon2's work is about memory × passes, so whole
+    /// passes over the policy's memory, then one pass over the rest (never
+    /// more memory than the policy's). None when nothing is owed.
+    fn padding(self, done: u64) -> Vec<Params> {
+        let missing = self.refusal_work().saturating_sub(done);
         let memory = u64::from(self.memory_kib);
         let passes = u32::try_from(missing / memory).unwrap_or(u32::MAX);
         let rest = u32::try_from(missing % memory).unwrap_or(0);
@@ -268,17 +330,17 @@ impl PasswordPolicy {
         runs
     }
 
-    /// True when `hash` is not argon2id v1.3, or any of its costs is below
-    /// this policy's.
-    fn is_stronger_than(self, hash: &PasswordHash) -> bool {
+    /// True when `hash` is not argon2id v1.3 at exactly this policy's
+    /// costs.
+    fn differs_from(self, hash: &PasswordHash) -> bool {
         let Ok(params) = Params::try_from(hash) else {
             return true;
         };
         hash.algorithm.as_str() != "argon2id"
             || hash.version != Some(0x13)
-            || params.m_cost() < self.memory_kib
-            || params.t_cost() < self.iterations
-            || params.p_cost() < self.parallelism
+            || params.m_cost() != self.memory_kib
+            || params.t_cost() != self.iterations
+            || params.p_cost() != self.parallelism
     }
 }
 
@@ -392,8 +454,6 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_against_cheaper_hashes_are_padded_to_the_policy_price() {
-        let old = POLICY.hash("pw-123456".into()).await.unwrap();
-        let old = PasswordHash::new(&old).unwrap();
         let old_work = 19_456 * 2;
         for stronger in [
             PasswordPolicy {
@@ -408,18 +468,58 @@ mod tests {
                 memory_kib: 32_768,
                 iterations: 4,
                 parallelism: 2,
+                strongest_in_use: None,
             },
         ] {
-            let runs = stronger.padding(&old);
-            let policy_work = u64::from(stronger.memory_kib) * u64::from(stronger.iterations);
-            assert_eq!(old_work + work(&runs), policy_work, "{stronger:?}");
+            let runs = stronger.padding(old_work);
+            assert_eq!(
+                old_work + work(&runs),
+                stronger.cost().work(),
+                "{stronger:?}"
+            );
             assert!(
                 runs.iter()
                     .all(|params| params.m_cost() <= stronger.memory_kib),
                 "never more memory than the policy: {runs:?}"
             );
         }
-        assert!(POLICY.padding(&old).is_empty(), "the policy's own price");
+        assert!(
+            POLICY.padding(old_work).is_empty(),
+            "the policy's own price"
+        );
+    }
+
+    /// Review 2, L7: after the policy was lowered, every refusal, an
+    /// unknown email's included, costs what the dearest stored hash does.
+    #[test]
+    fn refusals_cost_the_strongest_hash_in_use() {
+        let strongest = HashCost {
+            memory_kib: 65_536,
+            iterations: 3,
+        };
+        let lowered = PasswordPolicy {
+            strongest_in_use: Some(strongest),
+            ..POLICY
+        };
+        for done in [
+            lowered.cost().work(),
+            19_456,
+            HashCost {
+                memory_kib: 32_768,
+                iterations: 4,
+            }
+            .work(),
+        ] {
+            let runs = lowered.padding(done);
+            let total = done + work(&runs);
+            // Within one smallest run (8 KiB per lane) of the price.
+            assert!(
+                strongest.work() - total < 8,
+                "{done} + {runs:?} = {total}, not {}",
+                strongest.work()
+            );
+        }
+        assert!(lowered.padding(strongest.work()).is_empty());
     }
 
     #[tokio::test]
@@ -438,10 +538,20 @@ mod tests {
         };
         assert!(
             more_passes
-                .check("pw-123456".into(), Some(old))
+                .check("pw-123456".into(), Some(old.clone()))
                 .await
                 .unwrap()
                 .outdated
+        );
+        // Review 2, L7: and so are hashes above it, after it was lowered.
+        let dear = stronger.hash("pw-123456".into()).await.unwrap();
+        let check = POLICY.check("pw-123456".into(), Some(dear)).await.unwrap();
+        assert_eq!((check.matches, check.outdated), (true, true));
+        let check = POLICY.check("pw-123456".into(), Some(old)).await.unwrap();
+        assert_eq!(
+            (check.matches, check.outdated),
+            (true, false),
+            "at the policy"
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::accounts::PasswordPolicy;
+use crate::accounts::{HashCost, PasswordPolicy};
 use crate::aws::AwsSettings;
 use crate::env::Env;
 use crate::error::Error;
@@ -67,20 +67,81 @@ const DEFAULT_UNVERIFIED_ACCOUNT_TTL_SECS: u64 = 7 * 86_400;
 /// lower it.
 fn password_policy<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<PasswordPolicy, Error> {
     let floor = PasswordPolicy::OWASP_MINIMUM;
-    PasswordPolicy {
+    let policy = PasswordPolicy {
         memory_kib: env.number_or(
             "ARGON2_MEMORY_KIB",
             floor.memory_kib,
-            floor.memory_kib..=1_048_576,
+            floor.memory_kib..=MAX_MEMORY_KIB,
         )?,
-        iterations: env.number_or("ARGON2_ITERATIONS", floor.iterations, floor.iterations..=20)?,
+        iterations: env.number_or(
+            "ARGON2_ITERATIONS",
+            floor.iterations,
+            floor.iterations..=MAX_ITERATIONS,
+        )?,
         parallelism: env.number_or(
             "ARGON2_PARALLELISM",
             floor.parallelism,
             floor.parallelism..=8,
         )?,
+        strongest_in_use: None,
     }
-    .validate()
+    .validate()?;
+    let strongest_in_use = env
+        .get("ARGON2_STRONGEST_IN_USE")
+        .map(|text| strongest_in_use(&text, &policy))
+        .transpose()?;
+    Ok(PasswordPolicy {
+        strongest_in_use,
+        ..policy
+    })
+}
+
+const MAX_MEMORY_KIB: u32 = 1_048_576;
+const MAX_ITERATIONS: u32 = 20;
+
+/// `ARGON2_STRONGEST_IN_USE`: the cost of the dearest stored hash, as its
+/// PHC string states it (`m=65536,t=3,p=4`; `p` is allowed and ignored, as
+/// lanes do not change the work). It must cost at least the policy's: a
+/// cheaper one would say that a hash the policy makes is not in use.
+fn strongest_in_use(text: &str, policy: &PasswordPolicy) -> Result<HashCost, Error> {
+    let refuse = |why: &str| {
+        Error::Config(format!(
+            "ARGON2_STRONGEST_IN_USE must read like `m=65536,t=3` (the m and t of the \
+             dearest stored hash's PHC string): {why}, in {text:?}"
+        ))
+    };
+    let (mut memory_kib, mut iterations) = (None, None);
+    for pair in text.split(',') {
+        let (name, value) = pair
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| refuse("a part is not name=value"))?;
+        let value: u32 = value
+            .parse()
+            .map_err(|_| refuse("a value is not a whole number"))?;
+        match name {
+            "m" if (1..=MAX_MEMORY_KIB).contains(&value) => memory_kib = Some(value),
+            "t" if (1..=MAX_ITERATIONS).contains(&value) => iterations = Some(value),
+            "m" | "t" => return Err(refuse("a value is out of argon2's range here")),
+            "p" => {}
+            _ => return Err(refuse("only m, t and p are known")),
+        }
+    }
+    let (Some(memory_kib), Some(iterations)) = (memory_kib, iterations) else {
+        return Err(refuse("both m and t are needed"));
+    };
+    let cost = HashCost {
+        memory_kib,
+        iterations,
+    };
+    let policy_work = policy.cost().work();
+    if cost.work() < policy_work {
+        return Err(Error::Config(format!(
+            "ARGON2_STRONGEST_IN_USE ({text}) costs no more than the policy \
+             (ARGON2_MEMORY_KIB × ARGON2_ITERATIONS = {policy_work}): unset it"
+        )));
+    }
+    Ok(cost)
 }
 
 #[cfg(test)]
@@ -113,6 +174,33 @@ mod tests {
                 HashMap::from([("USERS_TABLE", "u"), ("UNVERIFIED_ACCOUNT_TTL", value)]);
             let read = AccountsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string()));
             assert_eq!(read.is_ok(), ok, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_strongest_hash_in_use_is_read_from_its_phc_parameters() {
+        let read = |value: &str| {
+            let vars: HashMap<&str, &str> =
+                HashMap::from([("USERS_TABLE", "u"), ("ARGON2_STRONGEST_IN_USE", value)]);
+            AccountsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+                .map(|accounts| accounts.password_policy.strongest_in_use)
+        };
+        let dear = Some(HashCost {
+            memory_kib: 65_536,
+            iterations: 3,
+        });
+        assert_eq!(read("m=65536,t=3,p=4").unwrap(), dear);
+        assert_eq!(read(" t=3, m=65536 ").unwrap(), dear);
+        for (refused, says) in [
+            ("m=65536", "both m and t"),
+            ("m=65536,t=3,x=1", "only m, t and p"),
+            ("m=65536;t=3", "a value is not a whole number"),
+            ("65536,3", "not name=value"),
+            ("m=0,t=3", "out of argon2's range"),
+            ("m=19456,t=1", "costs less than the policy"),
+        ] {
+            let error = read(refused).unwrap_err().to_string();
+            assert!(error.contains(says), "{refused}: {error}");
         }
     }
 }

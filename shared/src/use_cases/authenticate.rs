@@ -83,7 +83,7 @@ impl Auth {
         Ok(outcome)
     }
 
-    /// Re-hashes a password whose stored hash is below the configured policy,
+    /// Re-hashes a password whose stored hash is not at the configured policy,
     /// while the password is at hand. A failure costs nothing but a retry at
     /// the next login, so it is logged, not returned.
     async fn upgrade_hash(&self, user: &User, password: &str) {
