@@ -80,6 +80,8 @@ def every_function_deploys_with_its_cargo_metadata(template):
         JWT_SIGNING_KMS_KEY_ID=key,
         MAIL_QUEUE_URL=queue,
         MAIL_FROM="no-reply@example.com",
+        MAIL_CONFIGURATION_SET=f"{PREFIX}-mail",
+        MAIL_MAX_PER_MINUTE="60",
         RESET_URL="https://app.example.com/reset#token={token}",
         VERIFY_URL="https://app.example.com/verify#token={token}",
     )

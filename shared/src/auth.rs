@@ -24,10 +24,23 @@ pub struct Auth {
 /// `current.email` is the user's email.
 #[derive(Debug)]
 pub struct CurrentUser {
-    /// The user's item, as loaded for this request.
+    /// The user's item, as loaded for this request: without the password
+    /// hash, devices and lockouts
+    /// ([`crate::accounts::ACCESS_CHECK_ATTRIBUTES`]), unless loaded by
+    /// [`Auth::user_and_password_for_access_token`].
     pub user: User,
     /// What the access token said.
     pub claims: TokenClaims,
+    read: ItemRead,
+}
+
+/// How much of a user's item a request loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemRead {
+    /// [`crate::accounts::ACCESS_CHECK_ATTRIBUTES`] alone.
+    AccessCheck,
+    /// Every attribute, the password hash included.
+    Whole,
 }
 
 /// A [`CurrentUser`] whose token came straight from a sign-in, as
@@ -48,6 +61,18 @@ impl CurrentUser {
             Ok(FreshUser(self))
         } else {
             Err(Error::FreshTokenRequired)
+        }
+    }
+
+    /// The user's password hash, which only a whole read loads.
+    pub(crate) fn password_hash(&self) -> Result<Option<&str>, Error> {
+        match self.read {
+            ItemRead::Whole => Ok(self.user.password_hash.as_deref()),
+            ItemRead::AccessCheck => Err(Error::Internal(
+                "the user was loaded without its password hash: load it with \
+                 http::current_user_with_password"
+                    .into(),
+            )),
         }
     }
 }
@@ -154,9 +179,9 @@ impl Auth {
     }
 
     /// Verifies an access token and loads its user, with exactly one
-    /// GetItem: the request loader, for callers that found the token
-    /// themselves (an API Gateway authorizer; `http::current_user` finds it
-    /// in a request).
+    /// GetItem of [`crate::accounts::ACCESS_CHECK_ATTRIBUTES`]: the request
+    /// loader, for callers that found the token themselves (an API Gateway
+    /// authorizer; `http::current_user` finds it in a request).
     ///
     /// # Errors
     ///
@@ -164,8 +189,30 @@ impl Auth {
     /// of an active account; [`Error::AwsUnavailable`] or
     /// [`Error::AwsFailure`] when DynamoDB fails.
     pub async fn user_for_access_token(&self, token: &str) -> Result<CurrentUser, Error> {
+        self.load_for_access_token(token, ItemRead::AccessCheck)
+            .await
+    }
+
+    /// [`Auth::user_for_access_token`], loading the whole item, password
+    /// hash included, as a password change needs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Auth::user_for_access_token`].
+    pub async fn user_and_password_for_access_token(
+        &self,
+        token: &str,
+    ) -> Result<CurrentUser, Error> {
+        self.load_for_access_token(token, ItemRead::Whole).await
+    }
+
+    async fn load_for_access_token(
+        &self,
+        token: &str,
+        read: ItemRead,
+    ) -> Result<CurrentUser, Error> {
         let claims = self.tokens.verify(TokenKind::Access, token)?;
-        let user = self.live_user(&claims).await?;
+        let user = self.live_user(&claims, read).await?;
         // A token issued with a refresh family dies with it: a detected
         // replay revokes the thief's access tokens too, at no extra read.
         if let Some(family) = &claims.refresh_family
@@ -175,15 +222,19 @@ impl Auth {
                 "the token's refresh family was revoked",
             ));
         }
-        Ok(CurrentUser { user, claims })
+        Ok(CurrentUser { user, claims, read })
     }
 
     /// Loads the user a token names and checks that the token still speaks
     /// for them: the account it was issued to ([`Auth::issued_account`]),
     /// which has not retired tokens of this version (logout, password
     /// change) since.
-    pub(crate) async fn live_user(&self, claims: &TokenClaims) -> Result<User, Error> {
-        let user = match self.issued_account(claims).await? {
+    pub(crate) async fn live_user(
+        &self,
+        claims: &TokenClaims,
+        read: ItemRead,
+    ) -> Result<User, Error> {
+        let user = match self.issued_account(claims, read).await? {
             IssuedAccount::Live(user) => *user,
             IssuedAccount::Refused(reason) => return Err(Error::invalid_token(reason)),
         };
@@ -202,8 +253,13 @@ impl Auth {
     pub(crate) async fn issued_account(
         &self,
         claims: &TokenClaims,
+        read: ItemRead,
     ) -> Result<IssuedAccount, Error> {
-        let Some(user) = self.users.find_by_email(&claims.email).await? else {
+        let found = match read {
+            ItemRead::AccessCheck => self.users.find_for_access_check(&claims.email).await?,
+            ItemRead::Whole => self.users.find_by_email(&claims.email).await?,
+        };
+        let Some(user) = found else {
             return Ok(IssuedAccount::Refused(ACCOUNT_GONE));
         };
         Ok(if user.account_id != claims.account_id {

@@ -141,10 +141,19 @@ pub fn with_body(event: &str, body: &str) -> String {
     event.to_string()
 }
 
-/// The DynamoDB wire requests a client made: each by operation name, and
-/// the top-level attributes they named ([`expressions::attributes_named`]).
+/// The DynamoDB wire requests a client made: each by operation name, the
+/// top-level attributes they named ([`expressions::attributes_named`]),
+/// and what their GetItems read.
 #[derive(Debug, Default, Clone)]
-pub struct OperationLog(Arc<Mutex<Vec<String>>>, Arc<Mutex<BTreeSet<String>>>);
+pub struct OperationLog(
+    Arc<Mutex<Vec<String>>>,
+    Arc<Mutex<BTreeSet<String>>>,
+    Arc<Mutex<BTreeSet<String>>>,
+);
+
+/// What [`OperationLog::take_reads`] records for a GetItem without a
+/// projection, which reads every attribute.
+pub const WHOLE_ITEM: &str = "*";
 
 impl OperationLog {
     /// The operations made since the last take, in order.
@@ -155,6 +164,12 @@ impl OperationLog {
     /// The attributes the requests named since the last take.
     pub fn take_attributes(&self) -> BTreeSet<String> {
         std::mem::take(&mut self.1.lock().expect("log lock"))
+    }
+
+    /// The attributes the GetItems read since the last take:
+    /// [`WHOLE_ITEM`] for one without a projection.
+    pub fn take_reads(&self) -> BTreeSet<String> {
+        std::mem::take(&mut self.2.lock().expect("log lock"))
     }
 }
 
@@ -175,13 +190,18 @@ impl Intercept for OperationLog {
             .get("x-amz-target")
             .unwrap_or_default();
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
-        self.0.lock().expect("log lock").push(operation);
+        self.0.lock().expect("log lock").push(operation.clone());
         let body = context.request().body().bytes().unwrap_or_default();
         if let Ok(body) = serde_json::from_slice::<Value>(body) {
-            self.1
-                .lock()
-                .expect("log lock")
-                .extend(expressions::attributes_named(&body));
+            let named = expressions::attributes_named(&body);
+            if operation == "GetItem" {
+                let mut reads = self.2.lock().expect("log lock");
+                if body.get("ProjectionExpression").is_none() {
+                    reads.insert(WHOLE_ITEM.to_owned());
+                }
+                reads.extend(named.iter().cloned());
+            }
+            self.1.lock().expect("log lock").extend(named);
         }
         Ok(())
     }

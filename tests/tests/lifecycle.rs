@@ -324,6 +324,42 @@ async fn an_inactive_user_can_do_nothing() {
     assert_invalid_token(&reply, "password");
 }
 
+/// Review 2, L3: the access-token loader reads no password hash, so a
+/// password change must load the user with it; given a user loaded
+/// without, it says so instead of finding every password wrong.
+#[tokio::test]
+async fn a_password_change_needs_the_user_loaded_with_its_hash() {
+    let stack = Stack::new().await;
+    let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let change = || sessionless::PasswordChange {
+        old_password: sessionless::accounts::Password(DEMO_PASSWORD),
+        new_password: sessionless::accounts::Password("a-new-password-1234"),
+    };
+    let checked = stack.auth.user_for_access_token(&fresh).await.unwrap();
+    assert!(checked.user.password_hash.is_none(), "projected away");
+    let error = stack
+        .auth
+        .change_password(&checked.require_fresh().unwrap(), change())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("current_user_with_password"),
+        "{error}"
+    );
+    let whole = stack
+        .auth
+        .user_and_password_for_access_token(&fresh)
+        .await
+        .unwrap();
+    assert!(whole.user.password_hash.is_some());
+    stack
+        .auth
+        .change_password(&whole.require_fresh().unwrap(), change())
+        .await
+        .unwrap();
+    stack.login(DEMO_EMAIL, "a-new-password-1234", false).await;
+}
+
 #[tokio::test]
 async fn signup_validates_and_never_overwrites() {
     let stack = Stack::new().await;

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject, event, function_crates, function_dirs,
-    repo_root, with_body, with_refresh_token, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, WHOLE_ITEM, demo_subject, event, function_crates,
+    function_dirs, repo_root, with_body, with_refresh_token, with_token,
 };
 
 fn template() -> Value {
@@ -1009,4 +1009,93 @@ async fn the_narrow_writers_may_write_only_the_attributes_they_name() {
             assert!(!allowed.contains(secret), "{name} may write {secret}");
         }
     }
+}
+
+/// The attributes a GetItem statement of `resource` may read, and whether
+/// it also requires `dynamodb:Select` to be SPECIFIC_ATTRIBUTES when given.
+fn get_item_attributes(resource: &Value) -> Option<(BTreeSet<String>, bool)> {
+    let statements = resource["Properties"]["Policies"][0]["Statement"].as_sequence()?;
+    let statement = statements.iter().find(|statement| {
+        serde_yaml_ng::to_string(&statement["Action"])
+            .unwrap()
+            .contains("dynamodb:GetItem")
+    })?;
+    let condition = &statement["Condition"];
+    let list = condition["ForAllValues:StringEquals"]["dynamodb:Attributes"].as_sequence()?;
+    let specific = condition["StringEqualsIfExists"]["dynamodb:Select"].as_str()
+        == Some("SPECIFIC_ATTRIBUTES");
+    Some((
+        list.iter()
+            .map(|name| name.as_str().unwrap().to_owned())
+            .collect(),
+        specific,
+    ))
+}
+
+/// What the GetItems of `function` read, through its handler, on a live
+/// token and on a dead one (logged out).
+async fn token_reader_reads(function: &str) -> BTreeSet<String> {
+    let stack = Stack::new().await;
+    let (token, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    stack.operations.take_reads();
+    match function {
+        "me" => {
+            let reply = stack
+                .invoke(
+                    me::handle,
+                    &with_token(&event("http-api/me-header-token.json"), &token),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
+        }
+        "authorizer" => {
+            let response = stack
+                .authorize(&with_token(&event("authorizer/rest-token.json"), &token))
+                .await
+                .unwrap();
+            assert_eq!(response["principalId"], DEMO_EMAIL, "{response}");
+        }
+        "axum-backend" => {
+            let app = axum_backend::app(stack.shared_auth().await);
+            let whoami = with_token(&event("http-api/whoami-header-token.json"), &token);
+            let reply = stack.invoke_app(app, &whoami).await;
+            assert_eq!(reply.status, 200, "{reply:?}");
+        }
+        other => panic!("no flow for {other}"),
+    }
+    stack.operations.take_reads()
+}
+
+/// Review 2, L3: the functions that only check access tokens read the
+/// user's item through a projection of exactly what the check needs, and
+/// their policy allows no more: never the password hash, devices or
+/// lockouts. A GetItem without a projection reads everything
+/// ([`WHOLE_ITEM`]), which the policy's `dynamodb:Select` condition
+/// refuses.
+#[tokio::test]
+async fn the_token_readers_may_read_only_what_the_token_check_needs() {
+    let expected: BTreeSet<String> = sessionless::accounts::ACCESS_CHECK_ATTRIBUTES
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    let mut checked = Vec::new();
+    for (name, resource) in functions(&template()) {
+        let function = binary(&resource);
+        if !["me", "authorizer", "axum-backend"].contains(&function.as_str()) {
+            continue;
+        }
+        let (allowed, specific) = get_item_attributes(&resource)
+            .unwrap_or_else(|| panic!("{name}: GetItem without dynamodb:Attributes"));
+        assert!(
+            specific,
+            "{name}: dynamodb:Select is not held to SPECIFIC_ATTRIBUTES"
+        );
+        assert_eq!(allowed, expected, "{name}: the policy's list");
+        let read = token_reader_reads(&function).await;
+        assert_eq!(read, expected, "{name}: what its GetItems read");
+        assert!(!read.contains(WHOLE_ITEM) && !read.contains("password_hash"));
+        checked.push(function);
+    }
+    checked.sort();
+    assert_eq!(checked, ["authorizer", "axum-backend", "me"]);
 }

@@ -6,7 +6,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use sessionless::accounts::Password;
 use sessionless::http::{
-    current_user, json_body, message_response, require_method, required_json_body,
+    current_user_with_password, json_body, message_response, require_method, required_json_body,
 };
 use sessionless::{Auth, Error, PasswordChange};
 
@@ -15,7 +15,7 @@ const ALLOWED_METHODS: &[Method] = &[Method::POST];
 pub async fn handle(auth: &Auth, request: Request) -> Result<Response<Body>, Error> {
     require_method(&request, ALLOWED_METHODS)?;
     let body = json_body(&request)?;
-    let current = current_user(auth, &request, body.as_ref()).await?;
+    let current = current_user_with_password(auth, &request, body.as_ref()).await?;
     let fresh = current.require_fresh()?;
     let body = required_json_body(body, "`old_password` and `new_password`")?;
     let change = PasswordChange {

@@ -22,11 +22,11 @@ pub use lockout::{
 pub use password::{
     HashCost, Password, PasswordCheck, PasswordPolicy, check_new_password, check_password_length,
 };
+pub use store::{ACCESS_CHECK_ATTRIBUTES, MAX_DEVICES, MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub(crate) use store::{
     DeviceLockouts, EmailVerification, HeldLock, LoginThrottle, MailClaim, MailPurpose,
     MailRefusal, MailSlot, MailboxClaim, SignInRecord,
 };
-pub use store::{MAX_DEVICES, MAX_REFRESH_FAMILIES, Rotation, UserStore};
 pub use table::{EXPIRY_ATTRIBUTE, create_table};
 pub use token_records::{Device, RefreshFamily, Replaced};
 pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};

@@ -36,7 +36,36 @@ pub async fn current_user(
     request: &Request,
     body: Option<&JsonObject>,
 ) -> Result<CurrentUser, Error> {
-    let locations = auth.config().token_locations;
-    let token = find_token(request, body, ACCESS_TOKEN_FIELD, locations)?;
-    auth.user_for_access_token(token).await
+    auth.user_for_access_token(access_token(auth, request, body)?)
+        .await
+}
+
+/// [`current_user`], loading the user's whole item, password hash included:
+/// for a handler that checks the current password
+/// ([`Auth::change_password`]). Any other reads less, and should.
+///
+/// # Errors
+///
+/// As [`current_user`].
+pub async fn current_user_with_password(
+    auth: &Auth,
+    request: &Request,
+    body: Option<&JsonObject>,
+) -> Result<CurrentUser, Error> {
+    auth.user_and_password_for_access_token(access_token(auth, request, body)?)
+        .await
+}
+
+/// The access token of `request`, from where `TOKEN_LOCATIONS` allows.
+fn access_token<'a>(
+    auth: &Auth,
+    request: &'a Request,
+    body: Option<&'a JsonObject>,
+) -> Result<&'a str, Error> {
+    find_token(
+        request,
+        body,
+        ACCESS_TOKEN_FIELD,
+        auth.config().token_locations,
+    )
 }

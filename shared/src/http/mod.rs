@@ -13,7 +13,7 @@ mod response;
 mod runtime;
 
 pub use bearer::{ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, bearer_token, find_token};
-pub use current_user::current_user;
+pub use current_user::{current_user, current_user_with_password};
 pub use event_guard::{Rejection, guard};
 #[cfg(feature = "axum")]
 pub use extractors::read_body_token;

@@ -17,6 +17,8 @@ pub struct PasswordChange<'a> {
 impl Auth {
     /// Sets a new password, if `change.old_password` is the current one,
     /// and retires every token the user holds, like a logout everywhere.
+    /// `current` must be loaded with its password hash
+    /// ([`crate::http::current_user_with_password`]).
     /// Each check of the current password counts into the login lockout, so
     /// a stolen token buys no more guesses than a login does.
     pub async fn change_password(
@@ -30,6 +32,7 @@ impl Auth {
         } = change;
         check_password_length(old_password)?;
         check_new_password(new_password)?;
+        let password_hash = current.password_hash()?.map(str::to_owned);
 
         let user = current.user();
         let loaded = Loaded {
@@ -40,9 +43,7 @@ impl Auth {
         // stolen access token buys no more guesses than a login does.
         self.reserve_attempt(&user.email, loaded, None).await?;
         let policy = self.config().accounts.password_policy;
-        let check = policy
-            .check(old_password.to_owned(), user.password_hash.clone())
-            .await?;
+        let check = policy.check(old_password.to_owned(), password_hash).await?;
         if !check.matches {
             return Err(Error::WrongPassword);
         }

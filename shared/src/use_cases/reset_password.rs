@@ -1,7 +1,7 @@
 //! Setting a new password with a mailed reset link.
 
 use crate::accounts::{Password, check_new_password};
-use crate::auth::{Auth, IssuedAccount};
+use crate::auth::{Auth, IssuedAccount, ItemRead};
 use crate::error::Error;
 use crate::tokens::{TokenKind, password_fingerprint};
 
@@ -28,7 +28,7 @@ impl Auth {
             .verify(TokenKind::Reset, reset.token)
             .map_err(link_error)?;
         check_new_password(new_password)?;
-        let user = match self.issued_account(&claims).await? {
+        let user = match self.issued_account(&claims, ItemRead::Whole).await? {
             IssuedAccount::Live(user) => *user,
             IssuedAccount::Refused(reason) => return Err(Error::invalid_link(reason)),
         };

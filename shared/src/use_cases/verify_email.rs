@@ -2,7 +2,7 @@
 //! address was signed up with.
 
 use crate::accounts::{EmailVerification, Password, check_password_length};
-use crate::auth::{Auth, IssuedAccount};
+use crate::auth::{Auth, IssuedAccount, ItemRead};
 use crate::error::Error;
 use crate::tokens::TokenKind;
 use crate::use_cases::reset_password::link_error;
@@ -43,7 +43,7 @@ impl Auth {
             .verify(TokenKind::Verify, verification.token)
             .map_err(link_error)?;
         check_password_length(password)?;
-        let user = match self.issued_account(&claims).await? {
+        let user = match self.issued_account(&claims, ItemRead::Whole).await? {
             IssuedAccount::Live(user) => *user,
             IssuedAccount::Refused(reason) => return Err(Error::invalid_link(reason)),
         };

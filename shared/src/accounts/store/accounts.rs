@@ -28,12 +28,43 @@ pub(crate) enum EmailVerification {
     Refused(&'static str),
 }
 
+/// What a request that presents an access token reads of its user: who
+/// they are, and whether the account and the token's version and refresh
+/// family are live. Never the password hash, devices, lockouts or mail
+/// state: `/me`, `/logout`, the authorizer and a team's own routes need
+/// none of them (review 2, L3). The template's GetItem grants for those
+/// functions name exactly these (tests/tests/template.rs holds them equal).
+/// Each is either required of every account or read with a default that
+/// its absence from the item gives anyway, so the projection reads an item
+/// as the whole read would.
+pub const ACCESS_CHECK_ATTRIBUTES: [&str; 8] = [
+    "email",
+    "name",
+    "created_at",
+    "active",
+    "token_version",
+    "account_id",
+    "refresh_families",
+    "email_verified",
+];
+
 impl UserStore {
     /// One strongly consistent GetItem: a user deactivated a moment ago is
     /// refused on the very next request. A login-throttling placeholder is
     /// no user. Needs `dynamodb:GetItem`.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        match self.get_item(email).await? {
+        self.find(email, None).await
+    }
+
+    /// [`UserStore::find_by_email`], reading only
+    /// [`ACCESS_CHECK_ATTRIBUTES`]: the user has no password hash, devices
+    /// or lockouts. Needs `dynamodb:GetItem` on those attributes.
+    pub async fn find_for_access_check(&self, email: &str) -> Result<Option<User>, Error> {
+        self.find(email, Some(&ACCESS_CHECK_ATTRIBUTES)).await
+    }
+
+    async fn find(&self, email: &str, attributes: Option<&[&str]>) -> Result<Option<User>, Error> {
+        match self.get_attributes(email, attributes).await? {
             Some(item) if is_account(&item) => user_from(email, item).map(Some),
             _ => Ok(None),
         }

@@ -38,12 +38,34 @@ impl UserStore {
     }
 
     pub(super) async fn get_item(&self, email: &str) -> Result<Option<Item>, Error> {
-        let output = self
+        self.get_attributes(email, None).await
+    }
+
+    /// One strongly consistent GetItem of `attributes` alone, or of the
+    /// whole item with `None`.
+    pub(super) async fn get_attributes(
+        &self,
+        email: &str,
+        attributes: Option<&[&str]>,
+    ) -> Result<Option<Item>, Error> {
+        let mut request = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key(email)?))
-            .consistent_read(true)
+            .consistent_read(true);
+        if let Some(attributes) = attributes {
+            // Placeholders throughout: `name` is one of DynamoDB's reserved
+            // words.
+            let mut placeholders = Vec::with_capacity(attributes.len());
+            for (index, attribute) in attributes.iter().enumerate() {
+                let placeholder = format!("#a{index}");
+                request = request.expression_attribute_names(&placeholder, *attribute);
+                placeholders.push(placeholder);
+            }
+            request = request.projection_expression(placeholders.join(", "));
+        }
+        let output = request
             .send()
             .await
             .map_err(|error| aws_error("GetItem", error))?;

@@ -11,6 +11,7 @@ mod refresh_families;
 mod sign_ins;
 mod update;
 
+pub use accounts::ACCESS_CHECK_ATTRIBUTES;
 pub(crate) use accounts::EmailVerification;
 pub use core::UserStore;
 pub(crate) use lockouts::{DeviceLockouts, DeviceSwap, LoginThrottle, Reservation};
