@@ -250,3 +250,21 @@ async fn wrong_current_passwords_count_into_the_login_lockout() {
         .await
         .assert_locked(30);
 }
+
+/// Review 2 (informational): `POST /password` whose new password is the
+/// old one, sent with the right old password, leaves no counted attempt:
+/// the check matched, so the reservation is taken back, as a matching
+/// password's would be.
+#[tokio::test]
+async fn a_password_change_to_the_same_password_counts_no_attempt() {
+    let stack = Stack::new().await;
+    let (fresh, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let body = json!({"old_password": DEMO_PASSWORD, "new_password": DEMO_PASSWORD});
+    let request = with_body(
+        &with_token(&event("http-api/password-change.json"), &fresh),
+        &body.to_string(),
+    );
+    let reply = stack.invoke(password::handle, &request).await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(failed_logins(&stack, DEMO_EMAIL).await, 0);
+}

@@ -51,6 +51,9 @@ impl Auth {
         // wrong old password repeated as the new one would answer 400 to a
         // request that a schema cannot tell from a valid one.
         if old_password == new_password {
+            // The password matched: the attempt reserved for it is taken
+            // back, as the change's own write would have cleared it.
+            self.users().uncount_attempt(&user.email).await?;
             return Err(Error::bad_request(
                 "`new_password` must differ from `old_password`",
             ));
