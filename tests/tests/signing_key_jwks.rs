@@ -11,7 +11,7 @@ use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use serde_json::{Value, json};
 use sessionless::tokens::VerifyingKeys;
 use sessionless::{AwsSettings, aws};
-use signing_key_jwks::{KeyReader, handle};
+use signing_key_jwks::{KeyReader, ResponseUrls, handle};
 
 /// A one-request HTTP server standing in for CloudFormation's presigned
 /// S3 URL: its URL, and what it will have received (headers and body).
@@ -51,11 +51,13 @@ fn presigned_url() -> (String, mpsc::Receiver<(String, String)>) {
     (url, receiver)
 }
 
+/// A reader that delivers to the local stand-in for CloudFormation's URL.
 async fn reader() -> &'static KeyReader {
     let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
-    Box::leak(Box::new(KeyReader::new(aws_sdk_kms::Client::new(
-        &sdk_config,
-    ))))
+    Box::leak(Box::new(KeyReader::with_response_urls(
+        aws_sdk_kms::Client::new(&sdk_config),
+        ResponseUrls::Any,
+    )))
 }
 
 async fn create_key(spec: KeySpec) -> String {
@@ -169,4 +171,34 @@ async fn a_missing_key_fails_the_resource_with_the_reason_and_delete_deletes_not
     let (_, response) = send("Delete", json!({"KeyId": missing})).await;
     assert_eq!(response["Status"], "SUCCESS", "{response}");
     assert_eq!(response["PhysicalResourceId"], "the-key-id");
+}
+
+/// Review 2 (informational): as deployed (`KeyReader::new`), the function
+/// PUTs only to CloudFormation's S3 URLs; a request naming any other
+/// fails the invocation and sends nothing there.
+#[tokio::test]
+async fn a_response_url_that_is_not_cloudformations_gets_nothing() {
+    let (url, received) = presigned_url();
+    let arn = create_key(KeySpec::Rsa2048).await;
+    let request = json!({
+        "RequestType": "Create",
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:jwks",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/sessionless/1",
+        "RequestId": "f8d4a6b2-1111-2222-3333-444455556666",
+        "ResourceType": "Custom::SigningKeyJwks",
+        "LogicalResourceId": "SigningKeyJwks",
+        "ResourceProperties": {"KeyId": arn},
+    });
+    let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
+    let deployed = KeyReader::new(aws_sdk_kms::Client::new(&sdk_config));
+    let request = serde_json::from_value(request).expect("a CloudFormation request");
+    let error = handle(&deployed, request).await.unwrap_err();
+    assert!(error.to_string().contains("not https"), "{error}");
+    assert!(
+        received
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "nothing was sent"
+    );
 }

@@ -41,15 +41,79 @@ pub struct Properties {
 /// The request as CloudFormation sends it.
 pub type Request = CloudFormationCustomResourceRequest<Value, Properties>;
 
-/// The KMS client, built once per cold start.
+/// The KMS client, built once per cold start, and where responses may go.
 pub struct KeyReader {
     kms: aws_sdk_kms::Client,
+    response_urls: ResponseUrls,
+}
+
+/// Where a response may be delivered. The request's `ResponseURL` is
+/// whatever its sender wrote: anyone allowed to invoke the function could
+/// otherwise have it PUT to a host of their choosing (review 2,
+/// informational).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseUrls {
+    /// CloudFormation's own: https, on an S3 host of AWS
+    /// (`<bucket>.s3.amazonaws.com`, `<bucket>.s3.<region>.amazonaws.com`,
+    /// `<bucket>.s3-<region>.amazonaws.com`, or the same under
+    /// `amazonaws.com.cn`), on the default port, with no user name.
+    CloudFormation,
+    /// Any URL: for tests against a local server.
+    Any,
 }
 
 impl KeyReader {
-    /// A reader through `kms`.
+    /// A reader through `kms`, delivering only to CloudFormation's URLs.
     pub fn new(kms: aws_sdk_kms::Client) -> Self {
-        Self { kms }
+        Self::with_response_urls(kms, ResponseUrls::CloudFormation)
+    }
+
+    /// A reader through `kms`, delivering where `response_urls` allows.
+    pub fn with_response_urls(kms: aws_sdk_kms::Client, response_urls: ResponseUrls) -> Self {
+        Self { kms, response_urls }
+    }
+}
+
+impl ResponseUrls {
+    /// Refuses `url` unless this rule allows it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadRequest`] naming what is wrong with it.
+    pub fn check(self, url: &str) -> Result<(), Error> {
+        if self == ResponseUrls::Any {
+            return Ok(());
+        }
+        let refuse = |why: &str| Error::bad_request(format!("ResponseURL refused: {why}"));
+        let parsed = url::Url::parse(url).map_err(|_| refuse("not a URL"))?;
+        if parsed.scheme() != "https" {
+            return Err(refuse("not https"));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(refuse("it names a user"));
+        }
+        if parsed.port().is_some() {
+            return Err(refuse("it names a port"));
+        }
+        let Some(url::Host::Domain(host)) = parsed.host() else {
+            return Err(refuse("its host is not a domain name"));
+        };
+        let host = host.to_ascii_lowercase();
+        let Some(rest) = host
+            .strip_suffix(".amazonaws.com")
+            .or_else(|| host.strip_suffix(".amazonaws.com.cn"))
+        else {
+            return Err(refuse("not an AWS host"));
+        };
+        // After the bucket: `s3`, `s3-<region>`, then the region if any.
+        let on_s3 = rest
+            .split('.')
+            .skip(1)
+            .any(|label| label == "s3" || label.starts_with("s3-"));
+        if !on_s3 {
+            return Err(refuse("not an S3 host"));
+        }
+        Ok(())
     }
 }
 
@@ -66,9 +130,11 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Answers one request: always with a response to CloudFormation, SUCCESS
 /// or FAILED with the reason, since a stack waits an hour for a resource
 /// that never answers. The invocation fails only when the answer cannot be
-/// delivered.
+/// delivered, or may not be: to a `ResponseURL` that is not
+/// CloudFormation's ([`ResponseUrls`]), nothing is sent.
 pub async fn handle(reader: &KeyReader, request: Request) -> Result<Value, Error> {
     let (response_url, response) = respond(reader, request).await;
+    reader.response_urls.check(&response_url)?;
     let body = serde_json::to_string(&response)
         .map_err(|error| Error::Internal(format!("the response did not serialise: {error}")))?;
     tokio::task::spawn_blocking(move || deliver(&response_url, body))
@@ -185,6 +251,37 @@ fn deliver(url: &str, body: String) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn responses_go_only_to_cloudformations_s3_urls() {
+        let rule = ResponseUrls::CloudFormation;
+        for allowed in [
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws?X-Amz-Signature=a",
+            "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast2.s3.us-east-2.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+        ] {
+            assert!(rule.check(allowed).is_ok(), "{allowed}");
+        }
+        for (refused, why) in [
+            ("http://bucket.s3.amazonaws.com/x", "not https"),
+            ("https://attacker.example/x", "not an AWS host"),
+            (
+                "https://s3.amazonaws.com.attacker.example/x",
+                "not an AWS host",
+            ),
+            ("https://lambda.us-east-1.amazonaws.com/x", "not an S3 host"),
+            ("https://s3.amazonaws.com/x", "not an S3 host"),
+            ("https://bucket.s3.amazonaws.com:8443/x", "names a port"),
+            ("https://user@bucket.s3.amazonaws.com/x", "names a user"),
+            ("https://169.254.169.254/latest", "not a domain name"),
+            ("", "not a URL"),
+        ] {
+            let error = rule.check(refused).unwrap_err().to_string();
+            assert!(error.contains(why), "{refused}: {error}");
+        }
+        assert!(ResponseUrls::Any.check("http://127.0.0.1:9/x").is_ok());
+    }
 
     #[test]
     fn an_https_url_gets_a_tls_handshake_with_the_linked_crypto_provider() {
