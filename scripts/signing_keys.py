@@ -2,8 +2,9 @@
 
 On a key set in Secrets Manager: a key set is {"current": KID, KID: KEY,
 ...} (shared/src/tokens/signing_keys.rs). Each step reads the secret, checks
-the change keeps the set valid, and writes a new version. Keys are never
-printed.
+the change keeps the set valid, and writes a new version, which becomes
+current only if the secret did not change meanwhile (`write`). Keys are
+never printed.
 
 With the template's KMS key: `kms new` makes the next key, and `kms jwks`
 prints the public halves of KMS keys as the JWKS the template's ExtraJwks
@@ -19,6 +20,7 @@ import string
 import sys
 
 import boto3
+from botocore.exceptions import ClientError
 
 CURRENT = "current"
 KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -40,14 +42,49 @@ class RefusedStep(Exception):
 
 
 def read(client, secret_id):
-    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
+    """The key set, and the id of the version it was read from."""
+    # AWSCURRENT is the default, named: `write` moves the label, and moto
+    # follows it only when a read names it.
+    secret = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
+    value = secret["SecretString"]
     try:
         keys = json.loads(value)
     except json.JSONDecodeError:
         raise RefusedStep("the secret is not a JSON key set") from None
     if not isinstance(keys, dict) or keys.get(CURRENT) not in keys:
         raise RefusedStep('the secret is not a key set: "current" must name a listed key')
-    return keys
+    return keys, secret["VersionId"]
+
+
+# The label a new version carries until it becomes current.
+PENDING = "sessionless-pending"
+
+
+def write(client, secret_id, keys, read_version):
+    """Makes `keys` the secret's current version, if the current version is
+    still `read_version`: Secrets Manager has no conditional put, so the new
+    version is written aside (labelled PENDING), and AWSCURRENT moves to it
+    only from `read_version`, which fails if another step moved it since.
+    So two rotations at once never lose one's change to the other's."""
+    new = client.put_secret_value(
+        SecretId=secret_id, SecretString=json.dumps(keys), VersionStages=[PENDING]
+    )["VersionId"]
+    try:
+        client.update_secret_version_stage(
+            SecretId=secret_id,
+            VersionStage="AWSCURRENT",
+            MoveToVersionId=new,
+            RemoveFromVersionId=read_version,
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "InvalidParameterException":
+            raise
+        raise RefusedStep(
+            "the key set changed while this step ran (another rotation?): run it again"
+        ) from None
+    client.update_secret_version_stage(
+        SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=new
+    )
 
 
 ALGORITHMS = ("RS256", "ES256", "HS256")
@@ -190,7 +227,7 @@ def main(args):
         algorithm, args = args[4], args[:3]
     if len(args) == 2 and args[1] == "jwks":
         try:
-            keys = read(boto3.client("secretsmanager"), args[0])
+            keys, _ = read(boto3.client("secretsmanager"), args[0])
         except RefusedStep as refused:
             print(f"signing-keys: {refused}", file=sys.stderr)
             return 1
@@ -206,13 +243,13 @@ def main(args):
     secret_id = args[0]
     client = boto3.client("secretsmanager")
     try:
-        keys = read(client, secret_id)
+        keys, version = read(client, secret_id)
         if step is add:
             add(keys, kid, algorithm)
         elif step is not None:
             step(keys, kid)
         if step is not None:
-            client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(keys))
+            write(client, secret_id, keys, version)
     except RefusedStep as refused:
         print(f"signing-keys: {refused}; the secret is unchanged", file=sys.stderr)
         return 1

@@ -287,6 +287,8 @@ async fn the_runbook_rotates_with_scripts_signing_keys() {
         .await
         .get_secret_value()
         .secret_id(&secret)
+        // moto follows a moved label only when the read names it.
+        .version_stage("AWSCURRENT")
         .send()
         .await
         .unwrap();
@@ -424,4 +426,61 @@ async fn the_secrets_manager_runbook_rotates_rs256_keys_and_publishes_their_jwks
 
     let (ok, out) = signing_keys(&[&secret, "add", "bad", "--algorithm", "PS256"]);
     assert!(!ok && out.contains("RS256, ES256 or HS256"), "{out}");
+}
+
+/// Review 2 (informational): a rotation step whose secret changed between
+/// its read and its write (another step, run at the same time) is refused
+/// and loses neither change: the other step's version stays current.
+#[tokio::test]
+async fn a_rotation_step_never_overwrites_a_change_made_meanwhile() {
+    let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
+    let other = key_set("other", &[("initial", KEY_1), ("other", KEY_2)]);
+    // The step of scripts/signing-keys, with the other step landing
+    // between its read and its write.
+    let script = format!(
+        r#"
+import sys
+sys.path.insert(0, "scripts")
+import boto3
+import signing_keys
+client = boto3.client("secretsmanager")
+keys, version = signing_keys.read(client, {secret:?})
+client.put_secret_value(SecretId={secret:?}, SecretString={other:?})
+signing_keys.add(keys, "next")
+try:
+    signing_keys.write(client, {secret:?}, keys, version)
+    print("written")
+except signing_keys.RefusedStep as refused:
+    print("refused:", refused)
+"#
+    );
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let output = std::process::Command::new(repo_root().join(".venv/bin/python"))
+        .arg("-c")
+        .arg(script)
+        .current_dir(repo_root())
+        .env("AWS_DEFAULT_REGION", region)
+        .output()
+        .expect("the venv's python runs (scripts/bootstrap makes it)");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains("refused: the key set changed while this step ran"),
+        "{out}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let current = sessionless_tests::secrets_client()
+        .await
+        .get_secret_value()
+        .secret_id(&secret)
+        // moto follows a moved label only when the read names it.
+        .version_stage("AWSCURRENT")
+        .send()
+        .await
+        .unwrap()
+        .secret_string
+        .unwrap();
+    assert_eq!(current, other, "the other step's change stands");
+    // And a step run alone goes through.
+    let (ok, out) = signing_keys(&[&secret, "add", "next"]);
+    assert!(ok, "{out}");
 }

@@ -321,6 +321,10 @@ impl KeySource {
         let output = client
             .get_secret_value()
             .secret_id(secret_id)
+            // AWS's default, named: the rotation script moves this label
+            // to a new version (scripts/signing_keys.py `write`), and moto
+            // follows the label only when a read names it.
+            .version_stage("AWSCURRENT")
             .send()
             .await
             .map_err(|error| {
