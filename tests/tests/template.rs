@@ -1032,8 +1032,8 @@ fn get_item_attributes(resource: &Value) -> Option<(BTreeSet<String>, bool)> {
     ))
 }
 
-/// What the GetItems of `function` read, through its handler, on a live
-/// token and on a dead one (logged out).
+/// What the GetItems of `function` read, through its handler, for a live
+/// access token.
 async fn token_reader_reads(function: &str) -> BTreeSet<String> {
     let stack = Stack::new().await;
     let (token, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
@@ -1054,6 +1054,15 @@ async fn token_reader_reads(function: &str) -> BTreeSet<String> {
                 .await
                 .unwrap();
             assert_eq!(response["principalId"], DEMO_EMAIL, "{response}");
+        }
+        "logout" => {
+            let reply = stack
+                .invoke(
+                    logout::handle,
+                    &with_token(&event("http-api/logout.json"), &token),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
         }
         "axum-backend" => {
             let app = axum_backend::app(stack.shared_auth().await);
@@ -1081,7 +1090,7 @@ async fn the_token_readers_may_read_only_what_the_token_check_needs() {
     let mut checked = Vec::new();
     for (name, resource) in functions(&template()) {
         let function = binary(&resource);
-        if !["me", "authorizer", "axum-backend"].contains(&function.as_str()) {
+        if !["me", "logout", "authorizer", "axum-backend"].contains(&function.as_str()) {
             continue;
         }
         let (allowed, specific) = get_item_attributes(&resource)
@@ -1097,5 +1106,5 @@ async fn the_token_readers_may_read_only_what_the_token_check_needs() {
         checked.push(function);
     }
     checked.sort();
-    assert_eq!(checked, ["authorizer", "axum-backend", "me"]);
+    assert_eq!(checked, ["authorizer", "axum-backend", "logout", "me"]);
 }
