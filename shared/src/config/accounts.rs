@@ -137,7 +137,7 @@ fn strongest_in_use(text: &str, policy: &PasswordPolicy) -> Result<HashCost, Err
     let policy_work = policy.cost().work();
     if cost.work() < policy_work {
         return Err(Error::Config(format!(
-            "ARGON2_STRONGEST_IN_USE ({text}) costs no more than the policy \
+            "ARGON2_STRONGEST_IN_USE ({text}) costs less than the policy \
              (ARGON2_MEMORY_KIB × ARGON2_ITERATIONS = {policy_work}): unset it"
         )));
     }
