@@ -151,6 +151,21 @@ async fn create_secret(value: &str) -> String {
     name
 }
 
+/// The current value of `secret` on the local server.
+async fn current_value(secret: &str) -> String {
+    sessionless_tests::secrets_client()
+        .await
+        .get_secret_value()
+        .secret_id(secret)
+        // moto follows a moved label only when the read names it.
+        .version_stage("AWSCURRENT")
+        .send()
+        .await
+        .expect("GetSecretValue")
+        .secret_string
+        .expect("a string secret")
+}
+
 #[tokio::test]
 async fn keys_come_from_secrets_manager_once_per_cold_start() {
     let secret = create_secret(&key_set("initial", &[("initial", KEY_1)])).await;
@@ -283,16 +298,7 @@ async fn the_runbook_rotates_with_scripts_signing_keys() {
         ok && out.contains("signing with 'next'; verifying next"),
         "{out}"
     );
-    let value = sessionless_tests::secrets_client()
-        .await
-        .get_secret_value()
-        .secret_id(&secret)
-        // moto follows a moved label only when the read names it.
-        .version_stage("AWSCURRENT")
-        .send()
-        .await
-        .unwrap();
-    let keys: serde_json::Value = serde_json::from_str(value.secret_string().unwrap()).unwrap();
+    let keys: serde_json::Value = serde_json::from_str(&current_value(&secret).await).unwrap();
     let next_key = keys["next"].as_str().unwrap();
     assert_eq!(next_key.len(), 64);
     assert!(!out.contains(next_key), "keys are never printed");
@@ -468,18 +474,11 @@ except signing_keys.RefusedStep as refused:
         "{out}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let current = sessionless_tests::secrets_client()
-        .await
-        .get_secret_value()
-        .secret_id(&secret)
-        // moto follows a moved label only when the read names it.
-        .version_stage("AWSCURRENT")
-        .send()
-        .await
-        .unwrap()
-        .secret_string
-        .unwrap();
-    assert_eq!(current, other, "the other step's change stands");
+    assert_eq!(
+        current_value(&secret).await,
+        other,
+        "the other step's change stands"
+    );
     // And a step run alone goes through.
     let (ok, out) = signing_keys(&[&secret, "add", "next"]);
     assert!(ok, "{out}");

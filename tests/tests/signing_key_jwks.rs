@@ -74,10 +74,9 @@ async fn create_key(spec: KeySpec) -> String {
         .expect("ARN")
 }
 
-/// Sends `request_type` with `properties` through the handler; returns
-/// what CloudFormation would have received.
-async fn send(request_type: &str, properties: Value) -> (String, Value) {
-    let (url, received) = presigned_url();
+/// A CloudFormation request of `request_type` with `properties`, whose
+/// response goes to `url`.
+fn request(request_type: &str, properties: Value, url: &str) -> signing_key_jwks::Request {
     let mut request = json!({
         "RequestType": request_type,
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:jwks",
@@ -92,7 +91,14 @@ async fn send(request_type: &str, properties: Value) -> (String, Value) {
         request["PhysicalResourceId"] = json!("the-key-id");
         request["OldResourceProperties"] = properties_placeholder();
     }
-    let request = serde_json::from_value(request).expect("a CloudFormation request");
+    serde_json::from_value(request).expect("a CloudFormation request")
+}
+
+/// Sends `request_type` with `properties` through the handler; returns
+/// what CloudFormation would have received.
+async fn send(request_type: &str, properties: Value) -> (String, Value) {
+    let (url, received) = presigned_url();
+    let request = request(request_type, properties, &url);
     handle(reader().await, request).await.expect("answered");
     let (head, body) = received.recv().unwrap();
     (head, serde_json::from_str(&body).unwrap())
@@ -180,19 +186,9 @@ async fn a_missing_key_fails_the_resource_with_the_reason_and_delete_deletes_not
 async fn a_response_url_that_is_not_cloudformations_gets_nothing() {
     let (url, received) = presigned_url();
     let arn = create_key(KeySpec::Rsa2048).await;
-    let request = json!({
-        "RequestType": "Create",
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:jwks",
-        "ResponseURL": url,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/sessionless/1",
-        "RequestId": "f8d4a6b2-1111-2222-3333-444455556666",
-        "ResourceType": "Custom::SigningKeyJwks",
-        "LogicalResourceId": "SigningKeyJwks",
-        "ResourceProperties": {"KeyId": arn},
-    });
+    let request = request("Create", json!({"KeyId": arn}), &url);
     let sdk_config = aws::sdk_config(&AwsSettings::DEFAULT).await;
     let deployed = KeyReader::new(aws_sdk_kms::Client::new(&sdk_config));
-    let request = serde_json::from_value(request).expect("a CloudFormation request");
     let error = handle(&deployed, request).await.unwrap_err();
     assert!(error.to_string().contains("not https"), "{error}");
     assert!(
