@@ -29,7 +29,12 @@ fuzz_target!(|data: &[u8]| {
     for kind in TokenKind::ALL {
         assert!(TOKENS.verify(kind, token).is_err());
     }
-    for kind in [OpaqueKind::Refresh, OpaqueKind::Device] {
+    for kind in [
+        OpaqueKind::Refresh,
+        OpaqueKind::Device,
+        OpaqueKind::ResetLink,
+        OpaqueKind::VerifyLink,
+    ] {
         if let Ok(parsed) = OpaqueToken::parse(kind, token) {
             assert_eq!(parsed.encode(), token, "an opaque token has one spelling");
         }

@@ -100,17 +100,6 @@ impl Deref for FreshUser {
     }
 }
 
-/// The account a token was issued to, as it is now.
-#[derive(Debug)]
-pub(crate) enum IssuedAccount {
-    /// The same account, active. Boxed: a user item is large beside a
-    /// reason.
-    Live(Box<User>),
-    /// Gone, replaced by a new signup with its email, or deactivated: the
-    /// reason, for the logs.
-    Refused(&'static str),
-}
-
 impl Auth {
     /// Reads the environment, loads the signing keys (from Secrets Manager
     /// when configured so) and builds the DynamoDB client.
@@ -225,49 +214,33 @@ impl Auth {
         Ok(CurrentUser { user, claims, read })
     }
 
-    /// Loads the user a token names and checks that the token still speaks
-    /// for them: the account it was issued to ([`Auth::issued_account`]),
-    /// which has not retired tokens of this version (logout, password
-    /// change) since.
+    /// Loads the user an access token names and checks that the token
+    /// still speaks for them: the user exists, is the same account (not
+    /// one signed up again with its email since), is active, and has not
+    /// retired tokens of this version (logout, password change) since.
     pub(crate) async fn live_user(
         &self,
         claims: &TokenClaims,
         read: ItemRead,
     ) -> Result<User, Error> {
-        let user = match self.issued_account(claims, read).await? {
-            IssuedAccount::Live(user) => *user,
-            IssuedAccount::Refused(reason) => return Err(Error::invalid_token(reason)),
+        let found = match read {
+            ItemRead::AccessCheck => self.users.find_for_access_check(&claims.email).await?,
+            ItemRead::Whole => self.users.find_by_email(&claims.email).await?,
         };
+        let Some(user) = found else {
+            return Err(Error::invalid_token(ACCOUNT_GONE));
+        };
+        if user.account_id != claims.account_id {
+            return Err(Error::invalid_token(EARLIER_ACCOUNT));
+        }
+        if !user.active {
+            return Err(Error::invalid_token(ACCOUNT_INACTIVE));
+        }
         if user.token_version() != claims.token_version {
             return Err(Error::invalid_token(
                 "the token was retired by a logout or password change",
             ));
         }
         Ok(user)
-    }
-
-    /// The account a token of any kind was issued to, as it is now: the
-    /// user exists, is the same account (not one signed up again with its
-    /// email since) and is active; or the reason it is not, for the caller
-    /// to refuse as its kind of token.
-    pub(crate) async fn issued_account(
-        &self,
-        claims: &TokenClaims,
-        read: ItemRead,
-    ) -> Result<IssuedAccount, Error> {
-        let found = match read {
-            ItemRead::AccessCheck => self.users.find_for_access_check(&claims.email).await?,
-            ItemRead::Whole => self.users.find_by_email(&claims.email).await?,
-        };
-        let Some(user) = found else {
-            return Ok(IssuedAccount::Refused(ACCOUNT_GONE));
-        };
-        Ok(if user.account_id != claims.account_id {
-            IssuedAccount::Refused(EARLIER_ACCOUNT)
-        } else if !user.active {
-            IssuedAccount::Refused(ACCOUNT_INACTIVE)
-        } else {
-            IssuedAccount::Live(Box::new(user))
-        })
     }
 }

@@ -711,12 +711,9 @@ async fn mailer(
         return None;
     }
     let mail = MailConfig::from_lookup(|name| env.get(name).cloned()).expect("mail config");
-    let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, sdk_config)
-        .await
-        .expect("tokens");
     let users = UserStore::new(client.clone(), config.accounts.users_table.clone());
     let ses = aws_sdk_sesv2::Client::new(sdk_config);
-    let mailer = Mailer::new(config.clone(), mail, tokens, users, ses);
+    let mailer = Mailer::new(mail, users, ses);
     Some(Box::leak(Box::new(mailer)))
 }
 

@@ -5,6 +5,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::{Value, json};
 use sessionless::aws;
+use sessionless::tokens::{OpaqueKind, OpaqueToken};
 
 use crate::{Reply, Stack, TEST_AWS_SETTINGS, event, with_body};
 
@@ -104,6 +105,23 @@ impl Stack {
             .send()
             .await
             .expect("set email_verified");
+    }
+
+    /// A link's token of `kind` for `email`'s account, recorded on its item
+    /// as the mailer records the link of the mail it sends, for
+    /// `RESET_TOKEN_TTL`'s default of 30 minutes, with no mail: for tests
+    /// of the links' pages, not of the mail.
+    pub async fn mailed_link(&self, kind: OpaqueKind, email: &str) -> String {
+        let link = OpaqueToken::mint_entry(kind, email).expect("a token");
+        let now = sessionless::unix_now().expect("the clock");
+        assert!(
+            self.users
+                .record_mailed_link(&link, now + 1_800)
+                .await
+                .expect("recording the link"),
+            "no account {email}"
+        );
+        link.encode()
     }
 
     /// `POST /password/forgot` with `email`.

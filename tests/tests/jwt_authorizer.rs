@@ -6,8 +6,9 @@
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
+use sessionless::tokens::OpaqueKind;
 use sessionless_tests::forge::Forger;
-use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, demo_subject};
+use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
 
 /// Whether API Gateway's JWT authorizer, configured with the stack's issuer
 /// and audience, lets `token` through: the signature against the published
@@ -39,18 +40,8 @@ async fn only_an_access_token_passes_a_verifier_that_ignores_typ() {
     let login = reply.json();
     let token = |field: &str| login[field].as_str().expect(field).to_owned();
 
-    let user = stack.user(DEMO_EMAIL).await.expect("the demo user");
-    let tokens = stack.auth.tokens();
-    let reset = tokens
-        .issue_reset(demo_subject(0), user.password_hash.as_deref())
-        .await
-        .expect("a reset link's token")
-        .token;
-    let verify = tokens
-        .issue_verification(demo_subject(0))
-        .await
-        .expect("a verification link's token")
-        .token;
+    let reset = stack.mailed_link(OpaqueKind::ResetLink, DEMO_EMAIL).await;
+    let verify = stack.mailed_link(OpaqueKind::VerifyLink, DEMO_EMAIL).await;
 
     assert!(
         passes_the_gateway(&stack, &token("access_token")),

@@ -424,3 +424,63 @@ async fn a_victims_click_on_the_verification_link_gives_the_attacker_nothing() {
     assert_eq!(stack.login_request(&login).await.status, 401);
     stack.login(victim, RESET_TO, false).await;
 }
+
+/// Review 2, L2: a mail's link carries an opaque secret whose hash the
+/// account's item records, not a JWT signed with the access tokens' key
+/// (the mailer holds no key at all). Each mail's link replaces the one
+/// before it, and a logout everywhere spends it, as a password change does.
+#[tokio::test]
+async fn each_mails_link_is_an_opaque_secret_that_replaces_the_one_before() {
+    let stack = Stack::with_mail(&[("MAIL_MIN_INTERVAL", "1")]).await;
+    let mut reset_links = Vec::new();
+    for _ in 0..2 {
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        assert_eq!(stack.forgot(DEMO_EMAIL).await.status, 202);
+        assert!(stack.run_mailer().await.is_empty());
+        let token = stack.mails_to(DEMO_EMAIL).last().unwrap().token();
+        assert!(token.starts_with("srl1."), "{token}");
+        assert!(jsonwebtoken::decode_header(&token).is_err(), "no JWT");
+        reset_links.push(token);
+    }
+    let replaced = stack.reset_password(&reset_links[0], RESET_TO).await;
+    assert_eq!(
+        (replaced.status, replaced.body.as_str()),
+        (400, INVALID_LINK)
+    );
+    let (access, _) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+    let logout = stack
+        .invoke(
+            logout::handle,
+            &sessionless_tests::with_token(
+                &sessionless_tests::event("http-api/logout.json"),
+                &access,
+            ),
+        )
+        .await;
+    assert_eq!(logout.status, 200, "{logout:?}");
+    let spent = stack.reset_password(&reset_links[1], RESET_TO).await;
+    assert_eq!((spent.status, spent.body.as_str()), (400, INVALID_LINK));
+    stack.login(DEMO_EMAIL, DEMO_PASSWORD, false).await;
+
+    assert_eq!(stack.signup(NEW_EMAIL, NEW_PASSWORD).await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(stack.resend(NEW_EMAIL).await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    let verify_links: Vec<String> = stack
+        .mails_to(NEW_EMAIL)
+        .iter()
+        .map(|mail| mail.token())
+        .collect();
+    assert_eq!(verify_links.len(), 2, "{verify_links:?}");
+    assert!(verify_links[0].starts_with("svl1."), "{}", verify_links[0]);
+    let replaced = stack.verify(&verify_links[0], NEW_PASSWORD).await;
+    assert_eq!(
+        (replaced.status, replaced.body.as_str()),
+        (400, INVALID_LINK)
+    );
+    assert_eq!(
+        stack.verify(&verify_links[1], NEW_PASSWORD).await.status,
+        200
+    );
+}

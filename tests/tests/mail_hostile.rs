@@ -5,7 +5,7 @@
 //! nothing panics.
 
 use serde_json::{Value, json};
-use sessionless::tokens::password_fingerprint;
+use sessionless::tokens::{OpaqueKind, OpaqueToken};
 use sessionless_tests::forge::{Forger, access_claims, b64, now, signed, with, without};
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack, demo_subject, event, with_body};
 
@@ -105,11 +105,27 @@ async fn wrong_methods_and_paths_are_refused() {
     assert_clean_refusal(&reply, 404, "another path");
 }
 
-/// Claims of a genuine reset token of the demo user, bound to `hash`: an
-/// access token's, with `pwh` for `fresh`.
-fn link_claims(hash: Option<&str>) -> Value {
+/// Claims of a reset link's token as links were signed before they were
+/// opaque, for the demo user bound to `hash`: an access token's, with the
+/// link audience and the password fingerprint (`pwh`) for `fresh`.
+fn signed_link_claims() -> Value {
     let claims = without(access_claims(), "fresh");
-    with(claims, "pwh", json!(password_fingerprint(hash)))
+    let claims = with(claims, "aud", json!("sessionless:link"));
+    with(claims, "pwh", json!("a-password-fingerprint"))
+}
+
+/// A link's token of `kind` for `email`, recorded on the item until
+/// `expires_at`, as the mailer records one.
+async fn recorded_link(stack: &Stack, kind: OpaqueKind, email: &str, expires_at: u64) -> String {
+    let link = OpaqueToken::mint_entry(kind, email).unwrap();
+    assert!(
+        stack
+            .users
+            .record_mailed_link(&link, expires_at)
+            .await
+            .unwrap()
+    );
+    link.encode()
 }
 
 #[tokio::test]
@@ -118,9 +134,8 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
     stack.set_email_verified(DEMO_EMAIL, false).await;
     let user = stack.user(DEMO_EMAIL).await.unwrap();
     let tokens = &stack.auth.tokens();
-    let subject = demo_subject(0);
     let access = tokens
-        .issue_access(subject, true, &[], None)
+        .issue_access(demo_subject(0), true, &[], None)
         .await
         .unwrap()
         .token;
@@ -130,23 +145,46 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
         .token
         .encode();
     let device = tokens.issue_device(DEMO_EMAIL).unwrap().token.encode();
-    let reset = tokens
-        .issue_reset(subject, user.password_hash.as_deref())
-        .await
-        .unwrap()
-        .token;
-    let verification = tokens.issue_verification(subject).await.unwrap().token;
+    // Each kind's link, the item's own but expired.
+    for (kind, endpoint, body) in [
+        (
+            OpaqueKind::ResetLink,
+            "password-reset",
+            json!({"new_password": "a-brand-new-password-9012"}),
+        ),
+        (
+            OpaqueKind::VerifyLink,
+            "verify",
+            json!({"password": DEMO_PASSWORD}),
+        ),
+    ] {
+        let mut body = body;
+        body["token"] = json!(recorded_link(&stack, kind, DEMO_EMAIL, now() - 1).await);
+        let reply = send(&stack, endpoint, &body.to_string()).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (400, INVALID_LINK),
+            "{kind:?} expired"
+        );
+    }
+    // Each kind's link replaced by a later mail's, never recorded, and for
+    // an email without an account; then the live ones.
+    let mut refused: Vec<(OpaqueKind, &str, String)> = Vec::new();
+    for kind in [OpaqueKind::ResetLink, OpaqueKind::VerifyLink] {
+        let replaced = recorded_link(&stack, kind, DEMO_EMAIL, now() + 600).await;
+        refused.push((kind, "replaced by a later mail's", replaced));
+        let unrecorded = OpaqueToken::mint_entry(kind, DEMO_EMAIL).unwrap();
+        refused.push((kind, "never recorded", unrecorded.encode()));
+        let stranger = OpaqueToken::mint_entry(kind, "nobody@example.com").unwrap();
+        refused.push((kind, "for an email without an account", stranger.encode()));
+    }
+    let reset = recorded_link(&stack, OpaqueKind::ResetLink, DEMO_EMAIL, now() + 600).await;
+    let verification = recorded_link(&stack, OpaqueKind::VerifyLink, DEMO_EMAIL, now() + 600).await;
 
+    // Links as they were signed before they were opaque, genuine or
+    // forged: refused whatever they say (the compatibility choice).
     let header = |typ: &str| json!({"alg": "HS256", "typ": typ, "kid": "default"});
-    let claims = link_claims(user.password_hash.as_deref());
-    let mut expired = claims.clone();
-    expired["iat"] = json!(now() - 1_000);
-    expired["nbf"] = json!(now() - 1_000);
-    expired["exp"] = json!(now() - 100);
-    let mut other_account = claims.clone();
-    other_account["aid"] = json!("another-account");
-    let mut other_hash = claims.clone();
-    other_hash["pwh"] = json!(password_fingerprint(Some("$argon2id$another")));
+    let claims = signed_link_claims();
     let rs256 = Forger::new(jsonwebtoken::Algorithm::RS256);
     let mut foreign_header = rs256.header();
     foreign_header["typ"] = json!("reset+jwt");
@@ -156,24 +194,14 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
         b64(json!({"alg": "none", "typ": "reset+jwt", "kid": "default"}).to_string()),
         b64(claims.to_string())
     );
-
-    let for_reset: Vec<(&str, String)> = vec![
+    let mut for_reset: Vec<(&str, String)> = vec![
         ("an access token", access.clone()),
         ("a refresh token", refresh.clone()),
         ("a device token", device.clone()),
-        ("a verification token", verification.clone()),
-        ("expired", signed(header("reset+jwt"), expired.clone())),
+        ("a verification link", verification.clone()),
         (
-            "another account",
-            signed(header("reset+jwt"), other_account.clone()),
-        ),
-        ("another password", signed(header("reset+jwt"), other_hash)),
-        (
-            "without pwh",
-            signed(
-                header("reset+jwt"),
-                sessionless_tests::forge::without(claims.clone(), "pwh"),
-            ),
+            "a link signed as before",
+            signed(header("reset+jwt"), claims.clone()),
         ),
         (
             "signed with another key",
@@ -184,6 +212,23 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
         ("garbage", "not-a-token".to_owned()),
         ("empty", String::new()),
     ];
+    let mut for_verify: Vec<(&str, String)> = vec![
+        ("an access token", access.clone()),
+        ("a refresh token", refresh.clone()),
+        ("a device token", device.clone()),
+        ("a reset link", reset.clone()),
+        (
+            "a link signed as before",
+            signed(header("verify+jwt"), claims),
+        ),
+        ("mangled", format!("{verification}x")),
+    ];
+    for (kind, what, token) in refused {
+        match kind {
+            OpaqueKind::ResetLink => for_reset.push((what, token)),
+            _ => for_verify.push((what, token)),
+        }
+    }
     for (what, token) in &for_reset {
         let body = json!({"token": token, "new_password": "a-brand-new-password-9012"});
         let reply = send(&stack, "password-reset", &body.to_string()).await;
@@ -193,18 +238,6 @@ async fn tokens_of_every_other_kind_expired_or_forged_are_invalid_links() {
             "reset with {what}"
         );
     }
-    let for_verify: Vec<(&str, String)> = vec![
-        ("an access token", access.clone()),
-        ("a refresh token", refresh.clone()),
-        ("a device token", device.clone()),
-        ("a reset token", reset.clone()),
-        ("expired", signed(header("verify+jwt"), expired)),
-        (
-            "another account",
-            signed(header("verify+jwt"), other_account),
-        ),
-        ("mangled", format!("{verification}x")),
-    ];
     for (what, token) in &for_verify {
         let reply = send(
             &stack,

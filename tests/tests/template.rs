@@ -4,13 +4,14 @@
 
 use sessionless::Auth;
 use sessionless::accounts::RefreshFamily;
+use sessionless::tokens::OpaqueKind;
 use std::collections::BTreeSet;
 
 use serde_json::json;
 use serde_yaml_ng::Value;
 use sessionless_tests::{
-    DEMO_EMAIL, DEMO_PASSWORD, Stack, WHOLE_ITEM, demo_subject, event, function_crates,
-    function_dirs, repo_root, with_body, with_refresh_token, with_token,
+    DEMO_EMAIL, DEMO_PASSWORD, Stack, WHOLE_ITEM, event, function_crates, function_dirs, repo_root,
+    with_body, with_refresh_token, with_token,
 };
 
 fn template() -> Value {
@@ -160,17 +161,18 @@ enum KeyRole {
     Verifies,
     /// Reads the key's public half for the JWKS (the custom resource).
     Publishes,
-    /// Never touches a token.
+    /// Signs and verifies no JWT: no key, no JWKS (the mailer's links are
+    /// opaque, review 2, L2).
     None,
 }
 
 fn key_role(crate_name: &str) -> KeyRole {
     match crate_name {
-        "login" | "refresh" | "mailer" => KeyRole::Signs,
+        "login" | "refresh" => KeyRole::Signs,
         "me" | "axum-backend" | "logout" | "password" | "authorizer" | "discovery"
         | "reset-password" | "verify-email" => KeyRole::Verifies,
         "signing-key-jwks" => KeyRole::Publishes,
-        "signup" | "hello" | "request-link" => KeyRole::None,
+        "signup" | "hello" | "request-link" | "mailer" => KeyRole::None,
         other => panic!("{other}: say what it does with the signing key"),
     }
 }
@@ -388,15 +390,9 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
             assert_eq!(stack.resend(DEMO_EMAIL).await.status, 202);
         }
         "reset-password" => {
-            let user = stack.user(DEMO_EMAIL).await.unwrap();
-            let reset = stack
-                .auth
-                .tokens()
-                .issue_reset(demo_subject(0), user.password_hash.as_deref())
-                .await
-                .unwrap();
+            let reset = stack.mailed_link(OpaqueKind::ResetLink, DEMO_EMAIL).await;
             let reply = stack
-                .reset_password(&reset.token, "a-brand-new-password-9012")
+                .reset_password(&reset, "a-brand-new-password-9012")
                 .await;
             assert_eq!(reply.status, 200, "{reply:?}");
         }
@@ -958,17 +954,11 @@ async fn verify_a_new_signup(stack: &Stack, before_verifying: impl FnOnce()) {
         .signup("new.user@example.com", "a-new-password-5678")
         .await;
     assert_eq!(signup.status, 202, "{signup:?}");
-    let user = stack.user("new.user@example.com").await.unwrap();
     let verification = stack
-        .auth
-        .tokens()
-        .issue_verification(user.subject())
-        .await
-        .unwrap();
-    before_verifying();
-    let reply = stack
-        .verify(&verification.token, "a-new-password-5678")
+        .mailed_link(OpaqueKind::VerifyLink, "new.user@example.com")
         .await;
+    before_verifying();
+    let reply = stack.verify(&verification, "a-new-password-5678").await;
     assert_eq!(reply.status, 200, "{reply:?}");
 }
 

@@ -1,8 +1,10 @@
-//! Tokens and items from before refresh and device tokens were opaque
-//! (signed JWTs, `typ: rt+jwt` and `dt+jwt`, whose ids the item kept): the
-//! choice docs/api.md documents is a one-time login. An old refresh token
-//! is refused; an old device token is ignored, and its login hands out an
-//! opaque one; items that still record old families and device entries
+//! Tokens and items from before refresh, device and link tokens were
+//! opaque (signed JWTs, `typ: rt+jwt`, `dt+jwt`, `reset+jwt` and
+//! `verify+jwt`, whose ids the item kept): the choice docs/api.md
+//! documents is a one-time login, or a new link. An old refresh token is
+//! refused; an old device token is ignored, and its login hands out an
+//! opaque one; an old link is an invalid link, and asking again mails one
+//! that works; items that still record old families and device entries
 //! load, and their owners log in and refresh as anyone.
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -118,4 +120,51 @@ async fn an_old_device_token_is_ignored_and_its_login_hands_out_an_opaque_one() 
             .contains_key("0123456789abcdef")
     );
     assert_eq!(user.devices.map(|devices| devices.len()), Some(1));
+}
+
+/// A link's token as the mailer used to sign it, genuine in every claim
+/// for the demo user: `typ`, the link audience, and for a reset the
+/// fingerprint of the password hash it was bound to (`pwh`).
+fn old_link_token(typ: &str, password_hash: Option<&str>) -> String {
+    let mut claims = with(
+        without(access_claims(), "fresh"),
+        "aud",
+        json!("sessionless:link"),
+    );
+    if let Some(hash) = password_hash {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, hash.as_bytes());
+        let fingerprint = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            digest.as_ref(),
+        );
+        claims = with(claims, "pwh", json!(fingerprint));
+    }
+    signed(
+        json!({"alg": "HS256", "typ": typ, "kid": "default"}),
+        claims,
+    )
+}
+
+#[tokio::test]
+async fn an_old_signed_link_is_an_invalid_link_and_asking_again_mails_one_that_works() {
+    let stack = Stack::with_mail(&[]).await;
+    stack.set_email_verified(DEMO_EMAIL, false).await;
+    let user = stack.user(DEMO_EMAIL).await.unwrap();
+    let invalid = (400, r#"{"msg":"Invalid or expired link"}"#);
+    let old_reset = old_link_token("reset+jwt", user.password_hash.as_deref());
+    let reply = stack
+        .reset_password(&old_reset, "a-brand-new-password-9012")
+        .await;
+    assert_eq!((reply.status, reply.body.as_str()), invalid);
+    let old_verify = old_link_token("verify+jwt", None);
+    let reply = stack.verify(&old_verify, DEMO_PASSWORD).await;
+    assert_eq!((reply.status, reply.body.as_str()), invalid);
+    let after = stack.user(DEMO_EMAIL).await.unwrap();
+    assert_eq!(after.password_hash, user.password_hash);
+    assert!(!after.email_verified);
+
+    assert_eq!(stack.resend(DEMO_EMAIL).await.status, 202);
+    assert!(stack.run_mailer().await.is_empty());
+    let link = stack.mails_to(DEMO_EMAIL).last().unwrap().token();
+    assert_eq!(stack.verify(&link, DEMO_PASSWORD).await.status, 200);
 }

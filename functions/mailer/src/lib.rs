@@ -2,7 +2,7 @@
 //! `ReportBatchItemFailures`) and hands each request to
 //! [`Mailer::deliver`], which decides what, if anything, to send.
 //!
-//! A request that fails (the table, KMS or SES failing, or a body that is
+//! A request that fails (the table or SES failing, or a body that is
 //! no mail request) is reported as a batch item failure: SQS delivers it
 //! again, and after the queue's `maxReceiveCount` moves it to the
 //! dead-letter queue, so nothing is lost silently. The rest of the batch

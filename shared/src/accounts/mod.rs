@@ -28,6 +28,6 @@ pub(crate) use store::{
     MailRefusal, MailSlot, MailboxClaim, SignInRecord,
 };
 pub use table::{EXPIRY_ATTRIBUTE, create_table};
-pub use token_records::{Device, RefreshFamily, Replaced};
+pub use token_records::{Device, MailedLink, RefreshFamily, Replaced, TokenRecord};
 pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
 pub use user::{DeviceLockout, PublicProfile, User, normalize_name};

@@ -1,7 +1,8 @@
 //! What the user's item records of the opaque tokens it was handed
 //! ([`crate::tokens::OpaqueToken`]): each refresh family's current token,
-//! and each trusted device's token. Only hashes: a reader of the table
-//! holds nothing a client could present.
+//! each trusted device's token, and the last mailed link of each kind.
+//! Only hashes: a reader of the table holds nothing a client could
+//! present.
 
 use std::time::Duration;
 
@@ -113,23 +114,40 @@ impl RefreshFamily {
     }
 }
 
-/// A device a login handed a device token to.
+/// What an item keeps of an opaque token it handed out that is spent or
+/// forgotten whole, not rotated: a device's token, a mailed link's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Device {
-    /// The hash of its device token ([`OpaqueToken::hash`]).
+pub struct TokenRecord {
+    /// The token's hash ([`OpaqueToken::hash`]).
     pub token_hash: String,
-    /// When the token stops counting (Unix seconds): `DEVICE_TOKEN_TTL`
-    /// after the login that handed it out. Expired devices are pruned by
-    /// the next new one.
+    /// When the token stops working (Unix seconds).
     pub expires_at: u64,
 }
 
-impl Device {
-    /// True when `token` is this device's, and has not expired at `now`.
+impl TokenRecord {
+    /// The record of `token`, which works until `expires_at`.
+    pub fn of(token: &OpaqueToken, expires_at: u64) -> Self {
+        Self {
+            token_hash: token.hash(),
+            expires_at,
+        }
+    }
+
+    /// True when `token` is the one recorded, and has not expired at `now`.
     pub fn holds(&self, token: &OpaqueToken, now: u64) -> bool {
         self.expires_at > now && token.matches(&self.token_hash)
     }
 }
+
+/// A device a login handed a device token to: the token stops counting
+/// `DEVICE_TOKEN_TTL` after that login, and expired devices are pruned by
+/// the next new one.
+pub type Device = TokenRecord;
+
+/// The link of the last mail of its kind (reset, verification) sent to an
+/// account: only that link works, until it is used, the password changes
+/// or its lifetime (`RESET_TOKEN_TTL`, `VERIFY_TOKEN_TTL`) ends.
+pub type MailedLink = TokenRecord;
 
 #[cfg(test)]
 mod tests {
@@ -192,10 +210,7 @@ mod tests {
     fn a_device_holds_its_own_live_token() {
         let token =
             OpaqueToken::mint(OpaqueKind::Device, "ada@example.com", "dev").expect("a token");
-        let device = Device {
-            token_hash: token.hash(),
-            expires_at: 100,
-        };
+        let device = Device::of(&token, 100);
         assert!(device.holds(&token, 99));
         assert!(!device.holds(&token, 100));
         let other =

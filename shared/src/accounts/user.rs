@@ -5,13 +5,13 @@
 //! the token state `token_version`, `refresh_families` and `devices`, the
 //! login throttling state `failed_logins`, `locked_until`,
 //! `device_lockouts` and `device_lockouts_version`, the mail state
-//! `email_verified`, `email_verified_by`, `mail_sent_at`, `mail_claim` and
-//! `verification_mails`, and an unverified signup's expiry,
-//! `throttle_expires_at`. Every attribute but `email`, `name` and
-//! `created_at` may be missing (`password_hash` too: an account that signs
-//! in by other means has none), and unknown attributes are ignored, so
-//! items written by other tools or other versions load. An item without
-//! `created_at` is not an account but a placeholder.
+//! `email_verified`, `email_verified_by`, `mail_sent_at`, `mail_claim`,
+//! `verification_mails`, `reset_link` and `verify_link`, and an unverified
+//! signup's expiry, `throttle_expires_at`. Every attribute but `email`,
+//! `name` and `created_at` may be missing (`password_hash` too: an account
+//! that signs in by other means has none), and unknown attributes are
+//! ignored, so items written by other tools or other versions load. An
+//! item without `created_at` is not an account but a placeholder.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,10 +19,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::text::is_hidden_format;
-use crate::accounts::{Device, RefreshFamily};
+use crate::accounts::{Device, MailedLink, RefreshFamily};
 use crate::error::Error;
 use crate::ids::random_id;
-use crate::tokens::Subject;
+use crate::tokens::{OpaqueKind, Subject};
 
 /// Why a token (of any kind) no longer speaks for its account, for the
 /// logs: the account is gone, was replaced by a new signup with its email,
@@ -90,6 +90,17 @@ pub struct User {
     /// the one-mail-per-interval limit. Missing means never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_sent_at: Option<u64>,
+    /// The link of the last password-reset mail (or signup notice, which
+    /// carries one): its token's hash and expiry. Written by the mailer as
+    /// it claims the mail's slot, removed by the reset it allows and by
+    /// every password change or logout everywhere. Missing means no link
+    /// works, as on items from before links were opaque.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_link: Option<MailedLink>,
+    /// The link of the last verification mail, as `reset_link`: removed by
+    /// the verification, a reset, a password change or logout everywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_link: Option<MailedLink>,
     /// When DynamoDB's TTL deletes the item (Unix seconds), in the table's
     /// one TTL attribute, `throttle_expires_at`, which lockout placeholders
     /// expire by too. Only an account signed up under email verification
@@ -149,6 +160,8 @@ impl fmt::Debug for User {
             .field("device_lockouts_version", &self.device_lockouts_version)
             .field("email_verified", &self.email_verified)
             .field("mail_sent_at", &self.mail_sent_at)
+            .field("reset_link", &self.reset_link.is_some())
+            .field("verify_link", &self.verify_link.is_some())
             .finish()
     }
 }
@@ -188,6 +201,8 @@ impl User {
             device_lockouts_version: None,
             email_verified: false,
             mail_sent_at: None,
+            reset_link: None,
+            verify_link: None,
             expires_at: None,
         })
     }
@@ -215,6 +230,17 @@ impl User {
     /// The device `id`, if a login handed it a device token.
     pub fn device(&self, id: &str) -> Option<&Device> {
         self.devices.as_ref()?.get(id)
+    }
+
+    /// The live link of `kind` the item records, if `kind` is a mailed
+    /// link's kind and one was mailed; whether it still works is for
+    /// [`MailedLink::holds`].
+    pub fn mailed_link(&self, kind: OpaqueKind) -> Option<&MailedLink> {
+        match kind {
+            OpaqueKind::ResetLink => self.reset_link.as_ref(),
+            OpaqueKind::VerifyLink => self.verify_link.as_ref(),
+            OpaqueKind::Refresh | OpaqueKind::Device => None,
+        }
     }
 
     /// What the user may see of their own account.

@@ -18,8 +18,6 @@ const DEFAULT_LEEWAY_SECS: u64 = 5;
 const DEFAULT_REFRESH_REUSE_INTERVAL_SECS: u64 = 10;
 const DEFAULT_REFRESH_FAMILY_MAX_AGE_SECS: u64 = 90 * 86_400;
 const DEFAULT_DEVICE_TOKEN_TTL_SECS: u64 = 180 * 86_400;
-const DEFAULT_RESET_TOKEN_TTL_SECS: u64 = 1_800;
-const DEFAULT_VERIFY_TOKEN_TTL_SECS: u64 = 86_400;
 
 /// Everything a function is configured with.
 #[derive(Debug, Clone)]
@@ -129,16 +127,6 @@ fn token_settings<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<TokenSe
             DEFAULT_DEVICE_TOKEN_TTL_SECS,
             60..=10 * 365 * 86_400,
         )?,
-        reset_token_ttl: env.secs_or(
-            "RESET_TOKEN_TTL",
-            DEFAULT_RESET_TOKEN_TTL_SECS,
-            60..=86_400,
-        )?,
-        verify_token_ttl: env.secs_or(
-            "VERIFY_TOKEN_TTL",
-            DEFAULT_VERIFY_TOKEN_TTL_SECS,
-            60..=7 * 86_400,
-        )?,
         leeway: env.secs_or("JWT_LEEWAY", DEFAULT_LEEWAY_SECS, 0..=300)?,
     })
 }
@@ -172,8 +160,6 @@ mod tests {
         );
         assert!(config.accounts.signup_enabled);
         assert!(config.accounts.require_email_verification);
-        assert_eq!(config.tokens.reset_token_ttl, Duration::from_secs(1_800));
-        assert_eq!(config.tokens.verify_token_ttl, Duration::from_secs(86_400));
         assert_eq!(config.lockout.lock_after, 5);
         assert_eq!(config.refresh_reuse_interval, Duration::from_secs(10));
         assert_eq!(

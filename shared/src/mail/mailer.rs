@@ -1,5 +1,6 @@
-//! What the mailer function holds: its configuration, the keys that sign
-//! the links' tokens, the users table, and SES.
+//! What the mailer function holds: its configuration, the users table,
+//! and SES. No key: the links' tokens are opaque secrets, recorded on the
+//! user's item (review 2, L2).
 
 use std::time::Duration;
 
@@ -7,12 +8,11 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
 use crate::accounts::{MailRefusal, UserStore, normalize_email};
 use crate::aws::{self, aws_error};
-use crate::config::Config;
+use crate::config::AccountsConfig;
 use crate::env::Env;
 use crate::error::Error;
 use crate::mail::LinkTemplate;
 use crate::mail::content::Mail;
-use crate::tokens::Tokens;
 
 const DEFAULT_MAIL_MIN_INTERVAL_SECS: u64 = 60;
 /// A few tries for a mail that did not arrive, not a flood.
@@ -20,6 +20,8 @@ const DEFAULT_VERIFICATION_MAIL_LIMIT: u64 = 5;
 /// One a second on average: SES's sending rate in the sandbox, and far
 /// above what signups and resets of a healthy user base ask.
 const DEFAULT_MAIL_MAX_PER_MINUTE: u64 = 60;
+const DEFAULT_RESET_LINK_TTL_SECS: u64 = 1_800;
+const DEFAULT_VERIFY_LINK_TTL_SECS: u64 = 86_400;
 
 /// How the mailer sends: read from the environment once per cold start.
 #[derive(Debug, Clone)]
@@ -31,6 +33,10 @@ pub struct MailConfig {
     pub reset_url: LinkTemplate,
     /// `VERIFY_URL`: the page that finishes an email verification.
     pub verify_url: LinkTemplate,
+    /// `RESET_TOKEN_TTL`: how long a mailed password-reset link works.
+    pub reset_link_ttl: Duration,
+    /// `VERIFY_TOKEN_TTL`: how long a mailed verification link works.
+    pub verify_link_ttl: Duration,
     /// `MAIL_MIN_INTERVAL`: at most one mail per address this often, and
     /// per mailbox: addresses differing only in a `+tag` share one.
     pub min_interval: Duration,
@@ -64,6 +70,16 @@ impl MailConfig {
             from,
             reset_url: LinkTemplate::parse(&env.required("RESET_URL")?, "RESET_URL")?,
             verify_url: LinkTemplate::parse(&env.required("VERIFY_URL")?, "VERIFY_URL")?,
+            reset_link_ttl: env.secs_or(
+                "RESET_TOKEN_TTL",
+                DEFAULT_RESET_LINK_TTL_SECS,
+                60..=86_400,
+            )?,
+            verify_link_ttl: env.secs_or(
+                "VERIFY_TOKEN_TTL",
+                DEFAULT_VERIFY_LINK_TTL_SECS,
+                60..=7 * 86_400,
+            )?,
             min_interval: env.secs_or(
                 "MAIL_MIN_INTERVAL",
                 DEFAULT_MAIL_MIN_INTERVAL_SECS,
@@ -88,47 +104,34 @@ impl MailConfig {
 /// batch of queued requests ([`Mailer::deliver`]).
 #[derive(Debug)]
 pub struct Mailer {
-    /// The token and account settings.
-    pub(crate) config: Config,
     /// How mail is sent.
     pub(crate) mail: MailConfig,
-    /// Signs the links' tokens.
-    pub(crate) tokens: Tokens,
     /// The users table.
     pub(crate) users: UserStore,
     ses: aws_sdk_sesv2::Client,
 }
 
 impl Mailer {
-    /// Reads the environment, loads the signing key and builds the clients.
+    /// Reads the environment and builds the clients.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the first variable that is missing or wrong.
     pub async fn from_env() -> Result<Self, Error> {
-        let config = Config::from_env()?;
+        let accounts = AccountsConfig::from_env()?;
         let mail = MailConfig::from_env()?;
-        let sdk_config = aws::sdk_config(&config.accounts.aws).await;
-        let tokens = Tokens::from_source(&config.tokens, &config.signing_keys, &sdk_config).await?;
+        let sdk_config = aws::sdk_config(&accounts.aws).await;
         let users = UserStore::new(
             aws_sdk_dynamodb::Client::new(&sdk_config),
-            config.accounts.users_table.clone(),
+            accounts.users_table.clone(),
         );
         let ses = aws_sdk_sesv2::Client::new(&sdk_config);
-        Ok(Self::new(config, mail, tokens, users, ses))
+        Ok(Self::new(mail, users, ses))
     }
 
     /// Builds the state from parts made elsewhere, such as a test's clients.
-    pub fn new(
-        config: Config,
-        mail: MailConfig,
-        tokens: Tokens,
-        users: UserStore,
-        ses: aws_sdk_sesv2::Client,
-    ) -> Self {
-        Self {
-            config,
-            mail,
-            tokens,
-            users,
-            ses,
-        }
+    pub fn new(mail: MailConfig, users: UserStore, ses: aws_sdk_sesv2::Client) -> Self {
+        Self { mail, users, ses }
     }
 
     /// Sends `mail` to `to` through SES, from `MAIL_FROM`. Needs
@@ -217,6 +220,8 @@ mod tests {
         assert_eq!(mail.verification_mail_limit, 5);
         assert_eq!(mail.max_per_minute, 60);
         assert_eq!(mail.configuration_set, None);
+        assert_eq!(mail.reset_link_ttl, Duration::from_secs(1_800));
+        assert_eq!(mail.verify_link_ttl, Duration::from_secs(86_400));
         for missing in ["MAIL_FROM", "RESET_URL", "VERIFY_URL"] {
             let vars: Vec<_> = VALID
                 .into_iter()
@@ -237,6 +242,8 @@ mod tests {
             "MAIL_MIN_INTERVAL",
             "VERIFICATION_MAIL_LIMIT",
             "MAIL_MAX_PER_MINUTE",
+            "RESET_TOKEN_TTL",
+            "VERIFY_TOKEN_TTL",
         ] {
             let mut zero = VALID.to_vec();
             zero.push((limit, "0"));

@@ -1,11 +1,9 @@
 //! What a token says, under readable names; `serde(rename)` keeps the
 //! wire names of RFC 7519 and our own short ones.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-/// The claims of any token of ours, as signed and as verified.
+/// The claims of an access token, as signed and as verified.
 /// Deserialisation is strict about types: `exp: "1700000000"` or
 /// `aud: ["a"]` is a refused token, not a coerced one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,9 +26,7 @@ pub struct TokenClaims {
     /// When it expires (`exp`, Unix seconds).
     #[serde(rename = "exp")]
     pub expires_at: u64,
-    /// The token's id (`jti`). For a refresh token, the user's item records
-    /// the current one per family; for a device token, it names the
-    /// device's own lockout.
+    /// The token's id (`jti`), random.
     #[serde(rename = "jti")]
     pub id: String,
     /// The user's token version when the token was issued (`ver`).
@@ -49,20 +45,15 @@ pub struct TokenClaims {
     /// missing on others, and on tokens from before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<Vec<String>>,
-    /// The refresh family (`fam`): every refresh token has one, and so has
-    /// an access token issued with one (a sign-in with `remember`, or a
-    /// refresh), which dies when the family does.
+    /// The refresh family (`fam`) of an access token issued with one (a
+    /// sign-in with `remember`, or a refresh): it dies when the family
+    /// does.
     #[serde(rename = "fam", default, skip_serializing_if = "Option::is_none")]
     pub refresh_family: Option<String>,
     /// On access tokens: whether the user's address was verified when the
     /// token was issued. Missing on tokens from before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// On reset tokens (`pwh`): the fingerprint of the password hash the
-    /// token was issued against ([`password_fingerprint`]); any password
-    /// change spends the token.
-    #[serde(rename = "pwh", default, skip_serializing_if = "Option::is_none")]
-    pub password_fingerprint: Option<String>,
 }
 
 impl TokenClaims {
@@ -127,15 +118,4 @@ impl std::fmt::Debug for IssuedToken {
             .field("expires_in", &self.expires_in)
             .finish()
     }
-}
-
-/// What a reset token carries instead of the password hash it is bound to:
-/// SHA-256 of the stored PHC string, base64url; an account without a
-/// password has the fingerprint of the empty string. The hash it is taken
-/// of holds a random salt, so the fingerprint tells nothing about the
-/// password, and any new password, even the same one again, changes it.
-pub fn password_fingerprint(password_hash: Option<&str>) -> String {
-    let hash = password_hash.unwrap_or_default();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, hash.as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.as_ref())
 }

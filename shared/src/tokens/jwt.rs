@@ -1,6 +1,5 @@
 //! Signing and verifying JWTs (RS256, ES256 or HS256) that carry the user's
-//! email in `sub`, through one path for every [`TokenKind`]: access tokens,
-//! and the mailed links' tokens.
+//! email in `sub`, through one path for every [`TokenKind`]: access tokens.
 //!
 //! Every token carries the user's token version (`ver`); bumping the
 //! version on the user's item retires every token issued before. Every
@@ -199,7 +198,6 @@ impl Tokens {
             amr: None,
             refresh_family: None,
             email_verified: None,
-            password_fingerprint: None,
         };
         shape(&mut claims)?;
         kind.check_claims(&claims)?;
@@ -234,36 +232,6 @@ impl Tokens {
             Ok(())
         })
         .await
-    }
-
-    /// A password-reset token for `subject`, bound to its current password
-    /// hash (none for an account without a password): the password change
-    /// it allows spends it, and so does any other. Lives `RESET_TOKEN_TTL`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Tokens::issue_access`].
-    pub async fn issue_reset(
-        &self,
-        subject: Subject<'_>,
-        password_hash: Option<&str>,
-    ) -> Result<IssuedToken, Error> {
-        self.issue_token(TokenKind::Reset, subject, |claims| {
-            claims.password_fingerprint = Some(crate::tokens::password_fingerprint(password_hash));
-            Ok(())
-        })
-        .await
-    }
-
-    /// An email-verification token for `subject`; the verification it
-    /// allows spends it. Lives `VERIFY_TOKEN_TTL`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Tokens::issue_access`].
-    pub async fn issue_verification(&self, subject: Subject<'_>) -> Result<IssuedToken, Error> {
-        self.issue_token(TokenKind::Verify, subject, |_| Ok(()))
-            .await
     }
 
     /// Verifies `token` as a token of `kind`: size, signature, algorithm,

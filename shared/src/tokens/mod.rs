@@ -1,6 +1,5 @@
-//! Tokens: access, reset and verification JWTs, the opaque refresh and
-//! device tokens, what they grant, and the keys JWTs are signed and
-//! verified with.
+//! Tokens: access JWTs, the opaque refresh, device and mailed-link tokens,
+//! what they grant, and the keys JWTs are signed and verified with.
 
 mod claims;
 mod discovery;
@@ -16,13 +15,13 @@ mod signer;
 mod signing_keys;
 mod verifying_keys;
 
-pub use claims::{AuthMethod, IssuedToken, Subject, TokenClaims, password_fingerprint};
+pub use claims::{AuthMethod, IssuedToken, Subject, TokenClaims};
 pub use discovery::{Discovery, JWKS_PATH, OPENID_CONFIGURATION_PATH};
 pub use grant::Grant;
 pub use issue_opaque::{IssuedDeviceToken, IssuedRefreshToken};
 pub use jwt::{MAX_TOKEN_BYTES, Tokens};
 pub use key_generation::generate_private_pem;
-pub use kind::{ACCESS_TOKEN_TYPE, RESET_TOKEN_TYPE, TokenKind, VERIFY_TOKEN_TYPE};
+pub use kind::{ACCESS_TOKEN_TYPE, TokenKind};
 pub use kms::KmsSigner;
 pub use opaque::{OpaqueKind, OpaqueToken};
 pub use settings::TokenSettings;

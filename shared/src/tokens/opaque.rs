@@ -1,16 +1,17 @@
 //! Opaque tokens: the kinds only Sessionless ever checks, against the
-//! user's item that it loads anyway. They carry no claim and no signature:
-//! a random secret of 256 bits whose hash the item keeps. So no verifier
-//! that reads JWTs, API Gateway's JWT authorizer included, can mistake one
-//! for an access token, and minting one costs no KMS call.
+//! user's item that it loads anyway: refresh and device tokens, and the
+//! mailed links' tokens. They carry no claim and no signature: a random
+//! secret of 256 bits whose hash the item keeps. So no verifier that reads
+//! JWTs, API Gateway's JWT authorizer included, can mistake one for an
+//! access token, and minting one needs no key and costs no KMS call.
 //!
 //! A token reads `<prefix>.<email>.<id>.<secret>`: the kind's prefix, the
 //! account's email (base64url), which names the item to load, the id of
-//! the entry on the item it belongs to (a refresh family, a device), and
-//! the secret (base64url). Only the secret is secret; the hash the item
-//! keeps is SHA-256 of it under the kind's own label, so a table reader
-//! holds nothing a client could present, and a hash of one kind never
-//! matches a token of another.
+//! the entry on the item it belongs to (a refresh family, a device, a
+//! mail's link), and the secret (base64url). Only the secret is secret;
+//! the hash the item keeps is SHA-256 of it under the kind's own label, so
+//! a table reader holds nothing a client could present, and a hash of one
+//! kind never matches a token of another.
 
 use std::fmt;
 
@@ -35,6 +36,10 @@ pub enum OpaqueKind {
     Refresh,
     /// Names a device that logged in before, for its own login lockout.
     Device,
+    /// A mailed password-reset link's: sets a new password, once.
+    ResetLink,
+    /// A mailed email-verification link's: verifies the address, once.
+    VerifyLink,
 }
 
 impl OpaqueKind {
@@ -43,6 +48,8 @@ impl OpaqueKind {
         match self {
             OpaqueKind::Refresh => "srt1",
             OpaqueKind::Device => "sdt1",
+            OpaqueKind::ResetLink => "srl1",
+            OpaqueKind::VerifyLink => "svl1",
         }
     }
 
@@ -51,6 +58,8 @@ impl OpaqueKind {
         match self {
             OpaqueKind::Refresh => b"sessionless refresh token\0",
             OpaqueKind::Device => b"sessionless device token\0",
+            OpaqueKind::ResetLink => b"sessionless reset link\0",
+            OpaqueKind::VerifyLink => b"sessionless verification link\0",
         }
     }
 }
@@ -183,12 +192,18 @@ impl OpaqueToken {
         )
     }
 
+    /// The token's kind.
+    pub fn kind(&self) -> OpaqueKind {
+        self.kind
+    }
+
     /// The email of the account whose item holds the token's hash.
     pub fn email(&self) -> &str {
         &self.email
     }
 
-    /// The id of the entry on the item: a refresh family, a device.
+    /// The id of the entry on the item: a refresh family, a device, a
+    /// mail's link.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -265,6 +280,12 @@ mod tests {
         assert_eq!(parsed.email(), "ada@example.com");
         assert_eq!(parsed.id(), "family-1");
         assert!(OpaqueToken::parse(OpaqueKind::Device, &text).is_err());
+        // The links' kinds are told apart the same way, from each other too.
+        let reset = token(OpaqueKind::ResetLink).encode();
+        assert!(reset.starts_with("srl1."), "{reset}");
+        assert!(OpaqueToken::parse(OpaqueKind::ResetLink, &reset).is_ok());
+        assert!(OpaqueToken::parse(OpaqueKind::VerifyLink, &reset).is_err());
+        assert!(OpaqueToken::parse(OpaqueKind::Refresh, &reset).is_err());
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub struct TokenSettings {
     /// `JWT_ISSUER`: written to and required in `iss`.
     pub issuer: String,
     /// `JWT_AUDIENCE`: the API's audience, written to and required in the
-    /// `aud` of access tokens alone ([`TokenSettings::audience_of`]).
+    /// `aud` of access tokens ([`TokenSettings::audience_of`]).
     pub audience: String,
     /// `JWT_ALGORITHM`: when set, the current signing key must sign with it.
     pub algorithm: Option<Algorithm>,
@@ -28,23 +28,16 @@ pub struct TokenSettings {
     /// `DEVICE_TOKEN_TTL`: how long a device token, handed out by every
     /// login, keeps its device out of the email's lockout.
     pub device_token_ttl: Duration,
-    /// `RESET_TOKEN_TTL`: how long a mailed password-reset link works.
-    pub reset_token_ttl: Duration,
-    /// `VERIFY_TOKEN_TTL`: how long a mailed verification link works.
-    pub verify_token_ttl: Duration,
     /// `JWT_LEEWAY`: clock skew tolerated on `exp`, `nbf` and `iat`.
     pub leeway: Duration,
 }
 
 impl TokenSettings {
-    /// The `aud` of JWTs of `kind`: the API's audience for access tokens
-    /// alone. A mailed link's token is for the link's page alone
-    /// (`<audience>:link`), so a verifier of the API's tokens that never
-    /// reads `typ`, such as API Gateway's JWT authorizer, refuses it.
+    /// The `aud` of JWTs of `kind`: the API's audience, which access tokens
+    /// alone carry, being the only JWTs Sessionless signs.
     pub fn audience_of(&self, kind: TokenKind) -> String {
         match kind {
             TokenKind::Access => self.audience.clone(),
-            TokenKind::Reset | TokenKind::Verify => format!("{}:link", self.audience),
         }
     }
 
@@ -52,8 +45,6 @@ impl TokenSettings {
     pub fn lifetime(&self, kind: TokenKind) -> Duration {
         match kind {
             TokenKind::Access => self.access_token_ttl,
-            TokenKind::Reset => self.reset_token_ttl,
-            TokenKind::Verify => self.verify_token_ttl,
         }
     }
 }

@@ -2,20 +2,24 @@
 //! nothing.
 
 use crate::accounts::{
-    MailClaim, MailPurpose, MailSlot, MailboxClaim, User, normalize_email, shared_mailbox,
+    MailClaim, MailPurpose, MailSlot, MailboxClaim, MailedLink, User, normalize_email,
+    shared_mailbox,
 };
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::mail::content::{self, Mail};
 use crate::mail::{Delivery, MailKind, MailRequest, Mailer};
+use crate::tokens::OpaqueToken;
 
 impl Mailer {
     /// Handles one queued request: claims the address's mail slot on the
-    /// user's item, which decides whether to send and reads the user in the
-    /// same write; for a `+tag` address, the slot of the mailbox it shares
-    /// with the untagged address too; then counts the mail against the
-    /// stack's mails per minute, signs the link's token and sends the mail
-    /// through SES.
+    /// user's item, which decides whether to send, records the new link's
+    /// token (its hash) and reads the user in the same write; for a `+tag`
+    /// address, the slot of the mailbox it shares with the untagged address
+    /// too; then counts the mail against the stack's mails per minute and
+    /// sends the mail through SES. No key and no KMS call: a link's token
+    /// is an opaque secret ([`OpaqueToken`]), never a signed one, so the
+    /// mailer can mint nothing else (review 2, L2).
     ///
     /// Nothing is sent to an email without an account or to an inactive
     /// account, a verification only to an unverified address and only
@@ -26,8 +30,9 @@ impl Mailer {
     /// # Errors
     ///
     /// [`Error::MailCeiling`] when the stack's mails this minute are spent;
-    /// AWS failures (the table, KMS or SES). Either way the claims are
-    /// given back, so a retry of the request can still send.
+    /// AWS failures (the table or SES). Either way the claims are given
+    /// back, so a retry of the request can still send; the link recorded
+    /// for the unsent mail is never handed out, and the retry's replaces it.
     pub async fn deliver(&self, request: &MailRequest) -> Result<Delivery, Error> {
         // The request functions normalise, but the queue takes any producer.
         let email = normalize_email(&request.email)?;
@@ -39,10 +44,12 @@ impl Mailer {
             },
             MailKind::PasswordReset | MailKind::SignupNotice => MailPurpose::Account,
         };
+        let link = OpaqueToken::mint_entry(purpose.link_kind(), &email)?;
+        let record = MailedLink::of(&link, now.saturating_add(self.link_lifetime(purpose)));
         // One write decides and reads: no GetItem before it.
         let claim = match self
             .users
-            .claim_mail_slot(&email, purpose, now, interval)
+            .claim_mail_slot(&email, purpose, &record, now, interval)
             .await?
         {
             MailSlot::Claimed(claim) => claim,
@@ -67,7 +74,10 @@ impl Mailer {
             .count_stack_mail(now, self.mail.max_per_minute)
             .await
         {
-            Ok(true) => self.compose_and_send(request.kind, &claim.user).await,
+            Ok(true) => {
+                self.compose_and_send(request.kind, &claim.user, &link)
+                    .await
+            }
             Ok(false) => Err(Error::MailCeiling {
                 retry_after: 60 - now % 60,
             }),
@@ -81,9 +91,14 @@ impl Mailer {
         Ok(Delivery::Sent)
     }
 
-    /// Signs the link `kind` asks for and sends its mail to `user`.
-    async fn compose_and_send(&self, kind: MailKind, user: &User) -> Result<(), Error> {
-        let mail = self.compose(kind, user).await?;
+    /// Sends `user` the mail `kind` asks for, with `link`.
+    async fn compose_and_send(
+        &self,
+        kind: MailKind,
+        user: &User,
+        link: &OpaqueToken,
+    ) -> Result<(), Error> {
+        let mail = self.compose(kind, user, link);
         self.send(&user.email, &mail).await
     }
 
@@ -101,32 +116,33 @@ impl Mailer {
         }
     }
 
-    /// The mail `kind` asks for, with a freshly signed link for `user`.
-    async fn compose(&self, kind: MailKind, user: &User) -> Result<Mail, Error> {
-        // Whoever signed an unverified address up typed its name.
-        let name = user.email_verified.then_some(user.name.as_str());
-        let reset_ttl = self.config.tokens.reset_token_ttl;
-        Ok(match kind {
-            MailKind::PasswordReset => {
-                content::password_reset(name, &self.reset_link(user).await?, reset_ttl)
-            }
-            MailKind::SignupNotice => {
-                content::signup_notice(name, &self.reset_link(user).await?, reset_ttl)
-            }
-            MailKind::Verification => {
-                let token = self.tokens.issue_verification(user.subject()).await?;
-                let link = self.mail.verify_url.link(&token.token);
-                content::verification(name, &link, self.config.tokens.verify_token_ttl)
-            }
-        })
+    /// How long a link mailed for `purpose` works, in seconds.
+    fn link_lifetime(&self, purpose: MailPurpose) -> u64 {
+        match purpose {
+            MailPurpose::Account => self.mail.reset_link_ttl.as_secs(),
+            MailPurpose::Verification { .. } => self.mail.verify_link_ttl.as_secs(),
+        }
     }
 
-    /// A reset link bound to `user`'s current password hash.
-    async fn reset_link(&self, user: &User) -> Result<String, Error> {
-        let token = self
-            .tokens
-            .issue_reset(user.subject(), user.password_hash.as_deref())
-            .await?;
-        Ok(self.mail.reset_url.link(&token.token))
+    /// The mail `kind` asks for, to `user`, with `link`'s token in its
+    /// page's URL.
+    fn compose(&self, kind: MailKind, user: &User, link: &OpaqueToken) -> Mail {
+        // Whoever signed an unverified address up typed its name.
+        let name = user.email_verified.then_some(user.name.as_str());
+        let token = link.encode();
+        let reset_ttl = self.mail.reset_link_ttl;
+        match kind {
+            MailKind::PasswordReset => {
+                content::password_reset(name, &self.mail.reset_url.link(&token), reset_ttl)
+            }
+            MailKind::SignupNotice => {
+                content::signup_notice(name, &self.mail.reset_url.link(&token), reset_ttl)
+            }
+            MailKind::Verification => content::verification(
+                name,
+                &self.mail.verify_url.link(&token),
+                self.mail.verify_link_ttl,
+            ),
+        }
     }
 }

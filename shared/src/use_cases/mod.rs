@@ -10,6 +10,7 @@ mod authenticate;
 mod change_password;
 mod deliver_mail;
 mod logout;
+mod mailed_link;
 mod operate;
 mod refresh;
 mod register;

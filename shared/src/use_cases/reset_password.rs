@@ -1,9 +1,10 @@
 //! Setting a new password with a mailed reset link.
 
 use crate::accounts::{Password, check_new_password};
-use crate::auth::{Auth, IssuedAccount, ItemRead};
+use crate::auth::Auth;
 use crate::error::Error;
-use crate::tokens::{TokenKind, password_fingerprint};
+use crate::tokens::OpaqueKind;
+use crate::use_cases::mailed_link::parse_link;
 
 /// What `POST /password/reset` presents.
 #[derive(Debug)]
@@ -15,50 +16,36 @@ pub struct PasswordReset<'a> {
 }
 
 impl Auth {
-    /// Sets a new password with a reset token, which this spends: the
-    /// token is bound to the password hash it was issued against, and the
-    /// new hash no longer matches. Retires every token of the account, as
-    /// a logout everywhere does, clears the lockouts, and marks the address
-    /// verified (the link came by mail). A used, expired, foreign or
-    /// mangled token is [`Error::InvalidLink`].
+    /// Sets a new password with a reset link's token, which this spends:
+    /// the write that sets the password removes the link, on the condition
+    /// that the item still records it and still holds the password hash it
+    /// was loaded with. Retires every token of the account, as a logout
+    /// everywhere does, clears the lockouts, and marks the address verified
+    /// (the link came by mail).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLink`] for a used, replaced, expired, foreign or
+    /// mangled token, or one whose account is gone or deactivated;
+    /// [`Error::BadRequest`] for a new password that breaks the rules;
+    /// DynamoDB failures.
     pub async fn reset_password(&self, reset: PasswordReset<'_>) -> Result<(), Error> {
         let Password(new_password) = reset.new_password;
-        let claims = self
-            .tokens()
-            .verify(TokenKind::Reset, reset.token)
-            .map_err(link_error)?;
+        let link = parse_link(OpaqueKind::ResetLink, reset.token)?;
         check_new_password(new_password)?;
-        let user = match self.issued_account(&claims, ItemRead::Whole).await? {
-            IssuedAccount::Live(user) => *user,
-            IssuedAccount::Refused(reason) => return Err(Error::invalid_link(reason)),
-        };
-        let fingerprint = password_fingerprint(user.password_hash.as_deref());
-        if claims.password_fingerprint.as_deref() != Some(fingerprint.as_str()) {
-            return Err(Error::invalid_link(
-                "the password changed since the link was sent (or the link was used)",
-            ));
-        }
+        let user = self.mailed_link_account(&link).await?;
         let new_hash = self
             .config()
             .accounts
             .password_policy
             .hash(new_password.to_owned())
             .await?;
-        if !self.users().reset_password(&user, &new_hash).await? {
+        if !self.users().reset_password(&user, &link, &new_hash).await? {
             return Err(Error::invalid_link(
-                "the password changed during this request",
+                "the password or the link changed during this request",
             ));
         }
         tracing::info!(email = %user.email, "password reset by link; every token retired");
         Ok(())
-    }
-}
-
-/// A link's token that does not verify is an invalid link, whatever the
-/// reason, which goes to the logs.
-pub(crate) fn link_error(error: Error) -> Error {
-    match error {
-        Error::InvalidToken(reason) => Error::InvalidLink(reason),
-        other => other,
     }
 }

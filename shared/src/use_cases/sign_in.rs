@@ -95,11 +95,10 @@ impl Auth {
         let record = SignInRecord {
             lock,
             device: new_device.as_ref().map(|issued| {
-                let device = Device {
-                    token_hash: issued.token.hash(),
-                    expires_at: issued.expires_at,
-                };
-                (issued.token.id(), device)
+                (
+                    issued.token.id(),
+                    Device::of(&issued.token, issued.expires_at),
+                )
             }),
             family: refresh
                 .as_ref()

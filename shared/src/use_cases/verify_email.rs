@@ -2,10 +2,10 @@
 //! address was signed up with.
 
 use crate::accounts::{EmailVerification, Password, check_password_length};
-use crate::auth::{Auth, IssuedAccount, ItemRead};
+use crate::auth::Auth;
 use crate::error::Error;
-use crate::tokens::TokenKind;
-use crate::use_cases::reset_password::link_error;
+use crate::tokens::OpaqueKind;
+use crate::use_cases::mailed_link::parse_link;
 
 /// What `POST /verify` presents.
 #[derive(Debug)]
@@ -23,30 +23,24 @@ impl Auth {
     /// someone else's address with a password of their own would own a
     /// verified account the moment its owner clicked the genuine link
     /// (review 2, M2). One GetItem and one conditional write, bound to the
-    /// hash that was checked; the write also clears the email's lock, as a
-    /// sign-in would. The token works once.
+    /// hash that was checked, which spends the link; the write also clears
+    /// the email's lock, as a sign-in would. The token works once.
     ///
     /// No lockout counts here: only the mailbox's reader holds the token,
     /// and the address is theirs whatever the password.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLink`] for a second use, and for a used, expired,
-    /// foreign or mangled token, or one whose account was deactivated or
-    /// replaced since; [`Error::WrongPassword`] when the password is not
-    /// the account's (the link stays unused); [`Error::BadRequest`] for an
-    /// over-long password; DynamoDB failures.
+    /// [`Error::InvalidLink`] for a second use, and for a used, replaced,
+    /// expired, foreign or mangled token, or one whose account was
+    /// deactivated or replaced since; [`Error::WrongPassword`] when the
+    /// password is not the account's (the link stays unused);
+    /// [`Error::BadRequest`] for an over-long password; DynamoDB failures.
     pub async fn verify_email(&self, verification: Verification<'_>) -> Result<(), Error> {
         let Password(password) = verification.password;
-        let claims = self
-            .tokens()
-            .verify(TokenKind::Verify, verification.token)
-            .map_err(link_error)?;
+        let link = parse_link(OpaqueKind::VerifyLink, verification.token)?;
         check_password_length(password)?;
-        let user = match self.issued_account(&claims, ItemRead::Whole).await? {
-            IssuedAccount::Live(user) => *user,
-            IssuedAccount::Refused(reason) => return Err(Error::invalid_link(reason)),
-        };
+        let user = self.mailed_link_account(&link).await?;
         if user.email_verified {
             return Err(Error::invalid_link("the address is already verified"));
         }
@@ -60,7 +54,7 @@ impl Auth {
             tracing::info!(email = %user.email, "verification refused: not the account's password");
             return Err(Error::WrongPassword);
         }
-        match self.users().mark_email_verified(&user).await? {
+        match self.users().mark_email_verified(&user, &link).await? {
             EmailVerification::Verified => {}
             EmailVerification::Refused(reason) => return Err(Error::invalid_link(reason)),
         }

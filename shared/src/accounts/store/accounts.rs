@@ -11,12 +11,14 @@ use crate::accounts::store::item::{
     unexpired_condition, user_from,
 };
 use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
+use crate::accounts::store::mail_slots::{RESET_LINK_ATTRIBUTE, VERIFY_LINK_ATTRIBUTE};
 use crate::accounts::store::update::Update;
 use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT, EXPIRY_ATTRIBUTE, User};
 use crate::aws::{aws_error, succeeded};
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::ids::random_id;
+use crate::tokens::OpaqueToken;
 
 /// What marking an address verified did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +99,7 @@ impl UserStore {
     }
 
     /// Retires every token the user holds: bumps `token_version` and drops
-    /// every refresh family. False when there is no such account. Needs
+    /// every refresh family and mailed link. False when there is no such account. Needs
     /// `dynamodb:UpdateItem`.
     pub async fn retire_tokens(&self, email: &str) -> Result<bool, Error> {
         self.update(email, retiring_tokens("", "")).await
@@ -130,13 +132,15 @@ impl UserStore {
         })
     }
 
-    /// Marks `user`'s address verified, clears the email's lock and ends
-    /// the account's expiry, in one conditional write: only if the item is
-    /// still that account (same account id), active, unverified, not
-    /// expired, and at the token version it was loaded at, which every
-    /// password change or reset bumps: the password that was checked is
-    /// still the account's. [`EmailVerification::Refused`] when it is not, with the
-    /// reason for the logs: the link was used already, or its account was
+    /// Marks `user`'s address verified, spends the verification `link`,
+    /// clears the email's lock and ends the account's expiry, in one
+    /// conditional write: only if the item is still that account (same
+    /// account id), active, unverified, not expired, still records `link`
+    /// as its verification link, and is at the token version it was loaded
+    /// at, which every password change or reset bumps: the password that
+    /// was checked is still the account's. [`EmailVerification::Refused`]
+    /// when it is not, with the reason for the logs: the link was used
+    /// already or replaced by a later mail's, or its account was
     /// deactivated, deleted or replaced, or its password reset. Needs
     /// `dynamodb:UpdateItem`.
     ///
@@ -146,18 +150,21 @@ impl UserStore {
     pub(crate) async fn mark_email_verified(
         &self,
         user: &User,
+        link: &OpaqueToken,
     ) -> Result<EmailVerification, Error> {
         let write_id = random_id()?;
         let now = unix_now()?;
         let update = Update::new(&format!(
             "SET email_verified = :verified, email_verified_by = :write \
-             REMOVE {THROTTLE_ATTRIBUTES}, {EXPIRY_ATTRIBUTE}"
+             REMOVE {VERIFY_LINK_ATTRIBUTE}, {THROTTLE_ATTRIBUTES}, {EXPIRY_ATTRIBUTE}"
         ))
         .condition(&format!(
             "email_verified = :unverified \
-             AND (attribute_not_exists(active) OR active = :verified) AND {}",
+             AND (attribute_not_exists(active) OR active = :verified) AND {} \
+             AND {VERIFY_LINK_ATTRIBUTE}.token_hash = :link",
             unexpired_condition()
         ))
+        .value(":link", AttributeValue::S(link.hash()))
         .unchanged(
             "account_id",
             ":account_id",
@@ -193,12 +200,14 @@ impl UserStore {
 }
 
 /// Bumps `token_version` (missing counts as 0) and drops every refresh
-/// family, with `more_set` added to the SET clause and `more_remove` to the
-/// REMOVE clause.
+/// family and both mailed links (they were bound to the version, as signed
+/// links, before they were opaque, were by their `ver` claim), with
+/// `more_set` added to the SET clause and `more_remove` to the REMOVE
+/// clause.
 pub(super) fn retiring_tokens(more_set: &str, more_remove: &str) -> Update {
     Update::new(&format!(
         "SET token_version = if_not_exists(token_version, :zero) + :one{more_set} \
-         REMOVE refresh_families{more_remove}"
+         REMOVE refresh_families, {RESET_LINK_ATTRIBUTE}, {VERIFY_LINK_ATTRIBUTE}{more_remove}"
     ))
     .value(":zero", number(0))
     .value(":one", number(1))
@@ -212,6 +221,7 @@ fn refusal_of_verification(item: &Item, account_id: Option<&str>) -> &'static st
     } else if attribute_bool(item, "active") == Some(false) {
         ACCOUNT_INACTIVE
     } else {
-        "the address is already verified, or its password was reset since"
+        "the address is already verified, its password was reset since, or a later mail's \
+         link replaced this one"
     }
 }

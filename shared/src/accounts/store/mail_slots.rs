@@ -9,13 +9,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::item::{
-    attribute_bool, attribute_number, has_expired, holds_write, is_account, number,
+    attribute_bool, attribute_number, has_expired, holds_write, is_account, number, to_value,
     unexpired_condition, user_from,
 };
 use crate::accounts::store::update::{Target, Update};
-use crate::accounts::{EXPIRY_ATTRIBUTE, User};
+use crate::accounts::{EXPIRY_ATTRIBUTE, MailedLink, User};
 use crate::error::Error;
 use crate::ids::random_id;
+use crate::tokens::{OpaqueKind, OpaqueToken};
 
 /// What a mail is for, as far as its limits go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,31 @@ pub(crate) enum MailPurpose {
         lifetime_limit: u64,
     },
 }
+
+impl MailPurpose {
+    /// The kind of link a mail for this purpose carries: a reset link for
+    /// a reset and a signup notice, a verification link for a verification.
+    pub(crate) fn link_kind(self) -> OpaqueKind {
+        match self {
+            MailPurpose::Account => OpaqueKind::ResetLink,
+            MailPurpose::Verification { .. } => OpaqueKind::VerifyLink,
+        }
+    }
+
+    /// The attribute of the user's item that records that link.
+    fn link_attribute(self) -> &'static str {
+        match self {
+            MailPurpose::Account => RESET_LINK_ATTRIBUTE,
+            MailPurpose::Verification { .. } => VERIFY_LINK_ATTRIBUTE,
+        }
+    }
+}
+
+/// The item attribute of the last mailed reset link ([`User::reset_link`]).
+pub(crate) const RESET_LINK_ATTRIBUTE: &str = "reset_link";
+/// The item attribute of the last mailed verification link
+/// ([`User::verify_link`]).
+pub(crate) const VERIFY_LINK_ATTRIBUTE: &str = "verify_link";
 
 /// An address's mail slot, taken by [`UserStore::claim_mail_slot`] for its
 /// user.
@@ -88,7 +114,9 @@ fn stack_count_key(minute: u64) -> String {
 
 impl UserStore {
     /// Claims the address's one mail per `interval`, and reads the user
-    /// with the same write: records `now` as the last mail, if the item is
+    /// with the same write: records `now` as the last mail and `link` as
+    /// the address's one live link of the purpose's kind (the one before
+    /// it, if any, stops working), if the item is
     /// an active, unexpired account that got no mail in the last
     /// `interval`, and, for a verification, whose address is unverified and
     /// got fewer than its lifetime limit of verification mails (counted in
@@ -105,6 +133,7 @@ impl UserStore {
         &self,
         email: &str,
         purpose: MailPurpose,
+        link: &MailedLink,
         now: u64,
         interval: Duration,
     ) -> Result<MailSlot, Error> {
@@ -114,7 +143,10 @@ impl UserStore {
             unexpired_condition(),
             SLOT_FREE
         );
-        let mut expression = "SET mail_sent_at = :now, mail_claim = :claim".to_owned();
+        let mut expression = format!(
+            "SET mail_sent_at = :now, mail_claim = :claim, {} = :link",
+            purpose.link_attribute()
+        );
         let lifetime_limit = match purpose {
             MailPurpose::Verification { lifetime_limit } => Some(lifetime_limit),
             MailPurpose::Account => None,
@@ -131,6 +163,7 @@ impl UserStore {
             .returning_item()
             .value(":now", number(now))
             .value(":claim", AttributeValue::S(id.clone()))
+            .value(":link", to_value(link)?)
             .value(":cutoff", number(now.saturating_sub(interval.as_secs())))
             .value(":true", AttributeValue::Bool(true));
         if let Some(limit) = lifetime_limit {
@@ -167,6 +200,35 @@ impl UserStore {
             id,
             purpose,
         })))
+    }
+
+    /// Records `link`, a token of a mailed link's kind, as `email`'s one
+    /// live link of its kind until `expires_at` (Unix seconds), as the
+    /// mailer's claim does, but with no mail and no limit: for a tool that
+    /// sends its own mail, and for tests of the links' pages. False when
+    /// there is no such account. Needs `dynamodb:UpdateItem`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadRequest`] for a token of a kind no link has; DynamoDB
+    /// failures.
+    pub async fn record_mailed_link(
+        &self,
+        link: &OpaqueToken,
+        expires_at: u64,
+    ) -> Result<bool, Error> {
+        let attribute = match link.kind() {
+            OpaqueKind::ResetLink => RESET_LINK_ATTRIBUTE,
+            OpaqueKind::VerifyLink => VERIFY_LINK_ATTRIBUTE,
+            other => {
+                return Err(Error::bad_request(format!(
+                    "a {other:?} token is no mailed link"
+                )));
+            }
+        };
+        let update = Update::new(&format!("SET {attribute} = :link"))
+            .value(":link", to_value(&MailedLink::of(link, expires_at))?);
+        self.update(link.email(), update).await
     }
 
     /// Gives back `claim`, whose mail could not be sent, so the retry may

@@ -6,10 +6,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::accounts::store::accounts::retiring_tokens;
 use crate::accounts::store::core::{UserStore, Written};
 use crate::accounts::store::lockouts::THROTTLE_ATTRIBUTES;
+use crate::accounts::store::mail_slots::RESET_LINK_ATTRIBUTE;
 use crate::accounts::store::update::Update;
 use crate::accounts::{EXPIRY_ATTRIBUTE, User};
 use crate::error::Error;
 use crate::ids::random_id;
+use crate::tokens::OpaqueToken;
 
 impl UserStore {
     /// Sets a password hash whatever the current one is (an operator's
@@ -39,12 +41,21 @@ impl UserStore {
         self.replace_hash(user, update, new_hash).await
     }
 
-    /// Sets a new password from a reset link: as
-    /// [`UserStore::change_password`], and the address counts as verified,
-    /// since the link came by mail. False when the password changed since
-    /// `user` was loaded, which spends the link. Needs `dynamodb:UpdateItem`.
-    pub async fn reset_password(&self, user: &User, new_hash: &str) -> Result<bool, Error> {
+    /// Sets a new password with the reset `link`, which this spends: as
+    /// [`UserStore::change_password`], if the item still records `link` as
+    /// its reset link, and the address counts as verified, since the link
+    /// came by mail. False when the password changed since `user` was
+    /// loaded, or the link was spent or replaced meanwhile. Needs
+    /// `dynamodb:UpdateItem`.
+    pub async fn reset_password(
+        &self,
+        user: &User,
+        link: &OpaqueToken,
+        new_hash: &str,
+    ) -> Result<bool, Error> {
         let update = new_password_and(new_hash, ", email_verified = :verified")?
+            .condition(&format!("{RESET_LINK_ATTRIBUTE}.token_hash = :link"))
+            .value(":link", AttributeValue::S(link.hash()))
             .value(":verified", AttributeValue::Bool(true));
         self.replace_hash(user, update, new_hash).await
     }
