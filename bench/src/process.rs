@@ -2,11 +2,13 @@
 //! nanosecond resolution and peak resident memory.
 
 use std::fs::File;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::BenchError;
+use crate::cgroup::Cgroup;
 
 /// A process whose CPU time can be read while it runs.
 pub struct Measured {
@@ -70,19 +72,32 @@ pub struct FunctionProcess {
 }
 
 impl FunctionProcess {
-    pub fn spawn(binary: &Path, env: &[(String, String)], log: &Path) -> Result<Self, BenchError> {
+    /// Starts `binary` with `env`, its output to `log`, inside `cgroup`
+    /// when given (from before its first instruction).
+    pub fn spawn(
+        binary: &Path,
+        env: &[(String, String)],
+        log: &Path,
+        cgroup: Option<&Cgroup>,
+    ) -> Result<Self, BenchError> {
         let log_file =
             File::create(log).map_err(|error| BenchError::new(format!("{log:?}: {error}")))?;
         let log_err = log_file
             .try_clone()
             .map_err(|error| BenchError::new(format!("{log:?}: {error}")))?;
-        let child = Command::new(binary)
-            // The caller's log level must not change what is measured.
+        let mut command = Command::new(binary);
+        // The caller's log level must not change what is measured.
+        command
             .env_remove("RUST_LOG")
             .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(log_file)
-            .stderr(log_err)
+            .stderr(log_err);
+        if let Some(cgroup) = cgroup {
+            // SAFETY: the hook makes only async-signal-safe calls.
+            unsafe { command.pre_exec(cgroup.joiner()) };
+        }
+        let child = command
             .spawn()
             .map_err(|error| BenchError::new(format!("starting {binary:?}: {error}")))?;
         let measured = Measured::new(child.id())?;

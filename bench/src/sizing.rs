@@ -1,11 +1,6 @@
-//! Each function's `MemorySize` in template.yaml, and what it makes of the
-//! measured figures on Lambda: the latency to expect and the cost per
-//! million calls.
-//!
-//! Lambda gives a function CPU in proportion to its memory, one vCPU at
-//! 1,769 MB, so a call's CPU time stretches by 1769 / MemorySize below
-//! that; its waiting (on DynamoDB) does not. Prices: arm64, us-east-1,
-//! as published in November 2026.
+//! Each function's `MemorySize` in template.yaml, and the choice of it for
+//! the functions that run argon2, from their figures measured at each
+//! size's CPU share.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,15 +9,10 @@ use std::time::Duration;
 use serde_yaml_ng::Value;
 
 use crate::BenchError;
+use crate::cost::Prices;
 use crate::measure::Measurement;
-use crate::scenario::Role;
-
-/// Memory at which a function gets one full vCPU.
-const FULL_VCPU_MB: f64 = 1769.0;
-/// Lambda arm64 price per GB-second of duration.
-pub const PRICE_PER_GB_SECOND: f64 = 0.000_013_333_4;
-/// Lambda price per million requests.
-pub const PRICE_PER_MILLION_REQUESTS: f64 = 0.20;
+use crate::report::millis;
+use crate::share::ShareFigures;
 
 /// The `MemorySize` of the function that builds `binary`, from the
 /// template's function resources.
@@ -45,47 +35,92 @@ pub fn memory_sizes(template: &Path) -> Result<Vec<(String, u64)>, BenchError> {
         .collect())
 }
 
-/// The sizing table: per function, its memory, the latency its median
-/// call would take there, and the cost per million such calls.
+/// What the measured sizes say of one argon2 function.
+#[derive(Debug, Clone)]
+pub struct SizeChoice {
+    pub binary: &'static str,
+    /// The size with the lowest cost per call among those whose p99 is
+    /// under [`P99_LIMIT`]; none when no size is.
+    pub chosen_mb: Option<u64>,
+    /// What template.yaml gives it now.
+    pub template_mb: Option<u64>,
+}
+
+/// The slowest p99 a size may have to be chosen.
+pub const P99_LIMIT: Duration = Duration::from_millis(250);
+
+/// The table of each argon2 function at each measured size, with the cost
+/// per million calls of Lambda alone (what the size changes), and the
+/// choice.
 pub fn render(
-    measurements: &[Measurement],
+    sizes: &[Measurement],
     memory_sizes: &[(String, u64)],
-    median: impl Fn(&[Duration]) -> Duration,
-) -> String {
+    prices: &Prices,
+) -> (String, Vec<SizeChoice>) {
     let mut out = String::from(
-        "| function | MemorySize | CPU share | expected latency | cost per million calls |\n\
-         |---|---|---|---|---|\n",
+        "| function | MemorySize | warm p50 | warm p99 | billed per call | Lambda cost per million calls | |\n\
+         |---|---|---|---|---|---|---|\n",
     );
-    for measurement in measurements.iter().filter(|m| m.role == Role::Function) {
-        let Some((_, memory_mb)) = memory_sizes
+    let mut binaries: Vec<&'static str> = Vec::new();
+    for measurement in sizes {
+        if !binaries.contains(&measurement.binary) {
+            binaries.push(measurement.binary);
+        }
+    }
+    let mut choices = Vec::new();
+    for binary in binaries {
+        let mut rows: Vec<(u64, ShareFigures, f64)> = sizes
             .iter()
-            .find(|(binary, _)| binary == measurement.binary)
-        else {
-            continue;
-        };
-        let cpu = median(&measurement.warm_cpu).as_secs_f64();
-        let waiting = (median(&measurement.warm_calls).as_secs_f64() - cpu).max(0.0);
-        let share = (*memory_mb as f64 / FULL_VCPU_MB).min(1.0);
-        let latency = waiting + cpu / share;
-        // Lambda bills duration in whole milliseconds, rounded up.
-        let billed_seconds = (latency * 1000.0).ceil() / 1000.0;
-        let gb = *memory_mb as f64 / 1024.0;
-        let per_million =
-            PRICE_PER_MILLION_REQUESTS + gb * billed_seconds * PRICE_PER_GB_SECOND * 1e6;
-        let _ = writeln!(
-            out,
-            "| {} | {memory_mb} MB | {:.0}% of a vCPU | {:.1} ms | ${per_million:.2} |",
-            measurement.name,
-            share * 100.0,
-            latency * 1000.0,
-        );
+            .filter(|measurement| measurement.binary == binary)
+            .filter_map(ShareFigures::of)
+            .map(|figures| {
+                let gb = figures.memory_mb as f64 / 1024.0;
+                let per_million = prices.lambda.per_million_requests
+                    + gb * figures.billed_ms / 1000.0 * prices.lambda.per_gb_second * 1e6;
+                (figures.memory_mb, figures, per_million)
+            })
+            .collect();
+        rows.sort_by_key(|(memory_mb, _, _)| *memory_mb);
+        let chosen_mb = rows
+            .iter()
+            .filter(|(_, figures, _)| figures.p99 < P99_LIMIT)
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(memory_mb, _, _)| *memory_mb);
+        let name = sizes
+            .iter()
+            .find(|measurement| measurement.binary == binary)
+            .map_or(binary, |measurement| measurement.name);
+        for (memory_mb, figures, per_million) in &rows {
+            let _ = writeln!(
+                out,
+                "| {name} | {memory_mb} MB | {} | {} | {:.2} ms | ${per_million:.2} | {} |",
+                millis(figures.p50),
+                millis(figures.p99),
+                figures.billed_ms,
+                if Some(*memory_mb) == chosen_mb {
+                    "**chosen**"
+                } else if figures.p99 >= P99_LIMIT {
+                    "p99 too slow"
+                } else {
+                    ""
+                },
+            );
+        }
+        choices.push(SizeChoice {
+            binary,
+            chosen_mb,
+            template_mb: memory_sizes
+                .iter()
+                .find(|(name, _)| name == binary)
+                .map(|(_, memory_mb)| *memory_mb),
+        });
     }
     let _ = writeln!(
         out,
-        "\nPrices: ${PRICE_PER_GB_SECOND} per GB-second (arm64) and \
-         ${PRICE_PER_MILLION_REQUESTS:.2} per million requests, us-east-1. Latency: the \
-         median call's CPU time stretched by 1769 MB / MemorySize, plus its wait for the \
-         database, as measured here."
+        "\nThe choice: the lowest Lambda cost per call (billed duration at the size, and \
+         the request) whose warm p99 is under {} ms. The AWS calls a function makes cost \
+         the same at every size.",
+        P99_LIMIT.as_millis()
     );
-    out
+    (out, choices)
 }

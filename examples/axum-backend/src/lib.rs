@@ -9,6 +9,8 @@
 //! the route's own path. Behind a REST API, lambda_http puts the stage in
 //! front of it (`/prod/whoami`) unless the function is deployed with
 //! `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true`.
+//!
+//! AWS calls: `dynamodb:GetItem`.
 
 use std::sync::Arc;
 

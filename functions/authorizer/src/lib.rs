@@ -10,6 +10,8 @@
 //! It loads the user on every call, so a logout, a password change or a
 //! deactivation takes effect at once (unless API Gateway caches the answer;
 //! docs/api.md).
+//!
+//! AWS calls: `dynamodb:GetItem`.
 
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,

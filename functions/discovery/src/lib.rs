@@ -3,6 +3,8 @@
 //! verifier (API Gateway's JWT authorizer, a JWT library in another
 //! service) checks our tokens without calling us. Built at cold start from
 //! the environment alone: no network call, no secret.
+//!
+//! AWS calls: none.
 
 use lambda_http::http::Method;
 use lambda_http::http::header::HeaderValue;

@@ -3,6 +3,8 @@
 //! function the caller's identity in the request context. `GET /hello/jwt`
 //! is the same backend behind API Gateway's own JWT authorizer, which
 //! checks the signature and claims only and hands over the claims.
+//!
+//! AWS calls: none.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};

@@ -3,6 +3,8 @@
 //! token for the next login from this device. Repeated failures lock the
 //! email for a while, or, for a login with a device token, that device
 //! ([`Auth::authenticate`] owns all of it).
+//!
+//! AWS calls: `dynamodb:GetItem`, 2 × `dynamodb:UpdateItem`, `kms:Sign`.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};

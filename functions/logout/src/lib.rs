@@ -1,5 +1,7 @@
 //! `POST /logout`: logs the user out everywhere: every access and refresh
 //! token issued before is refused from now on ([`Auth::logout_everywhere`]).
+//!
+//! AWS calls: `dynamodb:GetItem`, `dynamodb:UpdateItem`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -7,6 +7,8 @@
 //! again, and after the queue's `maxReceiveCount` moves it to the
 //! dead-letter queue, so nothing is lost silently. The rest of the batch
 //! is done with.
+//!
+//! AWS calls: 2 × `dynamodb:UpdateItem`, `ses:SendEmail`.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use sessionless::Error;

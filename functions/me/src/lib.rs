@@ -1,4 +1,6 @@
 //! `GET /me` and `POST /me`: the current user's public profile.
+//!
+//! AWS calls: `dynamodb:GetItem`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -1,6 +1,8 @@
 //! `POST /password`: changes the password. Needs a fresh token (straight
 //! from a password login) and the current password; retires every token
 //! the user holds, like a logout ([`Auth::change_password`]).
+//!
+//! AWS calls: `dynamodb:GetItem`, 2 × `dynamodb:UpdateItem`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -1,6 +1,8 @@
 //! `POST /refresh`: trades a refresh token for a new access token (not
 //! fresh) and the family's next refresh token ([`Auth::refresh`] rotates,
 //! and revokes the family on a replay).
+//!
+//! AWS calls: `dynamodb:GetItem`, `dynamodb:UpdateItem`, `kms:Sign`.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};

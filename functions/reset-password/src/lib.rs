@@ -1,6 +1,8 @@
 //! `POST /password/reset`: sets a new password with the token of a mailed
 //! reset link ([`Auth::reset_password`]). The link works once, and the
 //! reset retires every token of the account.
+//!
+//! AWS calls: `dynamodb:GetItem`, `dynamodb:UpdateItem`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -2,6 +2,8 @@
 //! answers 201 with the public profile; with it (the default), always
 //! `202 {"msg": "Check your inbox to finish signing up"}`, whether or not
 //! the email was taken.
+//!
+//! AWS calls: `dynamodb:PutItem`, `sqs:SendMessage`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -1,6 +1,8 @@
 //! `POST /verify`: marks the address verified with the token of a mailed
 //! verification link and the password the account was signed up with
 //! ([`Auth::verify_email`]). The link works once.
+//!
+//! AWS calls: `dynamodb:GetItem`, `dynamodb:UpdateItem`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -3,6 +3,8 @@
 //! same blocking pool as login. Its CPU per call, less `floor: hello`'s, is
 //! what one verify costs. The bench passes the hash of `floor-password` in
 //! BENCH_ARGON2_HASH, so the init hashes nothing, as login's does not.
+//!
+//! AWS calls: none.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};

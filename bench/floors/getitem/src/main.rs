@@ -1,6 +1,8 @@
 //! The floor the benchmark's ratios are taken against: the SDK client built
 //! once per cold start as the AWS examples do, then one GetItem per event
 //! with the same SDK and HTTP client as the functions.
+//!
+//! AWS calls: `dynamodb:GetItem`.
 
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::AttributeValue;
