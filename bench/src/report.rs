@@ -667,12 +667,20 @@ fn targets(
             });
         }
         let times_under = cognito_lite / total.total();
+        let met = times_under >= 5.0;
         targets.push(Target {
             what: format!("under Cognito Lite at 100k MAU, {}", protection.name()),
             figure: format!("{times_under:.1}× under"),
             limit: format!("≥ 5× under ${cognito_lite:.5}"),
-            met: times_under >= 5.0,
-            why: None,
+            met,
+            why: (!met).then(|| {
+                format!(
+                    ": ${:.6} per MAU is over a fifth of Cognito's; the largest line is \
+                     {line}, {:.0}% of it",
+                    total.total(),
+                    share * 100.0
+                )
+            }),
         });
     }
     targets

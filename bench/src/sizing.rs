@@ -48,6 +48,30 @@ pub struct SizeChoice {
 
 /// The slowest p99 a size may have to be chosen.
 pub const P99_LIMIT: Duration = Duration::from_millis(250);
+/// Costs this close to the lowest are one cost: the run-to-run noise of a
+/// billed duration.
+const COST_TIE: f64 = 0.05;
+
+/// The size to choose of `rows` (size, figures, cost per million calls):
+/// of those whose p99 is under [`P99_LIMIT`], the cheapest; of sizes
+/// within [`COST_TIE`] of it, the fastest (lowest p50), so that noise
+/// does not flip the choice between two sizes that cost the same and the
+/// user gets the quicker one.
+fn choose(rows: &[(u64, ShareFigures, f64)]) -> Option<u64> {
+    let fast_enough: Vec<&(u64, ShareFigures, f64)> = rows
+        .iter()
+        .filter(|(_, figures, _)| figures.p99 < P99_LIMIT)
+        .collect();
+    let cheapest = fast_enough
+        .iter()
+        .map(|(_, _, cost)| *cost)
+        .min_by(f64::total_cmp)?;
+    fast_enough
+        .into_iter()
+        .filter(|(_, _, cost)| *cost <= cheapest * (1.0 + COST_TIE))
+        .min_by_key(|(_, figures, _)| figures.p50)
+        .map(|(memory_mb, _, _)| *memory_mb)
+}
 
 /// The table of each argon2 function at each measured size, with the cost
 /// per million calls of Lambda alone (what the size changes), and the
@@ -81,11 +105,7 @@ pub fn render(
             })
             .collect();
         rows.sort_by_key(|(memory_mb, _, _)| *memory_mb);
-        let chosen_mb = rows
-            .iter()
-            .filter(|(_, figures, _)| figures.p99 < P99_LIMIT)
-            .min_by(|a, b| a.2.total_cmp(&b.2))
-            .map(|(memory_mb, _, _)| *memory_mb);
+        let chosen_mb = choose(&rows);
         let name = sizes
             .iter()
             .find(|measurement| measurement.binary == binary)
@@ -118,9 +138,45 @@ pub fn render(
     let _ = writeln!(
         out,
         "\nThe choice: the lowest Lambda cost per call (billed duration at the size, and \
-         the request) whose warm p99 is under {} ms. The AWS calls a function makes cost \
-         the same at every size.",
+         the request) whose warm p99 is under {} ms; of sizes within 5% of that cost (one \
+         cost, within a run's noise), the fastest. The AWS calls a function makes cost the \
+         same at every size.",
         P99_LIMIT.as_millis()
     );
     (out, choices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(memory_mb: u64, p50_ms: u64, p99_ms: u64, cost: f64) -> (u64, ShareFigures, f64) {
+        let figures = ShareFigures {
+            memory_mb,
+            init: Duration::ZERO,
+            first_call: Duration::ZERO,
+            p50: Duration::from_millis(p50_ms),
+            p99: Duration::from_millis(p99_ms),
+            billed_ms: p50_ms as f64,
+        };
+        (memory_mb, figures, cost)
+    }
+
+    #[test]
+    fn the_cheapest_fast_enough_size_wins_and_a_tie_goes_to_the_faster() {
+        // 512 MB is cheapest but too slow at p99; 1,024 and 1,769 cost
+        // within 5% of each other, and 1,769 is faster.
+        let rows = [
+            row(512, 100, 300, 0.90),
+            row(1024, 50, 60, 1.00),
+            row(1769, 30, 40, 1.04),
+            row(3008, 28, 35, 1.50),
+        ];
+        assert_eq!(choose(&rows), Some(1769));
+        // Past the tie, the cheaper one.
+        let rows = [row(1024, 50, 60, 1.00), row(1769, 30, 40, 1.20)];
+        assert_eq!(choose(&rows), Some(1024));
+        // None fast enough: no choice.
+        assert_eq!(choose(&[row(512, 200, 300, 0.5)]), None);
+    }
 }
