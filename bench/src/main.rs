@@ -4,7 +4,7 @@
 //!
 //! usage: sessionless-bench [--calls N] [--cold-starts N] [--markdown FILE]
 //!        [--plot FILE] [--prices FILE] [--logins N] [--refreshes N]
-//!        [--protected-calls N] [--resets N] [--item-kb N]
+//!        [--protected-calls N] [--resets N] [--item-kb N] [--no-cgroups]
 //!
 //! Reads the functions' environment (AWS_*, JWT_SECRET, ...) and:
 //! BENCH_BIN_DIR  the native release binaries (target/release)
@@ -73,11 +73,14 @@ pub struct Options {
     usage: cost::Usage,
     /// The user item's size in KB, for DynamoDB's units.
     item_kb: f64,
+    /// Measure on the whole machine alone, as where no cgroup can be
+    /// written.
+    no_cgroups: bool,
 }
 
 const USAGE: &str = "usage: sessionless-bench [--calls N] [--cold-starts N] [--markdown FILE] \
      [--plot FILE] [--prices FILE] [--logins N] [--refreshes N] [--protected-calls N] \
-     [--resets N] [--item-kb N]";
+     [--resets N] [--item-kb N] [--no-cgroups]";
 
 const MIN_CALLS: usize = 300;
 
@@ -107,6 +110,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, BenchError> 
         prices: PathBuf::from("bench/prices.toml"),
         usage: cost::Usage::default(),
         item_kb: 1.0,
+        no_cgroups: false,
     };
     let number = |flag: &str, value: Option<String>| -> Result<f64, BenchError> {
         value
@@ -147,6 +151,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, BenchError> 
             "--protected-calls" => options.usage.protected_calls = number(&flag, args.next())?,
             "--resets" => options.usage.resets = number(&flag, args.next())?,
             "--item-kb" => options.item_kb = number(&flag, args.next())?.max(0.001),
+            "--no-cgroups" => options.no_cgroups = true,
             other => {
                 return Err(BenchError::new(format!(
                     "unknown argument {other:?}\n{USAGE}"
@@ -205,7 +210,11 @@ fn run(options: Options) -> Result<(), BenchError> {
             count_calls: true,
         },
     )?;
-    let cgroups = Controllers::find();
+    let cgroups = if options.no_cgroups {
+        Err("--no-cgroups asked for the whole machine alone".to_owned())
+    } else {
+        Controllers::find()
+    };
     if let Err(reason) = &cgroups {
         eprintln!("no CPU shares: {reason}; full-core figures only");
     }

@@ -2,7 +2,6 @@
 //! mail. Both answer `202` with the same bytes for every well-formed email,
 //! with or without an account: the request only queues a message, and the
 //! mailer decides whether anything is sent.
-//!
 //! AWS calls: `sqs:SendMessage`.
 
 use lambda_http::http::{Method, StatusCode};
