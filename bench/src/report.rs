@@ -165,7 +165,7 @@ pub fn render(inputs: &Inputs<'_>) -> Result<(String, Vec<String>), BenchError> 
     out.push_str(&render_costs(inputs, &flows, &counted)?);
 
     out.push_str("\n## Targets\n\n| target | figure | limit | |\n|---|---|---|---|\n");
-    let targets = targets(
+    let (targets, misstated) = targets(
         inputs,
         &Floors {
             getitem: floor,
@@ -177,11 +177,6 @@ pub fn render(inputs: &Inputs<'_>) -> Result<(String, Vec<String>), BenchError> 
         &choices,
         &flows,
     );
-    let misstated = targets
-        .iter()
-        .filter(|target| target.what.ends_with(CALLS_AS_STATED) && !target.met)
-        .map(|target| target.what.trim_end_matches(CALLS_AS_STATED).to_owned())
-        .collect();
     for target in &targets {
         let _ = writeln!(
             out,
@@ -198,10 +193,6 @@ pub fn render(inputs: &Inputs<'_>) -> Result<(String, Vec<String>), BenchError> 
     }
     Ok((out, misstated))
 }
-
-/// The end of the name of the target that holds a function's counted AWS
-/// calls to its docs.
-const CALLS_AS_STATED: &str = ": AWS calls as stated";
 
 fn find<'a>(measurements: &'a [Measurement], name: &str) -> Result<&'a Measurement, BenchError> {
     measurements
@@ -512,14 +503,17 @@ struct Floors<'a> {
     argon2_verify: Duration,
 }
 
+/// Every target with its figure, and the functions whose AWS calls as
+/// counted differ from their docs' (which fail the bench).
 fn targets(
     inputs: &Inputs<'_>,
     floors: &Floors<'_>,
     counted: &[CountedCalls],
     choices: &[SizeChoice],
     flows: &FlowCosts,
-) -> Vec<Target> {
+) -> (Vec<Target>, Vec<String>) {
     let mut targets = Vec::new();
+    let mut misstated = Vec::new();
     let functions = inputs.full_core.iter().filter(|measurement| {
         measurement.role == Role::Function && !NOT_AS_DEPLOYED.contains(&measurement.name)
     });
@@ -533,8 +527,11 @@ fn targets(
                 .as_ref()
                 .map_or("not stated".to_owned(), Calls::to_string);
             let met = count.stated.as_ref() == Some(&count.calls) && count.uniform;
+            if !met {
+                misstated.push(name.to_owned());
+            }
             targets.push(Target {
-                what: format!("{name}{CALLS_AS_STATED}"),
+                what: format!("{name}: AWS calls as stated"),
                 figure: count.calls.to_string(),
                 limit: stated,
                 met,
@@ -683,7 +680,7 @@ fn targets(
             }),
         });
     }
-    targets
+    (targets, misstated)
 }
 
 /// Nearest-rank percentile.
