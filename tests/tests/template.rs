@@ -854,6 +854,44 @@ fn cargo_metadata_and_template_deploy_each_function_alike() {
     assert_eq!(deploy_disagreements(&template, &changed).len(), 1, "arm64");
 }
 
+/// Cargo.toml builds the 128 MB functions for size, and only them: with
+/// fat LTO a binary's opt-level compiles argon2 too, and verify-email,
+/// moved to 1,024 MB when it began verifying the password, kept `"s"` and
+/// spent about 60% more CPU per call until scripts/bench caught it.
+#[test]
+fn only_the_128_mb_functions_are_built_for_size() {
+    let workspace: toml::Table = std::fs::read_to_string(repo_root().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .expect("Cargo.toml is TOML");
+    let packages = &workspace["profile"]["release"]["package"];
+    let built_for_size = |crate_name: &str| {
+        packages
+            .get(crate_name)
+            .and_then(|profile| profile.get("opt-level"))
+            .and_then(toml::Value::as_str)
+            == Some("s")
+    };
+    let template = template();
+    let mismatched: Vec<String> = functions(&template)
+        .iter()
+        .map(|(_, resource)| {
+            (
+                binary(resource),
+                template_settings(&template, resource).memory,
+            )
+        })
+        .filter(|(crate_name, memory)| built_for_size(crate_name) != (*memory == 128))
+        .map(|(crate_name, memory)| {
+            format!(
+                "{crate_name}: {memory} MB, built for size: {}",
+                built_for_size(&crate_name)
+            )
+        })
+        .collect();
+    assert_eq!(mismatched, Vec::<String>::new());
+}
+
 /// Review 2, L1: the key policy lets the account administer the signing
 /// key but not sign with it, and grants `kms:Sign` to the roles under the
 /// stack's signer path, which exactly the functions that sign are given.
