@@ -39,6 +39,8 @@
 //! - [`tokens`]: signing and verifying tokens, and the keys for it;
 //! - [`accounts`]: the user item, its table, passwords and login lockout;
 //! - [`mail`]: reset and verification links, queued and sent by mail;
+//! - [`mfa`]: the second factor's parts: TOTP, sealed secrets, QR codes
+//!   and recovery codes;
 //! - [`aws`]: the AWS SDK configuration every client is built from;
 //! - `testing` (feature `testing`): a handler called with a sample event.
 #![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
@@ -47,6 +49,7 @@ pub mod accounts;
 pub mod aws;
 pub mod http;
 pub mod mail;
+pub mod mfa;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;

@@ -1,12 +1,15 @@
 //! Signing with a KMS key (`JWT_SIGNING_KMS_KEY_ID`), on the local KMS
 //! (moto, which signs with real RSA and EC keys): login and refresh sign
 //! through `kms:Sign`, and their tokens verify with the public key
-//! `GetPublicKey` gives, published as `JWT_PUBLIC_KEYS`.
+//! `GetPublicKey` gives, published as `JWT_PUBLIC_KEYS`. And TOTP secrets
+//! sealed under a data key from `kms:GenerateDataKey`, opened with
+//! `kms:Decrypt`.
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 use sessionless::aws;
+use sessionless::mfa::SecretKeeper;
 use sessionless::tokens::KmsSigner;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Stack, TEST_AWS_SETTINGS};
 
@@ -14,14 +17,14 @@ async fn kms_client() -> aws_sdk_kms::Client {
     aws_sdk_kms::Client::new(&aws::sdk_config(&TEST_AWS_SETTINGS).await)
 }
 
-/// A new KMS signing key of `spec` on the local KMS; its ARN.
-async fn create_key(spec: KeySpec) -> String {
+/// A new KMS key of `spec` for `usage` on the local KMS; its ARN.
+async fn create_key(spec: KeySpec, usage: KeyUsageType) -> String {
     let key = kms_client()
         .await
         .create_key()
         .key_spec(spec)
-        .key_usage(KeyUsageType::SignVerify)
-        .description("sessionless test signing key")
+        .key_usage(usage)
+        .description("sessionless test key")
         .send()
         .await
         .expect("CreateKey on the local KMS; run the tests with scripts/test");
@@ -53,7 +56,7 @@ async fn login_and_refresh_sign_through_kms_and_verify_with_its_public_key() {
         (KeySpec::Rsa2048, Algorithm::RS256),
         (KeySpec::EccNistP256, Algorithm::ES256),
     ] {
-        let arn = create_key(spec.clone()).await;
+        let arn = create_key(spec.clone(), KeyUsageType::SignVerify).await;
         let key_id = arn.rsplit('/').next().unwrap().to_owned();
         let (stack, jwks) = kms_stack(&arn, algorithm).await;
 
@@ -86,7 +89,7 @@ async fn login_and_refresh_sign_through_kms_and_verify_with_its_public_key() {
 
 #[tokio::test]
 async fn a_kms_signer_needs_its_public_key_published_and_a_key_id_not_an_alias() {
-    let arn = create_key(KeySpec::Rsa2048).await;
+    let arn = create_key(KeySpec::Rsa2048, KeyUsageType::SignVerify).await;
     let config = |env: &[(&str, &str)]| {
         sessionless::Config::from_lookup(|name| {
             if name == "USERS_TABLE" {
@@ -136,4 +139,26 @@ async fn a_kms_signer_needs_its_public_key_published_and_a_key_id_not_an_alias()
     .await
     .unwrap_err();
     assert!(message.contains("set only one of"), "{message}");
+}
+
+/// Envelope encryption through KMS: the wrapped data key opens only with
+/// the encryption context it was made for, so a secret moved to another
+/// account's item, or spliced from two seals, stays shut.
+#[tokio::test]
+async fn secrets_seal_under_a_kms_data_key_and_open_for_their_context_alone() {
+    let keeper = SecretKeeper::Kms {
+        client: kms_client().await,
+        key_id: create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt).await,
+    };
+    let ada = [("purpose", "totp"), ("sub", "ada@example.com")];
+    let sealed = keeper.seal(b"twenty bytes secret!", &ada).await.unwrap();
+    let opened = keeper.open(&sealed, &ada).await.unwrap().expect("opens");
+    assert_eq!(opened.as_slice(), b"twenty bytes secret!");
+
+    let bob = [("purpose", "totp"), ("sub", "bob@example.com")];
+    assert!(keeper.open(&sealed, &bob).await.unwrap().is_none());
+    let (head, _) = sealed.rsplit_once('.').unwrap();
+    let other = keeper.seal(b"another secret", &ada).await.unwrap();
+    let spliced = format!("{head}.{}", other.rsplit_once('.').unwrap().1);
+    assert!(keeper.open(&spliced, &ada).await.unwrap().is_none());
 }
