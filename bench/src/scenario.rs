@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sessionless::Config;
 use sessionless::accounts::create_table;
 use sessionless::accounts::{Password, RefreshFamily, User};
-use sessionless::tokens::{KmsSigner, OpaqueKind, OpaqueToken};
+use sessionless::tokens::{AuthMethod, KmsSigner, OpaqueKind, OpaqueToken};
 use sessionless::unix_now;
 use sessionless::{Auth, NewAccount, Registration, aws};
 use tokio::runtime::Runtime;
@@ -230,7 +230,7 @@ impl Context {
         self.runtime.block_on(self.auth.users().add_refresh_family(
             &user,
             refresh.family(),
-            &RefreshFamily::started(&refresh),
+            &RefreshFamily::started(&refresh, &[AuthMethod::Password]),
             unix_now()?,
         ))?;
         Ok(refresh.token.encode())

@@ -1,9 +1,13 @@
 //! Refresh families beyond rotation: a detected replay takes the family's
 //! access tokens with it, the replaced token is forgiven only briefly (two
-//! tabs), families end at their maximum age, and families recorded before
-//! these rules keep working.
+//! tabs), families end at their maximum age, refreshed access tokens say
+//! how the family's login signed in, and families recorded before these
+//! rules keep working.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
 use sessionless::tokens::{OpaqueKind, OpaqueToken};
 use sessionless::unix_now;
 use sessionless_tests::{DEMO_EMAIL, DEMO_PASSWORD, Reply, Stack};
@@ -24,6 +28,13 @@ fn family_of(refresh_token: &str) -> String {
         .unwrap()
         .id()
         .to_owned()
+}
+
+/// The `amr` claim of an access token, `null` when it has none.
+fn amr_of(access_token: &str) -> Value {
+    let payload = access_token.split('.').nth(1).expect("a JWT");
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["amr"].clone()
 }
 
 /// Rewrites `path` (`started_at`, or `replaced.#at`: `at` is a reserved
@@ -154,4 +165,33 @@ async fn families_recorded_before_these_rules_keep_working() {
     let parent = OpaqueToken::parse(OpaqueKind::Refresh, &token).unwrap();
     assert_eq!(replaced.token_hash, Some(parent.hash()));
     refreshed(&stack.refresh(&next).await);
+}
+
+/// RFC 8176's `amr` travels from the login into every access token its
+/// family's refreshes issue, rotated and regranted (two tabs) alike; a
+/// family recorded before it names no method, so its tokens prove none.
+#[tokio::test]
+async fn refreshed_access_tokens_say_how_the_familys_login_signed_in() {
+    let stack = Stack::new().await;
+    let (login_access, token) = stack.login(DEMO_EMAIL, DEMO_PASSWORD, true).await;
+    let token = token.unwrap();
+    assert_eq!(amr_of(&login_access), json!(["pwd"]));
+    let (access, next) = refreshed(&stack.refresh(&token).await);
+    assert_eq!(amr_of(&access), json!(["pwd"]));
+    // The parent again, within the reuse interval: the same successor,
+    // and an access token that says the same.
+    let (again, same_next) = refreshed(&stack.refresh(&token).await);
+    assert_eq!(same_next, next);
+    assert_eq!(amr_of(&again), json!(["pwd"]));
+
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("REMOVE refresh_families.#fam.amr")
+        .expression_attribute_names("#fam", family_of(&next))
+        .send()
+        .await
+        .unwrap();
+    let (old_family_access, _) = refreshed(&stack.refresh(&next).await);
+    assert_eq!(amr_of(&old_family_access), Value::Null);
+    assert_eq!(stack.me(&old_family_access).await.status, 200);
 }

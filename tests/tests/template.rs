@@ -4,7 +4,7 @@
 
 use sessionless::Auth;
 use sessionless::accounts::RefreshFamily;
-use sessionless::tokens::OpaqueKind;
+use sessionless::tokens::{AuthMethod, OpaqueKind};
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -322,7 +322,7 @@ async fn observed_operations(function: &str) -> BTreeSet<String> {
                 .issue_refresh(DEMO_EMAIL, None, u64::MAX)
                 .unwrap();
             let user = stack.user(DEMO_EMAIL).await.unwrap();
-            let family = RefreshFamily::started(&refresh);
+            let family = RefreshFamily::started(&refresh, &[AuthMethod::Password]);
             stack
                 .users
                 .add_refresh_family(&user, refresh.family(), &family, 0)

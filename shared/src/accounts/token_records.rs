@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tokens::{IssuedRefreshToken, OpaqueToken};
+use crate::tokens::{AuthMethod, IssuedRefreshToken, OpaqueToken};
 
 /// The current refresh token of one family. A token of the family that
 /// is not the current one has been rotated already: presenting it is a
@@ -34,6 +34,14 @@ pub struct RefreshFamily {
     /// their next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<u64>,
+    /// How the user proved who they are at the login that started the
+    /// family, as `amr` names the methods (RFC 8176): every access token a
+    /// refresh of the family issues carries it, so a refresh keeps what
+    /// the sign-in proved and adds nothing. Missing on families from
+    /// before it was recorded: their access tokens carry no `amr`, which
+    /// proves no method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// The refresh token a rotation replaced.
@@ -55,14 +63,31 @@ pub struct Replaced {
 
 impl RefreshFamily {
     /// What the user's item records for the first token of a family: its
-    /// login started the family.
-    pub fn started(refresh: &IssuedRefreshToken) -> Self {
+    /// login started the family, with `methods`.
+    pub fn started(refresh: &IssuedRefreshToken, methods: &[AuthMethod]) -> Self {
         Self {
             token_hash: Some(refresh.token.hash()),
             exp: refresh.expires_at,
             replaced: None,
             started_at: Some(refresh.issued_at),
+            amr: Some(
+                methods
+                    .iter()
+                    .map(|method| method.name().to_owned())
+                    .collect(),
+            ),
         }
+    }
+
+    /// The methods the family's login proved, for its refreshed access
+    /// tokens: none for a family from before they were recorded. A name
+    /// this version does not know is left out, never guessed at.
+    pub fn methods(&self) -> Vec<AuthMethod> {
+        self.amr
+            .iter()
+            .flatten()
+            .filter_map(|name| AuthMethod::from_name(name))
+            .collect()
     }
 
     /// What the user's item records after `current`, this family's current
@@ -77,6 +102,7 @@ impl RefreshFamily {
                 successor: Some(current.seal_successor(&next.token)),
             }),
             started_at: Some(self.started_at.unwrap_or(next.issued_at)),
+            amr: self.amr.clone(),
         }
     }
 
@@ -164,9 +190,30 @@ mod tests {
     }
 
     #[test]
+    fn a_family_keeps_its_logins_methods_through_rotations() {
+        let first = issued("fam", 10);
+        let family = RefreshFamily::started(&first, &[AuthMethod::Password]);
+        assert_eq!(family.amr, Some(vec!["pwd".to_owned()]));
+        let rotated = family.rotated_to(&first.token, &issued("fam", 20));
+        assert_eq!(rotated.methods(), vec![AuthMethod::Password]);
+        // Names this version does not know prove nothing here; a family
+        // from before `amr` names no method.
+        let foreign = RefreshFamily {
+            amr: Some(vec!["pwd".to_owned(), "retina".to_owned()]),
+            ..rotated.clone()
+        };
+        assert_eq!(foreign.methods(), vec![AuthMethod::Password]);
+        let old = RefreshFamily {
+            amr: None,
+            ..rotated
+        };
+        assert_eq!(old.methods(), Vec::<AuthMethod>::new());
+    }
+
+    #[test]
     fn a_rotation_hands_the_parent_the_same_successor_within_the_interval() {
         let first = issued("fam", 10);
-        let family = RefreshFamily::started(&first);
+        let family = RefreshFamily::started(&first, &[AuthMethod::Password]);
         assert!(family.is_current(&first.token));
         let second = issued("fam", 20);
         let rotated = family.rotated_to(&first.token, &second);

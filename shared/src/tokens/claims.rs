@@ -77,11 +77,19 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Every method.
+    pub const ALL: [AuthMethod; 1] = [AuthMethod::Password];
+
     /// The method's name in `amr`.
     pub fn name(self) -> &'static str {
         match self {
             AuthMethod::Password => "pwd",
         }
+    }
+
+    /// The method `name` names in `amr`, if it is one of ours.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|method| method.name() == name)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::accounts::{ACCOUNT_GONE, ACCOUNT_INACTIVE, Rotation, User};
 use crate::auth::Auth;
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::tokens::{Grant, IssuedRefreshToken, OpaqueKind, OpaqueToken};
+use crate::tokens::{AuthMethod, Grant, IssuedRefreshToken, OpaqueKind, OpaqueToken};
 
 impl Auth {
     /// Checks `token` as a refresh token against its user's item, and
@@ -43,7 +43,7 @@ impl Auth {
         };
         if !family.is_current(&presented) {
             if let Some(successor) = family.successor_for(&presented, now, interval) {
-                return self.regrant(&user, successor).await;
+                return self.regrant(&user, successor, &family.methods()).await;
             }
             return Err(self
                 .revoke(&user, &presented, "replayed refresh token")
@@ -68,11 +68,12 @@ impl Auth {
             .tokens()
             .issue_refresh(&user.email, Some(presented.id()), ends_at)?;
         let rotated = family.rotated_to(&presented, &next);
+        let methods = family.methods();
         // Side by side: the signature may be a KMS round trip. The access
         // token is handed out only if the rotation succeeds.
         let (access, rotation) = tokio::try_join!(
             self.tokens()
-                .issue_access(user.subject(), false, &[], Some(presented.id())),
+                .issue_access(user.subject(), false, &methods, Some(presented.id())),
             self.users()
                 .rotate_refresh_family(&user.email, presented.id(), family, &rotated),
         )?;
@@ -110,12 +111,18 @@ impl Auth {
         }
     }
 
-    /// The family's current refresh token again, and a new access token:
-    /// for the parent token presented within the reuse interval.
-    async fn regrant(&self, user: &User, successor: IssuedRefreshToken) -> Result<Grant, Error> {
+    /// The family's current refresh token again, and a new access token
+    /// naming the family's `methods`: for the parent token presented within
+    /// the reuse interval.
+    async fn regrant(
+        &self,
+        user: &User,
+        successor: IssuedRefreshToken,
+        methods: &[AuthMethod],
+    ) -> Result<Grant, Error> {
         let access = self
             .tokens()
-            .issue_access(user.subject(), false, &[], Some(successor.family()))
+            .issue_access(user.subject(), false, methods, Some(successor.family()))
             .await?;
         Ok(Grant {
             access,

@@ -102,7 +102,7 @@ impl Auth {
             }),
             family: refresh
                 .as_ref()
-                .map(|refresh| (refresh.family(), RefreshFamily::started(refresh))),
+                .map(|refresh| (refresh.family(), RefreshFamily::started(refresh, methods))),
         };
         let family = refresh.as_ref().map(|refresh| refresh.family());
         // Side by side: the signature may be a KMS round trip. The access
