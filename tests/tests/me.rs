@@ -1,6 +1,8 @@
 //! `me`, the protected endpoint, against the local DynamoDB-compatible
 //! server, fed with the `events/` files through the production event path.
 
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::json;
 use sessionless_tests::{DEMO_EMAIL, DEMO_NAME, EVENT_KINDS, Stack, event, with_body, with_token};
 
 const ME_EVENTS: [&str; 2] = ["me-header-token.json", "me-body-token.json"];
@@ -23,8 +25,13 @@ async fn header_and_body_tokens_return_the_profile() {
             let fields: Vec<&String> = body.as_object().expect("object").keys().collect();
             assert_eq!(
                 fields,
-                ["created_at", "email", "email_verified", "name"],
+                ["created_at", "email", "email_verified", "mfa", "name"],
                 "only the public profile"
+            );
+            assert_eq!(
+                body["mfa"],
+                json!({"totp": false, "recovery_codes_left": 0}),
+                "an item without the second factor's attributes has none"
             );
             assert_eq!(body["email"], DEMO_EMAIL);
             assert_eq!(body["name"], DEMO_NAME);
@@ -235,4 +242,28 @@ async fn unreachable_dynamodb_is_a_503() {
         .await;
     assert_eq!(reply.status, 503, "{reply:?}");
     assert!(!reply.body.contains("127.0.0.1"));
+}
+
+/// `mfa` is read off the item as loaded: TOTP on from `totp_enabled_at`,
+/// and the recovery codes left counted in the string set of their hashes.
+#[tokio::test]
+async fn the_profile_says_which_second_factors_the_account_has() {
+    let stack = Stack::new().await;
+    let token = stack.demo_token().await;
+    let hashes = ["0A1B-2C3D-4E5F-6G7H", "1A1B-2C3D-4E5F-6G7H", "2A1B-2C3D-4E5F-6G7H"]
+        .map(|code| sessionless::mfa::recovery_code_hash(code).unwrap());
+    stack
+        .edit_item(DEMO_EMAIL)
+        .update_expression("SET totp_enabled_at = :at, recovery_codes = :codes")
+        .expression_attribute_values(":at", AttributeValue::N("1765000000".into()))
+        .expression_attribute_values(":codes", AttributeValue::Ss(hashes.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let reply = stack.me(&token).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        reply.json()["mfa"],
+        json!({"totp": true, "recovery_codes_left": 3})
+    );
 }

@@ -30,4 +30,4 @@ pub(crate) use store::{
 pub use table::{EXPIRY_ATTRIBUTE, create_table};
 pub use token_records::{Device, MailedLink, RefreshFamily, Replaced, TokenRecord};
 pub(crate) use user::{ACCOUNT_GONE, ACCOUNT_INACTIVE, EARLIER_ACCOUNT};
-pub use user::{DeviceLockout, PublicProfile, User, normalize_name};
+pub use user::{DeviceLockout, MfaStatus, PublicProfile, User, normalize_name};

@@ -6,7 +6,8 @@
 //! login throttling state `failed_logins`, `locked_until`,
 //! `device_lockouts` and `device_lockouts_version`, the mail state
 //! `email_verified`, `email_verified_by`, `mail_sent_at`, `mail_claim`,
-//! `verification_mails`, `reset_link` and `verify_link`, and an unverified
+//! `verification_mails`, `reset_link` and `verify_link`, the second
+//! factor's `totp_enabled_at` and `recovery_codes`, and an unverified
 //! signup's expiry, `throttle_expires_at`. Every attribute but `email`,
 //! `name` and `created_at` may be missing (`password_hash` too: an account
 //! that signs in by other means has none), and unknown attributes are
@@ -115,6 +116,20 @@ pub struct User {
         skip_serializing_if = "Option::is_none"
     )]
     pub expires_at: Option<u64>,
+    /// When TOTP was turned on (Unix seconds): the account has a second
+    /// factor. Missing means none, as on every item from before the second
+    /// factor existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_enabled_at: Option<u64>,
+    /// The hashes of the recovery codes not used yet
+    /// ([`crate::mfa::recovery_code_hash`]), a string set: spending one
+    /// removes its hash. Missing means none.
+    #[serde(
+        default,
+        with = "serde_dynamo::string_set",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub recovery_codes: Vec<String>,
 }
 
 /// One device's failed logins in a row, on the user's item.
@@ -162,6 +177,8 @@ impl fmt::Debug for User {
             .field("mail_sent_at", &self.mail_sent_at)
             .field("reset_link", &self.reset_link.is_some())
             .field("verify_link", &self.verify_link.is_some())
+            .field("totp_enabled_at", &self.totp_enabled_at)
+            .field("recovery_codes", &self.recovery_codes.len())
             .finish()
     }
 }
@@ -178,6 +195,17 @@ pub struct PublicProfile<'a> {
     /// Whether the address was verified; a backend must not trust an
     /// unverified one.
     pub email_verified: bool,
+    /// The account's second factors.
+    pub mfa: MfaStatus,
+}
+
+/// Which second factors an account has, as `/me` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MfaStatus {
+    /// TOTP is on.
+    pub totp: bool,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: usize,
 }
 
 impl User {
@@ -204,6 +232,8 @@ impl User {
             reset_link: None,
             verify_link: None,
             expires_at: None,
+            totp_enabled_at: None,
+            recovery_codes: Vec::new(),
         })
     }
 
@@ -250,6 +280,15 @@ impl User {
             name: &self.name,
             created_at: &self.created_at,
             email_verified: self.email_verified,
+            mfa: self.mfa_status(),
+        }
+    }
+
+    /// The account's second factors.
+    pub fn mfa_status(&self) -> MfaStatus {
+        MfaStatus {
+            totp: self.totp_enabled_at.is_some(),
+            recovery_codes_left: self.recovery_codes.len(),
         }
     }
 }
@@ -321,6 +360,13 @@ mod tests {
         assert!(user.active);
         assert!(user.email_verified);
         assert_eq!(user.mail_sent_at, None);
+        assert_eq!(
+            user.mfa_status(),
+            MfaStatus {
+                totp: false,
+                recovery_codes_left: 0
+            }
+        );
         assert!(!format!("{user:?}").contains("argon2id"));
     }
 }

@@ -32,14 +32,17 @@ pub(crate) enum EmailVerification {
 
 /// What a request that presents an access token reads of its user: who
 /// they are, and whether the account and the token's version and refresh
-/// family are live. Never the password hash, devices, lockouts or mail
-/// state: `/me`, `/logout`, the authorizer and a team's own routes need
-/// none of them (review 2, L3). The template's GetItem grants for those
+/// family are live, and which second factors it has (step-up asks for
+/// one when it has, and `/me` shows them: the recovery codes are hashes
+/// of 80 random bits, of no use to whoever reads them). Never the password
+/// hash, the TOTP secret, devices, lockouts or mail state: `/me`,
+/// `/logout`, the authorizer and a team's own routes need none of them
+/// (review 2, L3). The template's GetItem grants for those
 /// functions name exactly these (tests/tests/template.rs holds them equal).
 /// Each is either required of every account or read with a default that
 /// its absence from the item gives anyway, so the projection reads an item
 /// as the whole read would.
-pub const ACCESS_CHECK_ATTRIBUTES: [&str; 8] = [
+pub const ACCESS_CHECK_ATTRIBUTES: [&str; 10] = [
     "email",
     "name",
     "created_at",
@@ -48,6 +51,8 @@ pub const ACCESS_CHECK_ATTRIBUTES: [&str; 8] = [
     "account_id",
     "refresh_families",
     "email_verified",
+    "totp_enabled_at",
+    "recovery_codes",
 ];
 
 impl UserStore {
