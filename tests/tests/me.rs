@@ -250,8 +250,12 @@ async fn unreachable_dynamodb_is_a_503() {
 async fn the_profile_says_which_second_factors_the_account_has() {
     let stack = Stack::new().await;
     let token = stack.demo_token().await;
-    let hashes = ["0A1B-2C3D-4E5F-6G7H", "1A1B-2C3D-4E5F-6G7H", "2A1B-2C3D-4E5F-6G7H"]
-        .map(|code| sessionless::mfa::recovery_code_hash(code).unwrap());
+    let hashes = [
+        "0A1B-2C3D-4E5F-6G7H",
+        "1A1B-2C3D-4E5F-6G7H",
+        "2A1B-2C3D-4E5F-6G7H",
+    ]
+    .map(|code| sessionless::mfa::recovery_code_hash(code).unwrap());
     stack
         .edit_item(DEMO_EMAIL)
         .update_expression("SET totp_enabled_at = :at, recovery_codes = :codes")
