@@ -15,6 +15,7 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::Error;
+use crate::ids::fill_random;
 
 /// Longer passwords are refused before hashing: argon2 hashes the whole
 /// input, so an unbounded password is a cheap way to burn our CPU. Counted
@@ -203,8 +204,7 @@ impl PasswordPolicy {
             };
             let argon2 = self.argon2()?;
             let mut salt = [0u8; SALT_BYTES];
-            getrandom::fill(&mut salt)
-                .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+            fill_random(&mut salt)?;
             let mut output = [0u8; OUTPUT_BYTES];
             hash_into(&argon2, password.as_bytes(), &salt, &mut output)
                 .map_err(|error| failed(&error))?;

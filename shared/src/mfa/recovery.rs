@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::Error;
+use crate::ids::fill_random;
 
 /// Codes in a set.
 pub const RECOVERY_CODE_COUNT: usize = 10;
@@ -60,8 +61,7 @@ pub fn generate_recovery_codes() -> Result<Vec<RecoveryCode>, Error> {
 
 fn new_code() -> Result<RecoveryCode, Error> {
     let mut bytes = [0u8; CODE_CHARS * 5 / 8];
-    getrandom::fill(&mut bytes)
-        .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+    fill_random(&mut bytes)?;
     // 80 bits, five at a time, most significant first.
     let bits = bytes
         .iter()

@@ -30,6 +30,7 @@ use zeroize::Zeroizing;
 
 use crate::aws::aws_error;
 use crate::error::Error;
+use crate::ids::fill_random;
 
 /// Bytes in a data key, and in the local key: AES-256.
 pub const KEY_BYTES: usize = 32;
@@ -207,8 +208,7 @@ fn additional_data(context: &SealContext<'_>) -> Vec<u8> {
 
 fn random_bytes(count: usize) -> Result<Vec<u8>, Error> {
     let mut bytes = vec![0u8; count];
-    getrandom::fill(&mut bytes)
-        .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+    fill_random(&mut bytes)?;
     Ok(bytes)
 }
 

@@ -10,6 +10,7 @@ use totp_rs::{Algorithm, Builder, Totp};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::ids::fill_random;
 
 /// Bytes in a new secret: 160 bits, RFC 4226's recommendation.
 pub const SECRET_BYTES: usize = 20;
@@ -45,8 +46,7 @@ impl TotpSecret {
     /// [`Error::Internal`] when the RNG fails.
     pub fn generate() -> Result<Self, Error> {
         let mut bytes = Zeroizing::new(vec![0u8; SECRET_BYTES]);
-        getrandom::fill(&mut bytes)
-            .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+        fill_random(&mut bytes)?;
         Ok(Self(bytes))
     }
 

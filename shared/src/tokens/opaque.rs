@@ -21,7 +21,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::Error;
-use crate::ids::random_id;
+use crate::ids::{fill_random, random_id};
 
 /// Bytes of randomness in every opaque token's secret.
 const SECRET_BYTES: usize = 32;
@@ -78,8 +78,7 @@ impl Secret {
     /// A new secret from the system's RNG.
     pub(crate) fn random() -> Result<Self, Error> {
         let mut bytes = [0u8; SECRET_BYTES];
-        getrandom::fill(&mut bytes)
-            .map_err(|error| Error::Internal(format!("system RNG failed: {error}")))?;
+        fill_random(&mut bytes)?;
         Ok(Self(bytes))
     }
 }
