@@ -222,9 +222,8 @@ fn aead_key(key: &[u8]) -> Option<LessSafeKey> {
 fn aead_seal(key: &[u8], plaintext: &[u8], context: &SealContext<'_>) -> Result<Vec<u8>, Error> {
     let key =
         aead_key(key).ok_or_else(|| Error::Internal("an AES-256 key of the wrong size".into()))?;
-    let nonce_bytes: [u8; NONCE_LEN] = random_bytes(NONCE_LEN)?
-        .try_into()
-        .map_err(|_| Error::Internal("nonce".into()))?;
+    let mut nonce_bytes = [0u8; NONCE_LEN];
+    fill_random(&mut nonce_bytes)?;
     let mut sealed = plaintext.to_vec();
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce_bytes),
