@@ -70,12 +70,7 @@ impl RefreshFamily {
             exp: refresh.expires_at,
             replaced: None,
             started_at: Some(refresh.issued_at),
-            amr: Some(
-                methods
-                    .iter()
-                    .map(|method| method.name().to_owned())
-                    .collect(),
-            ),
+            amr: Some(AuthMethod::names(methods)),
         }
     }
 

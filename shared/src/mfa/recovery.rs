@@ -10,12 +10,9 @@
 
 use std::fmt;
 
-use aws_lc_rs::digest::{Context, SHA256};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::error::Error;
 use crate::ids::fill_random;
+use crate::tokens::labelled_hash;
 
 /// Codes in a set.
 pub const RECOVERY_CODE_COUNT: usize = 10;
@@ -46,7 +43,7 @@ impl RecoveryCode {
 
     /// The hash the item keeps of this code.
     pub fn hash(&self) -> String {
-        hash_of(&canonical(&self.0).unwrap_or_default())
+        recovery_code_hash(&self.0).unwrap_or_default()
     }
 }
 
@@ -88,7 +85,7 @@ fn new_code() -> Result<RecoveryCode, Error> {
 /// 1, as Crockford's base32 reads them. `None` for anything that is not
 /// 16 characters of the alphabet once read so: no code of ours.
 pub fn recovery_code_hash(typed: &str) -> Option<String> {
-    canonical(typed).map(|code| hash_of(&code))
+    canonical(typed).map(|code| labelled_hash(HASH_LABEL, code.as_bytes()))
 }
 
 /// The 16 characters of a code, read as Crockford's base32 reads them.
@@ -103,13 +100,6 @@ fn canonical(typed: &str) -> Option<String> {
         })
         .collect();
     (code.len() == CODE_CHARS && code.bytes().all(|byte| ALPHABET.contains(&byte))).then_some(code)
-}
-
-fn hash_of(code: &str) -> String {
-    let mut context = Context::new(&SHA256);
-    context.update(HASH_LABEL);
-    context.update(code.as_bytes());
-    URL_SAFE_NO_PAD.encode(context.finish())
 }
 
 #[cfg(test)]

@@ -87,6 +87,14 @@ impl AuthMethod {
         }
     }
 
+    /// The names of `methods`, as `amr` lists them.
+    pub fn names(methods: &[AuthMethod]) -> Vec<String> {
+        methods
+            .iter()
+            .map(|method| method.name().to_owned())
+            .collect()
+    }
+
     /// The method `name` names in `amr`, if it is one of ours.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|method| method.name() == name)

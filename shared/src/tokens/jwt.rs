@@ -225,8 +225,7 @@ impl Tokens {
     ) -> Result<IssuedToken, Error> {
         self.issue_token(TokenKind::Access, subject, |claims| {
             claims.fresh = Some(fresh);
-            claims.amr = (!amr.is_empty())
-                .then(|| amr.iter().map(|method| method.name().to_owned()).collect());
+            claims.amr = (!amr.is_empty()).then(|| AuthMethod::names(amr));
             claims.refresh_family = family.map(str::to_owned);
             claims.email_verified = Some(subject.email_verified);
             Ok(())

@@ -23,6 +23,7 @@ pub use jwt::{MAX_TOKEN_BYTES, Tokens};
 pub use key_generation::generate_private_pem;
 pub use kind::{ACCESS_TOKEN_TYPE, TokenKind};
 pub use kms::KmsSigner;
+pub(crate) use opaque::labelled_hash;
 pub use opaque::{OpaqueKind, OpaqueToken};
 pub use settings::TokenSettings;
 pub use signing_keys::{

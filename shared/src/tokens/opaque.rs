@@ -210,10 +210,7 @@ impl OpaqueToken {
     /// What the item keeps for this token: SHA-256 of the secret under the
     /// kind's label, base64url.
     pub fn hash(&self) -> String {
-        let mut context = Context::new(&SHA256);
-        context.update(self.kind.hash_label());
-        context.update(&self.secret.0);
-        URL_SAFE_NO_PAD.encode(context.finish().as_ref())
+        labelled_hash(self.kind.hash_label(), &self.secret.0)
     }
 
     /// True when `stored`, a hash the item keeps, is this token's, compared
@@ -259,6 +256,16 @@ fn xor(a: &[u8; SECRET_BYTES], b: &[u8; SECRET_BYTES]) -> [u8; SECRET_BYTES] {
         *out = a ^ b;
     }
     out
+}
+
+/// SHA-256 of `secret` under `label`, base64url: how the item keeps every
+/// secret a client holds (opaque tokens, recovery codes), so that a hash of
+/// one kind never matches a secret of another.
+pub(crate) fn labelled_hash(label: &[u8], secret: &[u8]) -> String {
+    let mut context = Context::new(&SHA256);
+    context.update(label);
+    context.update(secret);
+    URL_SAFE_NO_PAD.encode(context.finish().as_ref())
 }
 
 #[cfg(test)]
